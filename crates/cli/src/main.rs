@@ -1,0 +1,213 @@
+//! `counterpulse`: the command line of the counterpulse toolkit.
+
+mod output;
+mod table;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use counterpulse_circulation::ParamError;
+use counterpulse_circulation::presets::{preset_meta, preset_names};
+use counterpulse_sim::scenario::describe_kind;
+use counterpulse_sim::{RunOptions, Scenario, SimError, run};
+
+/// Simulate intra-aortic balloon pump counterpulsation on a closed-loop model of the human
+/// circulation.
+#[derive(Parser, Debug)]
+#[command(name = "counterpulse", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// List the shipped presets with a one-line description.
+    Presets,
+    /// List every settable key with its unit, value, allowed range and meaning.
+    Params {
+        /// Show the values of this preset (default: healthy).
+        #[arg(long, default_value = "healthy")]
+        preset: String,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a scenario to its periodic steady state and print the haemodynamics.
+    Simulate {
+        /// Start from this preset (see `counterpulse presets`).
+        #[arg(long, conflicts_with = "scenario")]
+        preset: Option<String>,
+        /// Start from this scenario file (TOML: `[scenario] preset = ...`, then parameter groups).
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        /// Override a parameter, e.g. `--set heart.rate_bpm=90` (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Write beats.parquet, waveforms.parquet, events.parquet and manifest.json here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print JSON (`{"baseline": {...}, "run": {...}}`) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// An error caused by the user's input: exit code 2.
+#[derive(Debug)]
+struct UsageError(String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for UsageError {}
+
+fn usage(e: ParamError) -> anyhow::Error {
+    anyhow::Error::new(UsageError(e.to_string()))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let is_usage = e.chain().any(|c| c.downcast_ref::<UsageError>().is_some());
+            eprintln!("error: {e:#}");
+            if is_usage {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Presets => {
+            let names = preset_names();
+            let w = names.iter().map(|n| n.len()).max().unwrap_or(0);
+            for n in names {
+                let meta = preset_meta(n).map_err(usage)?;
+                println!("{n:w$}  {}", meta.description);
+            }
+            Ok(())
+        }
+        Command::Params { preset, json } => params(&preset, json),
+        Command::Simulate {
+            preset,
+            scenario,
+            set,
+            out,
+            json,
+        } => simulate(preset, scenario, &set, out, json),
+    }
+}
+
+fn params(preset: &str, json: bool) -> Result<()> {
+    let s = Scenario::from_preset(preset).map_err(usage)?;
+    let specs = Scenario::specs();
+    if json {
+        let items: Vec<serde_json::Value> = specs
+            .iter()
+            .map(|spec| {
+                serde_json::json!({
+                    "key": spec.key,
+                    "unit": spec.unit,
+                    "value": s.get(&spec.key).map(|v| output::value_json(&v)),
+                    "allowed": describe_kind(spec),
+                    "description": spec.description,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&items)?);
+        return Ok(());
+    }
+    let mut t = table::Table::new(&["key", "value", "unit", "allowed", "description"]);
+    for spec in &specs {
+        let v = s.get(&spec.key).map(|v| v.to_string()).unwrap_or_default();
+        t.row(vec![
+            spec.key.clone(),
+            v,
+            spec.unit.to_string(),
+            describe_kind(spec),
+            spec.description.to_string(),
+        ]);
+    }
+    println!("Parameters of preset `{preset}` ({} keys):\n", specs.len());
+    print!("{}", t.render());
+    Ok(())
+}
+
+fn load_scenario(
+    preset: Option<String>,
+    scenario: Option<PathBuf>,
+    set: &[String],
+) -> Result<Scenario> {
+    let mut s = match (&preset, &scenario) {
+        (_, Some(path)) => Scenario::from_file(path).map_err(usage)?,
+        (Some(p), None) => Scenario::from_preset(p).map_err(usage)?,
+        (None, None) => Scenario::from_preset("healthy").map_err(usage)?,
+    };
+    for a in set {
+        s.set_cli(a).map_err(usage)?;
+    }
+    s.validate().map_err(usage)?;
+    Ok(s)
+}
+
+fn simulate(
+    preset: Option<String>,
+    scenario: Option<PathBuf>,
+    set: &[String],
+    out: Option<PathBuf>,
+    json: bool,
+) -> Result<()> {
+    let s = load_scenario(preset, scenario, set)?;
+    if let Some(dir) = &out {
+        if dir.exists() && !dir.is_dir() {
+            return Err(anyhow::Error::new(UsageError(format!(
+                "--out {}: exists and is not a directory",
+                dir.display()
+            ))));
+        }
+    }
+    let opts = RunOptions {
+        record_all_beats: out.is_some(),
+        waveforms: out.is_some(),
+        log_events: out.is_some(),
+    };
+    let baseline = run(&s, &opts).map_err(|e| match e {
+        SimError::Param(p) => usage(p),
+        other => anyhow::Error::new(other),
+    })?;
+    if !baseline.converged {
+        eprintln!(
+            "warning: no periodic steady state within {} beats (last change {:.2e} > steady.tolerance {:.1e}); the summary is of the last beats",
+            s.steady.max_beats, baseline.final_residual, s.steady.tolerance
+        );
+    }
+    if let Some(dir) = &out {
+        output::write_run_dir(dir, &s, &[("baseline", &baseline)])
+            .with_context(|| format!("writing results to {}", dir.display()))?;
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&output::summary_json(&s, &baseline))?
+        );
+    } else {
+        print!("{}", output::summary_table(&s, &baseline));
+        if let Some(dir) = &out {
+            println!(
+                "\nwrote {}/{{beats,waveforms,events}}.parquet and manifest.json",
+                dir.display()
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,317 @@
+//! # counterpulse-io
+//!
+//! Writing and reading the project's Parquet files (with polars) and JSON manifests. Every file
+//! is written to a temporary name in the target directory, flushed to disk and then renamed, so
+//! a crash never leaves a truncated file under the final name.
+//!
+//! Units travel with the data twice: in the column names (`_mmhg`, `_ml`, `_ml_s`, `_l_min`,
+//! ...) and in the file's key/value metadata `counterpulse.units` (a JSON object
+//! column → unit), produced by [`unit_of`].
+#![deny(missing_docs)]
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use polars::prelude::{
+    Column, DataFrame, KeyValueMetadata, ParquetCompression, ParquetReader, ParquetWriter,
+    SerReader,
+};
+use thiserror::Error;
+
+pub use polars::prelude::DataFrame as Frame;
+
+/// Failure to write or read an output file.
+#[derive(Debug, Error)]
+pub enum IoError {
+    /// A file system operation failed.
+    #[error("{path}: {source}")]
+    Fs {
+        /// The file or directory.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// polars could not build, write or read a table.
+    #[error("{path}: {message}")]
+    Parquet {
+        /// The file.
+        path: PathBuf,
+        /// polars' message.
+        message: String,
+    },
+    /// Columns of different lengths.
+    #[error("column `{column}` has {len} rows, expected {expected}")]
+    Ragged {
+        /// The offending column.
+        column: String,
+        /// Its length.
+        len: usize,
+        /// The table's height.
+        expected: usize,
+    },
+}
+
+/// Values of one column.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ColumnData {
+    /// Floating point, never null.
+    F64(Vec<f64>),
+    /// Floating point with nulls (metrics a run does not produce).
+    OptF64(Vec<Option<f64>>),
+    /// Unsigned integers.
+    U64(Vec<u64>),
+    /// Booleans.
+    Bool(Vec<bool>),
+    /// Text.
+    Str(Vec<String>),
+}
+
+impl ColumnData {
+    fn len(&self) -> usize {
+        match self {
+            ColumnData::F64(v) => v.len(),
+            ColumnData::OptF64(v) => v.len(),
+            ColumnData::U64(v) => v.len(),
+            ColumnData::Bool(v) => v.len(),
+            ColumnData::Str(v) => v.len(),
+        }
+    }
+
+    fn to_column(&self, name: &str) -> Column {
+        let n = name.into();
+        match self {
+            ColumnData::F64(v) => Column::new(n, v),
+            ColumnData::OptF64(v) => Column::new(n, v),
+            ColumnData::U64(v) => Column::new(n, v),
+            ColumnData::Bool(v) => Column::new(n, v),
+            ColumnData::Str(v) => Column::new(n, v),
+        }
+    }
+}
+
+/// A table to write: named columns of equal length.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    /// `(name, values)` in column order.
+    pub columns: Vec<(String, ColumnData)>,
+}
+
+impl Table {
+    /// An empty table.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends a column.
+    pub fn push(&mut self, name: impl Into<String>, data: ColumnData) -> &mut Self {
+        self.columns.push((name.into(), data));
+        self
+    }
+
+    fn to_frame(&self, path: &Path) -> Result<DataFrame, IoError> {
+        let height = self.columns.first().map(|(_, c)| c.len()).unwrap_or(0);
+        for (name, c) in &self.columns {
+            if c.len() != height {
+                return Err(IoError::Ragged {
+                    column: name.clone(),
+                    len: c.len(),
+                    expected: height,
+                });
+            }
+        }
+        let cols = self
+            .columns
+            .iter()
+            .map(|(n, c)| c.to_column(n))
+            .collect::<Vec<_>>();
+        DataFrame::new(height, cols).map_err(|e| IoError::Parquet {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+
+    /// JSON object mapping each column to its unit (see [`unit_of`]).
+    pub fn units_json(&self) -> String {
+        let map: serde_json::Map<String, serde_json::Value> = self
+            .columns
+            .iter()
+            .map(|(n, _)| (n.clone(), serde_json::Value::String(unit_of(n).into())))
+            .collect();
+        serde_json::Value::Object(map).to_string()
+    }
+}
+
+/// Unit of a column from its name suffix (`"1"` for dimensionless, `""` for identifiers).
+pub fn unit_of(column: &str) -> &'static str {
+    const SUFFIXES: &[(&str, &str)] = &[
+        ("_mmhg_s_min", "mmHg*s/min"),
+        ("_mmhg_ml", "mmHg*mL"),
+        ("_mmhg_s_ml", "mmHg*s/mL"),
+        ("_mmhg_s2_ml", "mmHg*s^2/mL"),
+        ("_ml_mmhg", "mL/mmHg"),
+        ("_dyn_s_cm5", "dyn*s/cm^5"),
+        ("_mmhg", "mmHg"),
+        ("_ml_min", "mL/min"),
+        ("_ml_s", "mL/s"),
+        ("_l_min", "L/min"),
+        ("_ml", "mL"),
+        ("_bpm", "1/min"),
+        ("_ms", "ms"),
+        ("_cm2", "cm^2"),
+        ("_cm", "cm"),
+        ("_per_ml", "1/mL"),
+        ("_per_mmhg_s", "1/(mmHg*s)"),
+        ("_g_ml", "g/mL"),
+        ("_w", "W"),
+        ("_s", "s"),
+    ];
+    for (suffix, unit) in SUFFIXES {
+        if column.ends_with(suffix) {
+            return unit;
+        }
+    }
+    match column {
+        "beat" | "kind" | "status" | "message" | "point_id" | "seed" | "assisted" => "",
+        _ => "1",
+    }
+}
+
+fn fs_err(path: &Path) -> impl FnOnce(std::io::Error) -> IoError + '_ {
+    move |source| IoError::Fs {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Writes through a temporary file next to `path`, then renames it into place.
+pub fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> Result<(), IoError>,
+) -> Result<(), IoError> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(d) = dir {
+        fs::create_dir_all(d).map_err(fs_err(d))?;
+    }
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let tmp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let f = File::create(&tmp).map_err(fs_err(&tmp))?;
+        let mut w = BufWriter::new(f);
+        write(&mut w)?;
+        let f = w.into_inner().map_err(|e| IoError::Fs {
+            path: tmp.clone(),
+            source: e.into_error(),
+        })?;
+        f.sync_all().map_err(fs_err(&tmp))?;
+        fs::rename(&tmp, path).map_err(fs_err(path))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Writes `table` as a zstd-compressed Parquet file with `counterpulse.units` and the extra
+/// key/value `metadata`.
+pub fn write_parquet(
+    path: &Path,
+    table: &Table,
+    metadata: &[(String, String)],
+) -> Result<(), IoError> {
+    let mut df = table.to_frame(path)?;
+    let mut kv = vec![("counterpulse.units".to_string(), table.units_json())];
+    kv.extend(metadata.iter().cloned());
+    write_atomic(path, |w| {
+        ParquetWriter::new(w)
+            .with_compression(ParquetCompression::Zstd(None))
+            .with_key_value_metadata(Some(KeyValueMetadata::from_static(kv)))
+            .finish(&mut df)
+            .map(|_| ())
+            .map_err(|e| IoError::Parquet {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })
+    })
+}
+
+/// Reads a Parquet file into a polars `DataFrame`.
+pub fn read_parquet(path: &Path) -> Result<DataFrame, IoError> {
+    let f = File::open(path).map_err(fs_err(path))?;
+    ParquetReader::new(f)
+        .finish()
+        .map_err(|e| IoError::Parquet {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+}
+
+/// Writes pretty JSON atomically.
+pub fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), IoError> {
+    write_atomic(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, value).map_err(|e| IoError::Fs {
+            path: path.to_path_buf(),
+            source: e.into(),
+        })?;
+        w.write_all(b"\n").map_err(fs_err(path))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parquet_round_trip_with_nulls_and_units() {
+        let dir = std::env::temp_dir().join(format!("cp-io-test-{}", std::process::id()));
+        let path = dir.join("t.parquet");
+        let mut t = Table::new();
+        t.push("time_s", ColumnData::F64(vec![0.0, 0.5, 1.0]))
+            .push("beat", ColumnData::U64(vec![0, 0, 1]))
+            .push("ffr", ColumnData::OptF64(vec![None, Some(0.8), None]))
+            .push(
+                "kind",
+                ColumnData::Str(vec!["a".into(), "b".into(), "c".into()]),
+            )
+            .push("assisted", ColumnData::Bool(vec![true, false, true]));
+        write_parquet(&path, &t, &[("k".into(), "v".into())]).expect("writes");
+        let df = read_parquet(&path).expect("reads");
+        assert_eq!(df.height(), 3);
+        let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
+        assert_eq!(names, vec!["time_s", "beat", "ffr", "kind", "assisted"]);
+        let ffr = df.column("ffr").expect("col").f64().expect("f64").get(1);
+        assert_eq!(ffr, Some(0.8));
+        assert_eq!(df.column("ffr").expect("col").null_count(), 2);
+        let leftovers: Vec<_> = fs::read_dir(&dir)
+            .expect("dir")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "no temporary files left");
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn ragged_tables_are_refused() {
+        let mut t = Table::new();
+        t.push("a", ColumnData::F64(vec![1.0]))
+            .push("b", ColumnData::F64(vec![1.0, 2.0]));
+        let e = write_parquet(Path::new("/tmp/never.parquet"), &t, &[]).expect_err("ragged");
+        assert!(e.to_string().contains("column `b` has 2 rows"), "{e}");
+        assert!(!Path::new("/tmp/never.parquet").exists());
+    }
+
+    #[test]
+    fn units_from_suffixes() {
+        assert_eq!(unit_of("mean_arterial_pressure_mmhg"), "mmHg");
+        assert_eq!(unit_of("cardiac_output_l_min"), "L/min");
+        assert_eq!(unit_of("mitral_flow_ml_s"), "mL/s");
+        assert_eq!(unit_of("tension_time_index_mmhg_s_min"), "mmHg*s/min");
+        assert_eq!(unit_of("ejection_fraction"), "1");
+        assert_eq!(unit_of("time_s"), "s");
+        assert_eq!(unit_of("cardiac_power_output_w"), "W");
+    }
+}

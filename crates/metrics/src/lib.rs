@@ -1,0 +1,374 @@
+//! # counterpulse-metrics
+//!
+//! Haemodynamic indices of one recorded beat ([`beat_metrics`]) and of a periodic steady state
+//! ([`summarize`]). Input is a [`BeatTrace`]: uniformly sampled signals from one R wave to the
+//! next. Nothing here runs the model.
+//!
+//! Conventions (names are the public interface, see `design.md` §5): pressures are those of the
+//! aortic root unless the name says otherwise; `*_mmhg`, `*_ml`, `*_l_min`, `*_s`, `*_w`;
+//! dimensionless without suffix. A metric that needs a signal the trace does not carry is `None`
+//! (a null column), never a made-up number.
+#![deny(missing_docs)]
+
+mod trace;
+
+pub use trace::{BeatTrace, TraceError};
+
+/// Declares the metrics struct with its column names.
+macro_rules! metrics_struct {
+    ($( #[doc = $d:literal] $field:ident, )*) => {
+        /// Indices of one beat (or a steady-state summary). `None`: not available in this run.
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct BeatMetrics {
+            $( #[doc = $d] pub $field: Option<f64>, )*
+        }
+
+        impl BeatMetrics {
+            /// Column names, in output order.
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($field),)*];
+
+            /// `(name, value)` pairs in output order.
+            pub fn values(&self) -> Vec<(&'static str, Option<f64>)> {
+                vec![$((stringify!($field), self.$field),)*]
+            }
+
+            /// Value of a metric by name.
+            pub fn get(&self, name: &str) -> Option<f64> {
+                match name {
+                    $(stringify!($field) => self.$field,)*
+                    _ => None,
+                }
+            }
+
+            fn fields_mut(&mut self) -> Vec<(&'static str, &mut Option<f64>)> {
+                vec![$((stringify!($field), &mut self.$field),)*]
+            }
+        }
+    };
+}
+
+metrics_struct! {
+    /// Heart rate of the beat, 60 / RR, bpm.
+    heart_rate_bpm,
+    /// Net forward flow through the aortic valve, averaged over the beat, L/min.
+    cardiac_output_l_min,
+    /// LV stroke volume, EDV − ESV, mL (includes any mitral regurgitant volume).
+    stroke_volume_ml,
+    /// Maximum aortic root pressure, mmHg.
+    systolic_pressure_mmhg,
+    /// Minimum aortic root pressure, mmHg.
+    diastolic_pressure_mmhg,
+    /// Time-averaged aortic root pressure, mmHg.
+    mean_arterial_pressure_mmhg,
+    /// Peak aortic pressure in diastole produced by the balloon, mmHg (balloon issue).
+    augmented_diastolic_pressure_mmhg,
+    /// Aortic end-diastolic pressure of an assisted beat, mmHg (balloon issue).
+    assisted_end_diastolic_pressure_mmhg,
+    /// Systolic pressure of the beat following an assisted diastole, mmHg (balloon issue).
+    assisted_systolic_pressure_mmhg,
+    /// Maximum LV volume, mL.
+    lv_end_diastolic_volume_ml,
+    /// Minimum LV volume, mL.
+    lv_end_systolic_volume_ml,
+    /// (EDV − ESV) / EDV.
+    ejection_fraction,
+    /// LV pressure at end-diastole (at maximum volume), mmHg.
+    lv_end_diastolic_pressure_mmhg,
+    /// Mean left atrial pressure (the wedge pressure of the model), mmHg.
+    pcwp_mmhg,
+    /// Mean right atrial pressure, mmHg.
+    cvp_mmhg,
+    /// Mean pulmonary artery pressure, mmHg.
+    mean_pulmonary_artery_pressure_mmhg,
+    /// Systemic vascular resistance 80 (MAP − CVP) / CO, dyn·s·cm⁻⁵.
+    systemic_vascular_resistance_dyn_s_cm5,
+    /// LV stroke work: area of the pressure–volume loop, −∮ P dV, mmHg·mL.
+    lv_stroke_work_mmhg_ml,
+    /// Pressure–volume area: stroke work + ½ P_es (V_es − V₀) (Suga H, Am J Physiol 1979;236:H498), mmHg·mL.
+    pressure_volume_area_mmhg_ml,
+    /// Tension-time index: HR × ∫ P_LV dt over systole (end-diastole to aortic valve closure), mmHg·s/min.
+    tension_time_index_mmhg_s_min,
+    /// Diastolic pressure-time index: HR × ∫ (P_Ao − P_LV) dt over diastole, mmHg·s/min (Buckberg GD et al., Circ Res 1972;30:67).
+    diastolic_pressure_time_index_mmhg_s_min,
+    /// DPTI / TTI (subendocardial viability ratio).
+    endocardial_viability_ratio,
+    /// Mean coronary (LAD territory) flow, mL/min (coronary issue).
+    coronary_flow_ml_min,
+    /// Share of coronary inflow that arrives in diastole (coronary issue).
+    coronary_diastolic_flow_fraction,
+    /// Mean coronary pressure distal to the stenosis, mmHg (coronary issue).
+    coronary_distal_pressure_mmhg,
+    /// Fractional flow reserve (coronary issue).
+    ffr,
+    /// Cardiac power output MAP × CO / 451, W (Fincke R et al., JACC 2004;44:340).
+    cardiac_power_output_w,
+    /// Backward mitral volume / (forward aortic + backward mitral volume) of the beat (includes the valve's closing backflow).
+    mitral_regurgitant_fraction,
+    /// Backward flow volume through the aortic valve per beat (includes the closing backflow), mL.
+    aortic_regurgitant_volume_ml,
+    /// Pulmonary / systemic flow: mean pulmonary-valve flow over mean aortic-valve flow.
+    qp_qs,
+    /// Time for the balloon to fill after the inflate command, ms (balloon issue).
+    balloon_inflation_time_ms,
+    /// Time for the balloon to empty after the deflate command, ms (balloon issue).
+    balloon_deflation_time_ms,
+}
+
+/// Trapezoidal integral of uniformly sampled `x` with spacing `dt` over samples `[a, b]`.
+fn trapz(x: &[f64], dt: f64, a: usize, b: usize) -> f64 {
+    if b <= a {
+        return 0.0;
+    }
+    let inner: f64 = x[a + 1..b].iter().sum();
+    dt * (0.5 * (x[a] + x[b]) + inner)
+}
+
+fn argmax(x: &[f64]) -> usize {
+    let mut k = 0;
+    for (i, v) in x.iter().enumerate() {
+        if *v > x[k] {
+            k = i;
+        }
+    }
+    k
+}
+
+fn argmin(x: &[f64]) -> usize {
+    let mut k = 0;
+    for (i, v) in x.iter().enumerate() {
+        if *v < x[k] {
+            k = i;
+        }
+    }
+    k
+}
+
+/// Ejection interval `(open, close)` as sample indices: the run of positive aortic valve flow
+/// around its maximum.
+fn ejection(q_av: &[f64]) -> Option<(usize, usize)> {
+    let peak = argmax(q_av);
+    if q_av[peak] <= 0.0 {
+        return None;
+    }
+    let mut open = peak;
+    while open > 0 && q_av[open - 1] > 0.0 {
+        open -= 1;
+    }
+    let mut close = peak;
+    while close + 1 < q_av.len() && q_av[close] > 0.0 {
+        close += 1;
+    }
+    Some((open, close))
+}
+
+/// Indices of one beat.
+pub fn beat_metrics(tr: &BeatTrace) -> BeatMetrics {
+    let n = tr.len();
+    let mut m = BeatMetrics::default();
+    if n < 3 {
+        return m;
+    }
+    let dt = tr.dt_s();
+    let last = n - 1;
+    let duration = dt * last as f64;
+    let mean = |x: &[f64]| trapz(x, dt, 0, last) / duration;
+    let hr = 60.0 / duration;
+
+    let p_ao = &tr.aortic_root_pressure_mmhg;
+    let p_lv = &tr.lv_pressure_mmhg;
+    let v_lv = &tr.lv_volume_ml;
+    let q_av = &tr.aortic_valve_flow_ml_s;
+
+    let map = mean(p_ao);
+    let co = mean(q_av) * 60.0 / 1000.0;
+    let i_ed = argmax(v_lv);
+    let edv = v_lv[i_ed];
+    let esv = v_lv[argmin(v_lv)];
+    let cvp = mean(&tr.ra_pressure_mmhg);
+
+    m.heart_rate_bpm = Some(hr);
+    m.cardiac_output_l_min = Some(co);
+    m.stroke_volume_ml = Some(edv - esv);
+    m.systolic_pressure_mmhg = Some(p_ao.iter().copied().fold(f64::MIN, f64::max));
+    m.diastolic_pressure_mmhg = Some(p_ao.iter().copied().fold(f64::MAX, f64::min));
+    m.mean_arterial_pressure_mmhg = Some(map);
+    m.lv_end_diastolic_volume_ml = Some(edv);
+    m.lv_end_systolic_volume_ml = Some(esv);
+    m.ejection_fraction = Some(if edv > 0.0 { (edv - esv) / edv } else { 0.0 });
+    m.lv_end_diastolic_pressure_mmhg = Some(p_lv[i_ed]);
+    m.pcwp_mmhg = Some(mean(&tr.la_pressure_mmhg));
+    m.cvp_mmhg = Some(cvp);
+    m.mean_pulmonary_artery_pressure_mmhg = Some(mean(&tr.pulmonary_artery_pressure_mmhg));
+    m.cardiac_power_output_w = Some(map * co / 451.0);
+    if co > 0.0 {
+        m.systemic_vascular_resistance_dyn_s_cm5 = Some(80.0 * (map - cvp) / co);
+    }
+
+    // Stroke work: −∮ P dV, trapezoidal over the samples.
+    let mut work = 0.0;
+    for i in 0..last {
+        work -= 0.5 * (p_lv[i] + p_lv[i + 1]) * (v_lv[i + 1] - v_lv[i]);
+    }
+    m.lv_stroke_work_mmhg_ml = Some(work);
+
+    if let Some((_open, close)) = ejection(q_av) {
+        let p_es = p_lv[close];
+        let v_es = v_lv[close];
+        m.pressure_volume_area_mmhg_ml =
+            Some(work + 0.5 * p_es * (v_es - tr.lv_unstressed_volume_ml).max(0.0));
+        // Systole: end-diastole (maximum volume) to aortic valve closure.
+        let (s0, s1) = if i_ed < close {
+            (i_ed, close)
+        } else {
+            (0, close)
+        };
+        let tti = trapz(p_lv, dt, s0, s1) * hr;
+        let gradient: Vec<f64> = p_ao.iter().zip(p_lv).map(|(a, l)| a - l).collect();
+        let dpti = (trapz(&gradient, dt, 0, s0) + trapz(&gradient, dt, s1, last)) * hr;
+        m.tension_time_index_mmhg_s_min = Some(tti);
+        m.diastolic_pressure_time_index_mmhg_s_min = Some(dpti);
+        if tti > 0.0 {
+            m.endocardial_viability_ratio = Some(dpti / tti);
+        }
+    }
+
+    let back = |q: &[f64]| -> f64 {
+        let neg: Vec<f64> = q.iter().map(|v| (-v).max(0.0)).collect();
+        trapz(&neg, dt, 0, last)
+    };
+    let fwd = |q: &[f64]| -> f64 {
+        let pos: Vec<f64> = q.iter().map(|v| v.max(0.0)).collect();
+        trapz(&pos, dt, 0, last)
+    };
+    let mr_back = back(&tr.mitral_flow_ml_s);
+    let ao_fwd = fwd(q_av);
+    if mr_back + ao_fwd > 0.0 {
+        m.mitral_regurgitant_fraction = Some(mr_back / (mr_back + ao_fwd));
+    }
+    m.aortic_regurgitant_volume_ml = Some(back(q_av));
+    let qs = mean(q_av);
+    if qs.abs() > 1e-9 {
+        m.qp_qs = Some(mean(&tr.pulmonary_valve_flow_ml_s) / qs);
+    }
+    m
+}
+
+/// Steady-state summary of consecutive beats: every metric averaged over the beats, weighted
+/// by beat duration (so flows and mean pressures are time averages over the whole period).
+pub fn summarize(beats: &[(f64, BeatMetrics)]) -> BeatMetrics {
+    let mut out = BeatMetrics::default();
+    let total: f64 = beats.iter().map(|(d, _)| *d).sum();
+    if beats.is_empty() || total <= 0.0 {
+        return out;
+    }
+    for (name, slot) in out.fields_mut() {
+        let mut acc = 0.0;
+        let mut w = 0.0;
+        for (d, b) in beats {
+            if let Some(v) = b.get(name) {
+                acc += v * d;
+                w += d;
+            }
+        }
+        if w > 0.0 {
+            *slot = Some(acc / w);
+        }
+    }
+    // Derived ratios are recomputed from the averaged quantities.
+    if let (Some(sv), Some(edv)) = (out.stroke_volume_ml, out.lv_end_diastolic_volume_ml) {
+        out.ejection_fraction = Some(sv / edv);
+    }
+    if let (Some(map), Some(co)) = (out.mean_arterial_pressure_mmhg, out.cardiac_output_l_min) {
+        out.cardiac_power_output_w = Some(map * co / 451.0);
+    }
+    if let (Some(d), Some(t)) = (
+        out.diastolic_pressure_time_index_mmhg_s_min,
+        out.tension_time_index_mmhg_s_min,
+    ) {
+        out.endocardial_viability_ratio = Some(d / t);
+    }
+    out.heart_rate_bpm = Some(60.0 * beats.len() as f64 / total);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A synthetic beat: LV volume and pressure describe a rectangle in the PV plane, aortic
+    /// pressure is a known sine; every metric follows analytically.
+    fn synthetic() -> BeatTrace {
+        let n = 1001;
+        let t_end = 1.0;
+        let dt = t_end / (n - 1) as f64;
+        let mut tr = BeatTrace::new(0, 0.0, dt, 10.0);
+        for i in 0..n {
+            let t = i as f64 * dt;
+            // Phases: filling 0.0-0.1 (V 50->120 at P 5), isovolumic 0.1-0.2 (P 5->100),
+            // ejection 0.2-0.5 (V 120->50 at P 100), relaxation 0.5-0.6, filling 0.6-1.0.
+            let (v, p, q_av) = if t < 0.1 {
+                (50.0 + 700.0 * t, 5.0, 0.0)
+            } else if t < 0.2 {
+                (120.0, 5.0 + 950.0 * (t - 0.1), 0.0)
+            } else if t < 0.5 {
+                (120.0 - 70.0 / 0.3 * (t - 0.2), 100.0, 70.0 / 0.3)
+            } else if t < 0.6 {
+                (50.0, 100.0 - 950.0 * (t - 0.5), -1e-3)
+            } else {
+                (50.0, 5.0, -1e-3)
+            };
+            let p_ao = 90.0 + 20.0 * (2.0 * std::f64::consts::PI * t).sin();
+            tr.push(t, p_ao, p, v, 8.0, 4.0, 15.0, q_av, 0.0, q_av);
+        }
+        tr
+    }
+
+    #[test]
+    fn synthetic_beat_has_known_indices() {
+        let m = beat_metrics(&synthetic());
+        let close = |a: Option<f64>, b: f64, tol: f64| {
+            let a = a.expect("present");
+            assert!((a - b).abs() <= tol, "{a} vs {b}");
+        };
+        close(m.heart_rate_bpm, 60.0, 1e-9);
+        close(m.mean_arterial_pressure_mmhg, 90.0, 1e-6);
+        close(m.systolic_pressure_mmhg, 110.0, 1e-3);
+        close(m.diastolic_pressure_mmhg, 70.0, 1e-3);
+        close(m.lv_end_diastolic_volume_ml, 120.0, 1e-9);
+        close(m.lv_end_systolic_volume_ml, 50.0, 1e-9);
+        close(m.stroke_volume_ml, 70.0, 1e-9);
+        close(m.ejection_fraction, 70.0 / 120.0, 1e-12);
+        close(m.pcwp_mmhg, 8.0, 1e-12);
+        close(m.cvp_mmhg, 4.0, 1e-12);
+        // Rectangle 70 mL x 95 mmHg.
+        close(m.lv_stroke_work_mmhg_ml, 70.0 * 95.0, 1.0);
+        // Forward flow 70 mL over 1 s, minus 0.5 s of 1e-3 mL/s backflow.
+        close(
+            m.cardiac_output_l_min,
+            (70.0 - 0.0005) * 60.0 / 1000.0,
+            1e-3,
+        );
+        close(m.aortic_regurgitant_volume_ml, 0.0005, 1e-5);
+        close(m.cardiac_power_output_w, 90.0 * 4.2 / 451.0, 1e-3);
+        let s = summarize(&[(1.0, m.clone()), (1.0, m.clone())]);
+        close(
+            s.cardiac_output_l_min,
+            m.cardiac_output_l_min.expect("co"),
+            1e-12,
+        );
+        assert_eq!(s.coronary_flow_ml_min, None, "absent metrics stay absent");
+    }
+
+    #[test]
+    fn names_are_design_names() {
+        for n in [
+            "heart_rate_bpm",
+            "cardiac_output_l_min",
+            "ejection_fraction",
+            "endocardial_viability_ratio",
+            "balloon_deflation_time_ms",
+        ] {
+            assert!(BeatMetrics::NAMES.contains(&n), "{n}");
+        }
+    }
+}

@@ -1,0 +1,122 @@
+use thiserror::Error;
+
+/// Problems with a recorded trace.
+#[derive(Debug, Clone, Error, PartialEq)]
+pub enum TraceError {
+    /// Fewer samples than needed for any index.
+    #[error("beat {beat} has only {samples} samples")]
+    TooShort {
+        /// Beat number.
+        beat: u64,
+        /// Samples recorded.
+        samples: usize,
+    },
+}
+
+/// Uniformly sampled signals of one beat, from its R wave to the next (both ends included).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BeatTrace {
+    /// Beat number (0 = first beat of the run).
+    pub beat: u64,
+    /// Time of the beat's R wave, s.
+    pub start_s: f64,
+    /// Sample spacing, s (the last interval may be shorter; see [`BeatTrace::dt_s`]).
+    pub sample_interval_s: f64,
+    /// LV unstressed volume V₀ for the pressure–volume area, mL.
+    pub lv_unstressed_volume_ml: f64,
+    /// Sample times, s.
+    pub time_s: Vec<f64>,
+    /// Aortic root pressure, mmHg.
+    pub aortic_root_pressure_mmhg: Vec<f64>,
+    /// LV pressure, mmHg.
+    pub lv_pressure_mmhg: Vec<f64>,
+    /// LV volume, mL.
+    pub lv_volume_ml: Vec<f64>,
+    /// Left atrial pressure, mmHg.
+    pub la_pressure_mmhg: Vec<f64>,
+    /// Right atrial pressure, mmHg.
+    pub ra_pressure_mmhg: Vec<f64>,
+    /// Pulmonary artery pressure, mmHg.
+    pub pulmonary_artery_pressure_mmhg: Vec<f64>,
+    /// Aortic valve flow (positive into the aorta), mL/s.
+    pub aortic_valve_flow_ml_s: Vec<f64>,
+    /// Mitral flow (positive into the LV), mL/s.
+    pub mitral_flow_ml_s: Vec<f64>,
+    /// Pulmonary valve flow (positive into the pulmonary artery), mL/s.
+    pub pulmonary_valve_flow_ml_s: Vec<f64>,
+}
+
+impl BeatTrace {
+    /// An empty trace for beat `beat` starting at `start_s`, sampled every `dt_s`.
+    pub fn new(beat: u64, start_s: f64, dt_s: f64, lv_unstressed_volume_ml: f64) -> Self {
+        Self {
+            beat,
+            start_s,
+            sample_interval_s: dt_s,
+            lv_unstressed_volume_ml,
+            ..Self::default()
+        }
+    }
+
+    /// Appends one sample.
+    #[allow(clippy::too_many_arguments)]
+    pub fn push(
+        &mut self,
+        t: f64,
+        p_ao: f64,
+        p_lv: f64,
+        v_lv: f64,
+        p_la: f64,
+        p_ra: f64,
+        p_pa: f64,
+        q_av: f64,
+        q_mv: f64,
+        q_pv: f64,
+    ) {
+        self.time_s.push(t);
+        self.aortic_root_pressure_mmhg.push(p_ao);
+        self.lv_pressure_mmhg.push(p_lv);
+        self.lv_volume_ml.push(v_lv);
+        self.la_pressure_mmhg.push(p_la);
+        self.ra_pressure_mmhg.push(p_ra);
+        self.pulmonary_artery_pressure_mmhg.push(p_pa);
+        self.aortic_valve_flow_ml_s.push(q_av);
+        self.mitral_flow_ml_s.push(q_mv);
+        self.pulmonary_valve_flow_ml_s.push(q_pv);
+    }
+
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.time_s.len()
+    }
+
+    /// True when no sample was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.time_s.is_empty()
+    }
+
+    /// Effective uniform spacing: beat duration / (samples − 1), s.
+    pub fn dt_s(&self) -> f64 {
+        let n = self.len();
+        if n < 2 {
+            return self.sample_interval_s;
+        }
+        (self.time_s[n - 1] - self.time_s[0]) / (n - 1) as f64
+    }
+
+    /// Removes all samples, keeping the allocation, and restarts for a new beat.
+    pub fn reset(&mut self, beat: u64, start_s: f64) {
+        self.beat = beat;
+        self.start_s = start_s;
+        self.time_s.clear();
+        self.aortic_root_pressure_mmhg.clear();
+        self.lv_pressure_mmhg.clear();
+        self.lv_volume_ml.clear();
+        self.la_pressure_mmhg.clear();
+        self.ra_pressure_mmhg.clear();
+        self.pulmonary_artery_pressure_mmhg.clear();
+        self.aortic_valve_flow_ml_s.clear();
+        self.mitral_flow_ml_s.clear();
+        self.pulmonary_valve_flow_ml_s.clear();
+    }
+}

@@ -1,0 +1,14 @@
+//! # counterpulse-sim
+//!
+//! Turns a scenario (preset + overrides, checked key by key) into a hybrid model
+//! (circulation + rhythm) and runs it to its periodic steady state, recording per-beat metrics,
+//! waveforms and the event log.
+#![deny(missing_docs)]
+
+pub mod model;
+pub mod run;
+pub mod scenario;
+
+pub use model::{EventKind, LoggedEvent, Model};
+pub use run::{BeatRecord, RunOptions, RunResult, SimError, Waveforms, run};
+pub use scenario::{Scenario, SolverBackend};

@@ -1,0 +1,383 @@
+//! A scenario: a preset plus overrides, checked key by key, resolved into typed parameters.
+//!
+//! Order of application: `healthy` preset (complete circulation baseline) and
+//! `defaults.toml` (solver and output settings), then the chosen preset's chain, then a scenario
+//! file's values, then `--set KEY=VALUE` overrides. Every value is checked against its key's
+//! type and range when it is applied; cross-key consistency is checked by [`Scenario::validate`].
+
+use std::path::Path;
+
+use counterpulse_circulation::params::{
+    Choice, Kind, ParamError, ParamGroup, ParamSpec, Unset, Value, fmt_num, suggest,
+};
+use counterpulse_circulation::presets::{parse_document, preset_chain, preset_names};
+use counterpulse_circulation::{Circulation, CirculationParams, choice_param, param_group};
+
+/// Integrator backend choice (`solver.backend`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SolverBackend {
+    /// The project's own Dormand–Prince 5(4).
+    Dopri5,
+    /// `ode_solvers::Dopri5` (cross-check).
+    OdeSolvers,
+}
+
+impl Choice for SolverBackend {
+    const NAMES: &'static [&'static str] = &["dopri5", "ode_solvers"];
+    fn from_index(i: usize) -> Self {
+        if i == 1 {
+            SolverBackend::OdeSolvers
+        } else {
+            SolverBackend::Dopri5
+        }
+    }
+    fn index(&self) -> usize {
+        match self {
+            SolverBackend::Dopri5 => 0,
+            SolverBackend::OdeSolvers => 1,
+        }
+    }
+}
+choice_param!(SolverBackend);
+impl Unset for SolverBackend {
+    fn unset() -> Self {
+        SolverBackend::Dopri5
+    }
+}
+
+param_group! {
+    /// Integrator settings.
+    pub struct SolverParams {
+        /// Relative tolerance of the adaptive integrator
+        pub rtol: f64 = ["1", 1e-12, 0.01],
+        /// Absolute tolerance (mL, mL/s; valve openings use 1e-3 of it)
+        pub atol: f64 = ["1", 1e-14, 0.01],
+        /// Largest integration step
+        pub max_step_ms: f64 = ["ms", 0.01, 100],
+        /// Integrator backend
+        pub backend: SolverBackend = ["1", 0, 0],
+    }
+}
+
+param_group! {
+    /// Periodic steady state detection and summary.
+    pub struct SteadyParams {
+        /// Largest relative change of a compartment volume between successive R waves at steady state
+        pub tolerance: f64 = ["1", 1e-12, 0.1],
+        /// Beats after which the run stops unconverged
+        pub max_beats: u64 = ["beats", 1, 100000],
+        /// Beats averaged into the steady-state summary
+        pub summary_beats: u64 = ["beats", 1, 1000],
+        /// Sample interval of the per-beat traces used by the metrics
+        pub trace_interval_ms: f64 = ["ms", 0.05, 20],
+    }
+}
+
+param_group! {
+    /// What `--out` writes besides the summary.
+    pub struct OutputParams {
+        /// Sample interval of waveforms.parquet
+        pub waveform_interval_ms: f64 = ["ms", 0.05, 1000],
+        /// Last beats kept in waveforms.parquet (0 = all)
+        pub waveform_beats: u64 = ["beats", 0, 100000],
+    }
+}
+
+const DEFAULTS: &str = include_str!("../defaults.toml");
+
+/// A fully resolved, checked scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Preset the scenario starts from.
+    pub preset: String,
+    /// Free-text description (from a scenario file).
+    pub description: String,
+    /// Physiology.
+    pub circulation: CirculationParams,
+    /// Integrator settings.
+    pub solver: SolverParams,
+    /// Steady-state settings.
+    pub steady: SteadyParams,
+    /// Output settings.
+    pub output: OutputParams,
+    /// Values applied on top of the preset (scenario file, then `--set`), in order.
+    pub overrides: Vec<(String, Value)>,
+}
+
+impl Scenario {
+    /// Every settable key.
+    pub fn specs() -> Vec<ParamSpec> {
+        let mut v = CirculationParams::specs();
+        v.extend(SolverParams::specs("solver"));
+        v.extend(SteadyParams::specs("steady"));
+        v.extend(OutputParams::specs("output"));
+        v
+    }
+
+    fn empty(preset: &str) -> Self {
+        Self {
+            preset: preset.into(),
+            description: String::new(),
+            circulation: CirculationParams::default(),
+            solver: SolverParams::default(),
+            steady: SteadyParams::default(),
+            output: OutputParams::default(),
+            overrides: Vec::new(),
+        }
+    }
+
+    fn set_raw(&mut self, key: &str, value: &Value) -> Result<(), ParamError> {
+        let unknown = || ParamError::UnknownKey {
+            key: key.into(),
+            suggestion: suggest(key, Self::specs().iter().map(|s| s.key.as_str())),
+        };
+        if CirculationParams::owns(key) {
+            return self.circulation.set(key, value).map_err(|e| match e {
+                ParamError::UnknownKey { .. } => unknown(),
+                other => other,
+            });
+        }
+        let (group, field) = key.split_once('.').ok_or_else(unknown)?;
+        let r = match group {
+            "solver" => self.solver.set(key, field, value),
+            "steady" => self.steady.set(key, field, value),
+            "output" => self.output.set(key, field, value),
+            _ => return Err(unknown()),
+        };
+        r.map_err(|e| match e {
+            ParamError::UnknownKey { .. } => unknown(),
+            other => other,
+        })
+    }
+
+    /// Checks and sets one key, recording it as an override.
+    pub fn set(&mut self, key: &str, value: &Value) -> Result<(), ParamError> {
+        self.set_raw(key, value)?;
+        self.overrides.push((key.to_string(), value.clone()));
+        Ok(())
+    }
+
+    /// Applies `KEY=VALUE` from the command line.
+    pub fn set_cli(&mut self, assignment: &str) -> Result<(), ParamError> {
+        let (k, v) = assignment
+            .split_once('=')
+            .ok_or_else(|| ParamError::Document {
+                message: format!(
+                    "`--set {assignment}`: expected KEY=VALUE, e.g. heart.rate_bpm=80"
+                ),
+            })?;
+        self.set(k.trim(), &Value::parse_cli(v))
+    }
+
+    /// Current value of a key.
+    pub fn get(&self, key: &str) -> Option<Value> {
+        if CirculationParams::owns(key) {
+            return self.circulation.get(key);
+        }
+        let (group, field) = key.split_once('.')?;
+        match group {
+            "solver" => self.solver.get(field),
+            "steady" => self.steady.get(field),
+            "output" => self.output.get(field),
+            _ => None,
+        }
+    }
+
+    /// The scenario of a shipped preset.
+    pub fn from_preset(name: &str) -> Result<Self, ParamError> {
+        let mut s = Self::empty(name);
+        let defaults = parse_document(DEFAULTS, "defaults", "defaults.toml")?;
+        for (k, v) in &defaults.values {
+            s.set_raw(k, v)?;
+        }
+        for doc in preset_chain(name)? {
+            for (k, v) in &doc.values {
+                s.set_raw(k, v).map_err(|e| ParamError::Document {
+                    message: format!("preset `{name}`: {e}"),
+                })?;
+            }
+        }
+        Ok(s)
+    }
+
+    /// A scenario document: an optional `[scenario]` table (`preset = "NAME"`,
+    /// `description = "..."`) and parameter groups.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Self, ParamError> {
+        let doc = parse_document(text, "scenario", origin)?;
+        let preset = match doc.meta.get("preset") {
+            None => "healthy".to_string(),
+            Some(toml::Value::String(p)) => p.clone(),
+            Some(other) => {
+                return Err(ParamError::WrongType {
+                    key: "scenario.preset".into(),
+                    value: other.to_string(),
+                    expected: format!("one of {}", preset_names().join(", ")),
+                });
+            }
+        };
+        for k in doc.meta.keys() {
+            if !["preset", "description"].contains(&k.as_str()) {
+                return Err(ParamError::UnknownKey {
+                    key: format!("scenario.{k}"),
+                    suggestion: suggest(
+                        &format!("scenario.{k}"),
+                        ["scenario.preset", "scenario.description"],
+                    ),
+                });
+            }
+        }
+        let mut s = Self::from_preset(&preset)?;
+        s.description = doc
+            .meta
+            .get("description")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
+        for (k, v) in &doc.values {
+            s.set(k, v).map_err(|e| ParamError::Document {
+                message: format!("{origin}: {e}"),
+            })?;
+        }
+        Ok(s)
+    }
+
+    /// Reads a scenario file.
+    pub fn from_file(path: &Path) -> Result<Self, ParamError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ParamError::Document {
+            message: format!("cannot read scenario file {}: {e}", path.display()),
+        })?;
+        Self::from_toml(&text, &path.display().to_string())
+    }
+
+    /// Checks the combination of values (builds the model once).
+    pub fn validate(&self) -> Result<(), ParamError> {
+        Circulation::new(&self.circulation)?;
+        let rr_ms = 60_000.0 / self.circulation.heart.rate_bpm;
+        let pr = self.circulation.heart.pr_interval_ms;
+        if pr >= rr_ms {
+            return Err(ParamError::Inconsistent {
+                message: format!(
+                    "`heart.pr_interval_ms` = {} must be shorter than the RR interval ({} ms at `heart.rate_bpm` = {})",
+                    fmt_num(pr),
+                    fmt_num(rr_ms.round()),
+                    fmt_num(self.circulation.heart.rate_bpm)
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Every key with its value, in specification order (for manifests).
+    pub fn resolved(&self) -> Vec<(String, Value)> {
+        Self::specs()
+            .into_iter()
+            .filter_map(|s| self.get(&s.key).map(|v| (s.key, v)))
+            .collect()
+    }
+}
+
+/// Listing line helpers for `counterpulse params`.
+pub fn describe_kind(spec: &ParamSpec) -> String {
+    match &spec.kind {
+        Kind::Choice(_) | Kind::Bool => spec.kind.allowed(""),
+        _ => spec.kind.allowed(spec.unit),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn healthy_and_defaults_set_every_key() {
+        // Every key must be set by the base documents: a missing one would be NaN at run time.
+        let s = Scenario::from_preset("healthy").expect("healthy preset");
+        for spec in Scenario::specs() {
+            match s.get(&spec.key) {
+                Some(Value::Number(x)) => assert!(x.is_finite(), "{} unset", spec.key),
+                Some(_) => {}
+                None => panic!("{} has no getter", spec.key),
+            }
+        }
+        // And every value appears literally in healthy.toml or defaults.toml.
+        let healthy = counterpulse_circulation::presets::preset_source("healthy").expect("shipped");
+        let base_keys: Vec<String> = parse_document(healthy, "preset", "healthy")
+            .expect("parses")
+            .values
+            .into_iter()
+            .chain(
+                parse_document(DEFAULTS, "defaults", "defaults")
+                    .expect("parses")
+                    .values,
+            )
+            .map(|(k, _)| k)
+            .collect();
+        for spec in Scenario::specs() {
+            assert!(
+                base_keys.contains(&spec.key),
+                "{} missing from the base documents",
+                spec.key
+            );
+        }
+        s.validate().expect("healthy is consistent");
+    }
+
+    #[test]
+    fn every_preset_loads_and_validates() {
+        for name in preset_names() {
+            let s = Scenario::from_preset(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+            s.validate().unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+
+    #[test]
+    fn bad_input_is_named() {
+        let mut s = Scenario::from_preset("healthy").expect("healthy");
+        let e = s.set_cli("heart.rate_bpm=400").expect_err("range");
+        assert!(
+            e.to_string().contains("heart.rate_bpm") && e.to_string().contains("20 to 250 bpm"),
+            "{e}"
+        );
+        let e = s.set_cli("heart.rate_bpm=0").expect_err("range");
+        assert!(e.to_string().contains("= 0 is out of range"), "{e}");
+        let e = s.set_cli("heart.rate_bmp=80").expect_err("unknown");
+        assert!(
+            e.to_string().contains("did you mean `heart.rate_bpm`"),
+            "{e}"
+        );
+        let e = s
+            .set_cli("systemic.vein_compliance_ml_mmhg=-3")
+            .expect_err("negative");
+        assert!(
+            e.to_string().contains("systemic.vein_compliance_ml_mmhg"),
+            "{e}"
+        );
+        let e = s.set_cli("heart.rate_bpm=fast").expect_err("nan");
+        assert!(e.to_string().contains("expected a number"), "{e}");
+        let e = s.set_cli("solver.backend=rk4").expect_err("choice");
+        assert!(e.to_string().contains("\"dopri5\", \"ode_solvers\""), "{e}");
+        assert!(Scenario::from_preset("nope").is_err());
+        s.set_cli("aortic_valve.regurgitant_area_cm2=4.0")
+            .expect("in range alone");
+        assert!(s.validate().is_err(), "leak larger than the open area");
+    }
+
+    #[test]
+    fn scenario_file_overrides_preset() {
+        let s = Scenario::from_toml(
+            "[scenario]\npreset = \"cardiogenic-shock\"\ndescription = \"x\"\n[heart]\nrate_bpm = 90\n",
+            "test.toml",
+        )
+        .expect("parses");
+        assert_eq!(s.circulation.heart.rate_bpm, 90.0);
+        assert!(s.circulation.lv.contractility_scale < 1.0);
+        assert_eq!(s.overrides.len(), 1);
+        let e = Scenario::from_toml("[heart]\nrate = 90\n", "t.toml").expect_err("unknown key");
+        assert!(
+            e.to_string().contains("t.toml") && e.to_string().contains("heart.rate"),
+            "{e}"
+        );
+        assert!(Scenario::from_toml("[scenario]\npreset = 3\n", "t.toml").is_err());
+        assert!(Scenario::from_toml("heart = 3\n", "t.toml").is_err());
+    }
+}
