@@ -261,12 +261,12 @@ impl Circulation {
     /// unstressed volumes, an unset parameter).
     pub fn new(params: &CirculationParams) -> Result<Self, ParamError> {
         for spec in CirculationParams::specs() {
-            if let Some(crate::params::Value::Number(x)) = params.get(&spec.key) {
-                if !x.is_finite() {
-                    return Err(ParamError::Inconsistent {
-                        message: format!("`{}` has no value (no preset set it)", spec.key),
-                    });
-                }
+            if let Some(crate::params::Value::Number(x)) = params.get(&spec.key)
+                && !x.is_finite()
+            {
+                return Err(ParamError::Inconsistent {
+                    message: format!("`{}` has no value (no preset set it)", spec.key),
+                });
             }
         }
         for (name, v) in [

@@ -168,13 +168,14 @@ fn simulate(
     json: bool,
 ) -> Result<()> {
     let s = load_scenario(preset, scenario, set)?;
-    if let Some(dir) = &out {
-        if dir.exists() && !dir.is_dir() {
-            return Err(anyhow::Error::new(UsageError(format!(
-                "--out {}: exists and is not a directory",
-                dir.display()
-            ))));
-        }
+    if let Some(dir) = &out
+        && dir.exists()
+        && !dir.is_dir()
+    {
+        return Err(anyhow::Error::new(UsageError(format!(
+            "--out {}: exists and is not a directory",
+            dir.display()
+        ))));
     }
     let opts = RunOptions {
         record_all_beats: out.is_some(),

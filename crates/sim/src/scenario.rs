@@ -357,6 +357,8 @@ mod tests {
         let e = s.set_cli("solver.backend=rk4").expect_err("choice");
         assert!(e.to_string().contains("\"dopri5\", \"ode_solvers\""), "{e}");
         assert!(Scenario::from_preset("nope").is_err());
+        s.set_cli("aortic_valve.open_area_cm2=3.0")
+            .expect("in range");
         s.set_cli("aortic_valve.regurgitant_area_cm2=4.0")
             .expect("in range alone");
         assert!(s.validate().is_err(), "leak larger than the open area");

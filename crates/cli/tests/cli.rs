@@ -1,0 +1,266 @@
+//! End-to-end tests of the `counterpulse` binary, as a user runs it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use counterpulse_io::read_parquet;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_counterpulse"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let p = std::env::temp_dir().join(format!("counterpulse-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&p);
+    p
+}
+
+fn columns(path: &Path) -> Vec<String> {
+    let df = read_parquet(path).expect("readable parquet");
+    df.get_column_names()
+        .iter()
+        .map(|s| s.as_str().to_string())
+        .collect()
+}
+
+#[test]
+fn simulate_prints_a_table() {
+    let o = run(&["simulate", "--preset", "healthy"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    for label in [
+        "cardiac output",
+        "L/min",
+        "mean arterial pressure",
+        "ejection fraction",
+        "periodic steady state",
+    ] {
+        assert!(out.contains(label), "missing {label}:\n{out}");
+    }
+}
+
+#[test]
+fn simulate_json_has_design_names_and_nulls() {
+    let o = run(&["simulate", "--preset", "cardiogenic-shock", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let b = &v["baseline"];
+    for k in [
+        "heart_rate_bpm",
+        "cardiac_output_l_min",
+        "stroke_volume_ml",
+        "systolic_pressure_mmhg",
+        "diastolic_pressure_mmhg",
+        "mean_arterial_pressure_mmhg",
+        "lv_end_diastolic_volume_ml",
+        "lv_end_systolic_volume_ml",
+        "ejection_fraction",
+        "lv_end_diastolic_pressure_mmhg",
+        "pcwp_mmhg",
+        "cvp_mmhg",
+        "mean_pulmonary_artery_pressure_mmhg",
+        "lv_stroke_work_mmhg_ml",
+        "pressure_volume_area_mmhg_ml",
+        "tension_time_index_mmhg_s_min",
+        "diastolic_pressure_time_index_mmhg_s_min",
+        "endocardial_viability_ratio",
+        "cardiac_power_output_w",
+    ] {
+        assert!(b[k].is_number(), "{k}: {}", b[k]);
+    }
+    // Filled by later issues: present as null, never invented.
+    for k in [
+        "coronary_flow_ml_min",
+        "ffr",
+        "augmented_diastolic_pressure_mmhg",
+        "balloon_inflation_time_ms",
+    ] {
+        assert!(b[k].is_null(), "{k}: {}", b[k]);
+    }
+    assert!(b["systolic_pressure_mmhg"].as_f64().expect("num") < 90.0);
+    assert_eq!(v["run"]["baseline"]["converged"], true);
+}
+
+#[test]
+fn out_dir_has_parquet_files_and_manifest() {
+    let dir = tmp("out");
+    let o = run(&[
+        "simulate",
+        "--preset",
+        "healthy",
+        "--set",
+        "heart.rate_bpm=80",
+        "--set",
+        "output.waveform_beats=3",
+        "--out",
+        dir.to_str().expect("utf8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let beats = columns(&dir.join("beats.parquet"));
+    for c in [
+        "run",
+        "beat",
+        "start_time_s",
+        "rr_s",
+        "cardiac_output_l_min",
+        "ffr",
+        "qp_qs",
+    ] {
+        assert!(
+            beats.contains(&c.to_string()),
+            "beats.parquet lacks {c}: {beats:?}"
+        );
+    }
+    let waves = columns(&dir.join("waveforms.parquet"));
+    for c in [
+        "time_s",
+        "beat",
+        "lv_volume_ml",
+        "aortic_root_pressure_mmhg",
+        "descending_aorta_pressure_mmhg",
+        "mitral_flow_ml_s",
+        "pulmonary_venous_flow_ml_s",
+        "systemic_vein_volume_ml",
+    ] {
+        assert!(
+            waves.contains(&c.to_string()),
+            "waveforms.parquet lacks {c}"
+        );
+    }
+    let ev = read_parquet(&dir.join("events.parquet")).expect("events");
+    let kinds: Vec<String> = ev
+        .column("kind")
+        .expect("kind")
+        .str()
+        .expect("text")
+        .iter()
+        .map(|k| k.unwrap_or_default().to_string())
+        .collect();
+    for k in [
+        "r_wave",
+        "p_wave",
+        "aortic_valve_open",
+        "aortic_valve_close",
+    ] {
+        assert!(kinds.iter().any(|x| x == k), "no {k} event");
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("manifest"))
+            .expect("JSON");
+    assert_eq!(manifest["scenario"]["heart.rate_bpm"], 80.0);
+    assert_eq!(manifest["overrides"]["heart.rate_bpm"], 80.0);
+    assert_eq!(manifest["units"]["cardiac_output_l_min"], "L/min");
+    let rows = manifest["files"]["beats.parquet"]["rows"]
+        .as_u64()
+        .expect("rows");
+    assert_eq!(
+        rows as usize,
+        read_parquet(&dir.join("beats.parquet"))
+            .expect("beats")
+            .height()
+    );
+    // 3 beats at 80 bpm, 1 ms samples.
+    let wrows = read_parquet(&dir.join("waveforms.parquet"))
+        .expect("w")
+        .height();
+    assert!((2200..=2300).contains(&wrows), "{wrows}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_input_exits_2_naming_the_key_and_writes_nothing() {
+    let dir = tmp("bad");
+    let d = dir.to_str().expect("utf8");
+    for (args, needle) in [
+        (
+            vec!["--set", "heart.rate_bpm=400"],
+            "`heart.rate_bpm` = 400 is out of range: allowed 20 to 250 bpm",
+        ),
+        (
+            vec!["--set", "heart.rate_bpm=0"],
+            "`heart.rate_bpm` = 0 is out of range",
+        ),
+        (
+            vec!["--set", "heart.rate=80"],
+            "did you mean `heart.rate_bpm`",
+        ),
+        (vec!["--set", "heart.rate_bpm=fast"], "expected a number"),
+        (
+            vec!["--set", "systemic.vein_compliance_ml_mmhg=-1"],
+            "systemic.vein_compliance_ml_mmhg",
+        ),
+        (
+            vec!["--set", "aorta.root_compliance_ml_mmhg=-0.1"],
+            "allowed 0.01 to 5 mL/mmHg",
+        ),
+        (vec!["--set", "heart.rate_bpm"], "expected KEY=VALUE"),
+        (vec!["--preset", "nope"], "expected one of healthy"),
+        (
+            vec!["--scenario", "/nonexistent/s.toml"],
+            "cannot read scenario file",
+        ),
+    ] {
+        let mut a = vec!["simulate"];
+        a.extend(args.iter());
+        a.extend(["--out", d]);
+        let o = run(&a);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        let e = stderr(&o);
+        assert!(e.contains(needle), "{args:?}: {e}");
+        assert_eq!(e.trim().lines().count(), 1, "one line: {e}");
+        assert!(!e.contains("panicked"), "{e}");
+        assert!(!dir.exists(), "{args:?} created output");
+    }
+}
+
+#[test]
+fn scenario_file_and_listings() {
+    let dir = tmp("scen");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let f = dir.join("s.toml");
+    std::fs::write(
+        &f,
+        "[scenario]\npreset = \"cardiogenic-shock\"\ndescription = \"slower\"\n\n[heart]\nrate_bpm = 90\n",
+    )
+    .expect("write");
+    let o = run(&[
+        "simulate",
+        "--scenario",
+        f.to_str().expect("utf8"),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let hr = v["baseline"]["heart_rate_bpm"].as_f64().expect("hr");
+    assert!((hr - 90.0).abs() < 1e-6, "{hr}");
+    std::fs::write(&f, "[heart]\nrate_bmp = 90\n").expect("write");
+    let o = run(&["simulate", "--scenario", f.to_str().expect("utf8")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("heart.rate_bmp"), "{}", stderr(&o));
+
+    let o = run(&["presets"]);
+    assert!(stdout(&o).contains("healthy") && stdout(&o).contains("cardiogenic-shock"));
+    let o = run(&["params", "--preset", "cardiogenic-shock"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("lv.contractility_scale") && out.contains("0.25"),
+        "{out}"
+    );
+    assert!(out.contains("20 to 250 bpm"));
+    let o = run(&["params", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert!(v.as_array().expect("array").len() > 80);
+    let _ = std::fs::remove_dir_all(&dir);
+}
