@@ -165,6 +165,29 @@ impl Default for Drive {
     }
 }
 
+/// Time-varying inputs from outside the circulation: a device volume inside the descending
+/// aorta (the balloon) and reflex modulation of vascular tone.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Inputs {
+    /// Volume of a device inside the descending aorta (balloon gas), mL. It adds to the
+    /// segment's enclosed volume, so it raises that segment's pressure.
+    pub balloon_ml: f64,
+    /// Multiplier of both systemic bed resistances (baroreflex), 1 = no change.
+    pub resistance_factor: f64,
+    /// Shift of the systemic venous unstressed volume (baroreflex venous tone), mL.
+    pub venous_unstressed_shift_ml: f64,
+}
+
+impl Default for Inputs {
+    fn default() -> Self {
+        Self {
+            balloon_ml: 0.0,
+            resistance_factor: 1.0,
+            venous_unstressed_shift_ml: 0.0,
+        }
+    }
+}
+
 /// Everything computed from one state: pressures, flows and their derivatives' ingredients.
 #[derive(Debug, Clone, Copy)]
 pub struct Eval {
@@ -409,10 +432,9 @@ impl Circulation {
         self.ventricular_activation.time_to_peak_s * self.timing_scale(rr_s)
     }
 
-    /// Pressures and algebraic flows at `(t, y)`; `balloon_ml` is the volume of any device
-    /// inside the descending aorta (it raises the pressure of that segment).
+    /// Pressures and algebraic flows at `(t, y)` with external inputs `u`.
     #[inline]
-    pub fn eval(&self, t: f64, y: &[f64], balloon_ml: f64) -> Eval {
+    pub fn eval(&self, t: f64, y: &[f64], u: &Inputs) -> Eval {
         let e_v = self.ventricular_activation(t);
         let e_a = self.atrial_activation(t);
         let p_la = self.la.pressure(y[St::LaVolume.i()], e_a);
@@ -422,11 +444,13 @@ impl Circulation {
         let p_root = self.root.pressure(y[St::AorticRootVolume.i()]);
         let p_desc = self
             .descending
-            .pressure(y[St::DescendingAortaVolume.i()] + balloon_ml);
+            .pressure(y[St::DescendingAortaVolume.i()] + u.balloon_ml);
         let p_sa = self
             .systemic_artery
             .pressure(y[St::SystemicArteryVolume.i()]);
-        let p_sv = self.systemic_vein.pressure(y[St::SystemicVeinVolume.i()]);
+        let p_sv = self
+            .systemic_vein
+            .pressure(y[St::SystemicVeinVolume.i()] - u.venous_unstressed_shift_ml);
         let p_pa = self
             .pulmonary_artery
             .pressure(y[St::PulmonaryArteryVolume.i()]);
@@ -444,8 +468,8 @@ impl Circulation {
             p_sv,
             p_pa,
             p_pv,
-            q_upper: (p_root - p_sv) / self.r_upper,
-            q_lower: (p_sa - p_sv) / self.r_lower,
+            q_upper: (p_root - p_sv) / (self.r_upper * u.resistance_factor),
+            q_lower: (p_sa - p_sv) / (self.r_lower * u.resistance_factor),
             q_venous: (p_sv - p_ra) / self.r_venous,
             q_pulmonary: (p_pa - p_pv) / self.r_pulmonary,
             q_pulmonary_venous: (p_pv - p_la) / self.r_pulmonary_venous,
@@ -454,8 +478,8 @@ impl Circulation {
 
     /// Writes `dy/dt` for the circulation's states (`dy.len() >= St::COUNT`).
     #[inline]
-    pub fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64], balloon_ml: f64) -> Eval {
-        let e = self.eval(t, y, balloon_ml);
+    pub fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64], u: &Inputs) -> Eval {
+        let e = self.eval(t, y, u);
         let q_mv = y[St::MitralFlow.i()];
         let q_av = y[St::AorticValveFlow.i()];
         let q_tv = y[St::TricuspidFlow.i()];
@@ -499,9 +523,22 @@ impl Circulation {
         e
     }
 
+    /// Net flow into the aortic root (its pressure rises while this is positive), mL/s. Cheap:
+    /// no chamber pressures are needed.
+    #[inline]
+    pub fn root_net_inflow(&self, y: &[f64], u: &Inputs) -> f64 {
+        let p_root = self.root.pressure(y[St::AorticRootVolume.i()]);
+        let p_sv = self
+            .systemic_vein
+            .pressure(y[St::SystemicVeinVolume.i()] - u.venous_unstressed_shift_ml);
+        y[St::AorticValveFlow.i()]
+            - y[St::ArchFlow.i()]
+            - (p_root - p_sv) / (self.r_upper * u.resistance_factor)
+    }
+
     /// Writes every [`Sig`] at `(t, y)` into `out` (`out.len() >= Sig::COUNT`).
-    pub fn signals(&self, t: f64, y: &[f64], balloon_ml: f64, out: &mut [f64]) {
-        let e = self.eval(t, y, balloon_ml);
+    pub fn signals(&self, t: f64, y: &[f64], u: &Inputs, out: &mut [f64]) {
+        let e = self.eval(t, y, u);
         out[Sig::LaPressure.i()] = e.p_la;
         out[Sig::LvPressure.i()] = e.p_lv;
         out[Sig::RaPressure.i()] = e.p_ra;

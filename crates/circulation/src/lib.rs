@@ -22,7 +22,9 @@ pub mod components;
 pub mod model_params;
 pub mod params;
 pub mod presets;
+pub mod reflex;
 
-pub use circuit::{Circulation, Drive, Eval, Sig, St, VOLUME_STATES};
+pub use circuit::{Circulation, Drive, Eval, Inputs, Sig, St, VOLUME_STATES};
 pub use model_params::CirculationParams;
 pub use params::{ParamError, ParamSpec, Value};
+pub use reflex::{Baroreflex, BaroreflexParams, ReflexSt};

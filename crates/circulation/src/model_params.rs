@@ -171,6 +171,8 @@ pub struct CirculationParams {
     pub pulmonary: PulmonaryParams,
     /// `blood.*`
     pub blood: BloodParams,
+    /// `baroreflex.*`
+    pub baroreflex: crate::reflex::BaroreflexParams,
 }
 
 macro_rules! dispatch {
@@ -189,6 +191,7 @@ macro_rules! dispatch {
             "systemic" => Some($self.systemic.$f($($args),*)),
             "pulmonary" => Some($self.pulmonary.$f($($args),*)),
             "blood" => Some($self.blood.$f($($args),*)),
+            "baroreflex" => Some($self.baroreflex.$f($($args),*)),
             _ => None,
         }
     };
@@ -196,7 +199,7 @@ macro_rules! dispatch {
 
 impl CirculationParams {
     /// Group names in the order used for listings.
-    pub const GROUPS: [&'static str; 13] = [
+    pub const GROUPS: [&'static str; 14] = [
         "heart",
         "lv",
         "rv",
@@ -210,6 +213,7 @@ impl CirculationParams {
         "systemic",
         "pulmonary",
         "blood",
+        "baroreflex",
     ];
 
     /// Specifications of every key.
@@ -230,6 +234,7 @@ impl CirculationParams {
         v.extend(SystemicParams::specs("systemic"));
         v.extend(PulmonaryParams::specs("pulmonary"));
         v.extend(BloodParams::specs("blood"));
+        v.extend(crate::reflex::BaroreflexParams::specs("baroreflex"));
         v
     }
 

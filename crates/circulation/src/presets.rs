@@ -43,6 +43,8 @@ pub struct Document {
     pub meta: toml::Table,
     /// Parameter values.
     pub values: Vec<(String, Value)>,
+    /// Top-level arrays of tables (`[[protocol]]`), left to the caller.
+    pub arrays: toml::Table,
 }
 
 /// Parses a TOML document; `meta_table` names the table that holds metadata rather than
@@ -68,6 +70,9 @@ pub fn parse_document(text: &str, meta_table: &str, origin: &str) -> Result<Docu
         }
         match v {
             toml::Value::Table(t) => flatten_toml(k, t, &mut doc.values)?,
+            toml::Value::Array(a) if a.iter().all(|x| x.is_table()) => {
+                doc.arrays.insert(k.clone(), v.clone());
+            }
             _ => {
                 return Err(ParamError::Document {
                     message: format!(

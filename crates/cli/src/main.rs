@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 use counterpulse_circulation::ParamError;
 use counterpulse_circulation::presets::{preset_meta, preset_names};
 use counterpulse_sim::scenario::describe_kind;
-use counterpulse_sim::{RunOptions, Scenario, SimError, run};
+use counterpulse_sim::{RunOptions, Scenario, SimError, simulate as run_simulation};
 
 /// Simulate intra-aortic balloon pump counterpulsation on a closed-loop model of the human
 /// circulation.
@@ -182,27 +182,33 @@ fn simulate(
         waveforms: out.is_some(),
         log_events: out.is_some(),
     };
-    let baseline = run(&s, &opts).map_err(|e| match e {
+    let sim = run_simulation(&s, &opts).map_err(|e| match e {
         SimError::Param(p) => usage(p),
         other => anyhow::Error::new(other),
     })?;
-    if !baseline.converged {
-        eprintln!(
-            "warning: no periodic steady state within {} beats (last change {:.2e} > steady.tolerance {:.1e}); the summary is of the last beats",
-            s.steady.max_beats, baseline.final_residual, s.steady.tolerance
-        );
+    let mut runs = vec![("baseline", &sim.baseline)];
+    if let Some(a) = &sim.assisted {
+        runs.push(("assisted", a));
+    }
+    for (name, r) in &runs {
+        if !r.converged {
+            eprintln!(
+                "warning: {name} run: no periodic steady state within {} beats (last change {:.2e} > steady.tolerance {:.1e}); the summary is of the last beats",
+                s.steady.max_beats, r.final_residual, s.steady.tolerance
+            );
+        }
     }
     if let Some(dir) = &out {
-        output::write_run_dir(dir, &s, &[("baseline", &baseline)])
+        output::write_run_dir(dir, &s, &runs)
             .with_context(|| format!("writing results to {}", dir.display()))?;
     }
     if json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&output::summary_json(&s, &baseline))?
+            serde_json::to_string_pretty(&output::summary_json(&s, &sim))?
         );
     } else {
-        print!("{}", output::summary_table(&s, &baseline));
+        print!("{}", output::summary_table(&s, &sim));
         if let Some(dir) = &out {
             println!(
                 "\nwrote {}/{{beats,waveforms,events}}.parquet and manifest.json",

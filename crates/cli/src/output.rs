@@ -6,8 +6,8 @@ use anyhow::Result;
 use counterpulse_circulation::Value;
 use counterpulse_circulation::params::fmt_num;
 use counterpulse_io::{ColumnData, Table, unit_of, write_json, write_parquet};
-use counterpulse_metrics::BeatMetrics;
-use counterpulse_sim::{RunResult, Scenario};
+use counterpulse_metrics::{BeatMetrics, delta};
+use counterpulse_sim::{RunResult, Scenario, Simulation};
 use serde_json::{Map, json};
 
 use crate::table;
@@ -45,8 +45,10 @@ fn run_json(r: &RunResult) -> serde_json::Value {
         "converged": r.converged,
         "beats_to_steady_state": r.beats_to_steady_state,
         "beats_simulated": r.beats_simulated,
+        "assist_period_beats": r.assist_period,
         "final_residual": r.final_residual,
-        "simulated_time_s": r.simulated_time_s,
+        "start_time_s": r.start_time_s,
+        "simulated_time_s": r.simulated_time_s(),
         "wall_time_s": r.wall_time_s,
         "rhs_evaluations": r.stats.rhs_evals,
         "accepted_steps": r.stats.accepted_steps,
@@ -57,13 +59,27 @@ fn run_json(r: &RunResult) -> serde_json::Value {
     })
 }
 
-/// `{"baseline": {metrics}, "run": {"baseline": {...}}, "scenario": {...}}`.
-pub fn summary_json(s: &Scenario, baseline: &RunResult) -> serde_json::Value {
-    json!({
-        "baseline": metrics_json(&baseline.summary),
-        "run": { "baseline": run_json(baseline) },
-        "scenario": { "preset": s.preset, "overrides": overrides_json(s) },
-    })
+/// `{"baseline": {...}, "assisted": {...}, "delta": {...}, "run": {...}, "scenario": {...}}`
+/// (`assisted` and `delta` only with the balloon on).
+pub fn summary_json(s: &Scenario, sim: &Simulation) -> serde_json::Value {
+    let mut out = Map::new();
+    out.insert("baseline".into(), metrics_json(&sim.baseline.summary));
+    let mut runs = Map::new();
+    runs.insert("baseline".into(), run_json(&sim.baseline));
+    if let Some(a) = &sim.assisted {
+        out.insert("assisted".into(), metrics_json(&a.summary));
+        out.insert(
+            "delta".into(),
+            metrics_json(&delta(&a.summary, &sim.baseline.summary)),
+        );
+        runs.insert("assisted".into(), run_json(a));
+    }
+    out.insert("run".into(), serde_json::Value::Object(runs));
+    out.insert(
+        "scenario".into(),
+        json!({ "preset": s.preset, "overrides": overrides_json(s) }),
+    );
+    serde_json::Value::Object(out)
 }
 
 fn overrides_json(s: &Scenario) -> serde_json::Value {
@@ -113,8 +129,24 @@ fn fmt_metric(v: f64) -> String {
     }
 }
 
+fn run_line(name: &str, r: &RunResult) -> String {
+    format!(
+        "{name}: {} after {} beats (last relative change {:.1e}), {} beats in {:.3} s wall time\n",
+        if r.converged {
+            "periodic steady state"
+        } else {
+            "NOT converged"
+        },
+        r.beats_to_steady_state,
+        r.final_residual,
+        r.beats_simulated,
+        r.wall_time_s
+    )
+}
+
 /// Human-readable steady-state table.
-pub fn summary_table(s: &Scenario, baseline: &RunResult) -> String {
+pub fn summary_table(s: &Scenario, sim: &Simulation) -> String {
+    let baseline = &sim.baseline;
     let mut out = String::new();
     let desc = if s.description.is_empty() {
         String::new()
@@ -137,23 +169,42 @@ pub fn summary_table(s: &Scenario, baseline: &RunResult) -> String {
             )
         }
     ));
-    out.push_str(&format!(
-        "baseline: {} after {} beats (last relative change {:.1e}), {} beats in {:.3} s wall time\n\n",
-        if baseline.converged {
-            "periodic steady state"
-        } else {
-            "NOT converged"
-        },
-        baseline.beats_to_steady_state,
-        baseline.final_residual,
-        baseline.beats_simulated,
-        baseline.wall_time_s
-    ));
-    let mut t = table::Table::new(&["", "unit", "baseline"]);
+    out.push_str(&run_line("baseline", baseline));
+    if let Some(a) = &sim.assisted {
+        out.push_str(&run_line(
+            &format!(
+                "assisted ({} mL, {}, {} timing)",
+                fmt_num(s.iabp.volume_ml),
+                s.get("iabp.ratio").map(|v| v.to_string()).unwrap_or_default(),
+                s.get("iabp.timing").map(|v| v.to_string()).unwrap_or_default()
+            ),
+            a,
+        ));
+    }
+    out.push('\n');
+    let header: Vec<&str> = if sim.assisted.is_some() {
+        vec!["", "unit", "baseline", "assisted", "delta"]
+    } else {
+        vec!["", "unit", "baseline"]
+    };
+    let mut t = table::Table::new(&header);
+    let none = BeatMetrics::default();
+    let assisted = sim.assisted.as_ref().map(|a| &a.summary);
+    let d = assisted.map(|a| delta(a, &baseline.summary));
     for (name, v) in baseline.summary.values() {
-        let Some(v) = v else { continue };
+        let a = assisted.unwrap_or(&none).get(name);
+        if v.is_none() && a.is_none() {
+            continue;
+        }
         let (l, u) = label(name);
-        t.row(vec![l, u.to_string(), fmt_metric(v)]);
+        let cell = |x: Option<f64>| x.map(fmt_metric).unwrap_or_else(|| "-".into());
+        let mut row = vec![l, u.to_string(), cell(v)];
+        if let Some(dd) = &d {
+            row.push(cell(a));
+            let dv = dd.get(name);
+            row.push(dv.map(|x| format!("{}{}", if x >= 0.0 { "+" } else { "" }, fmt_metric(x))).unwrap_or_else(|| "-".into()));
+        }
+        t.row(row);
     }
     out.push_str(&t.render());
     out
@@ -164,6 +215,7 @@ fn beats_table(runs: &[(&str, &RunResult)]) -> Table {
     let mut beat = Vec::new();
     let mut start = Vec::new();
     let mut rr = Vec::new();
+    let mut assisted = Vec::new();
     let mut cols: Vec<Vec<Option<f64>>> = vec![Vec::new(); BeatMetrics::NAMES.len()];
     for (name, r) in runs {
         for b in &r.beats {
@@ -171,6 +223,7 @@ fn beats_table(runs: &[(&str, &RunResult)]) -> Table {
             beat.push(b.beat);
             start.push(b.start_time_s);
             rr.push(b.rr_s);
+            assisted.push(b.assisted);
             for (j, (_, v)) in b.metrics.values().into_iter().enumerate() {
                 cols[j].push(v);
             }
@@ -180,37 +233,56 @@ fn beats_table(runs: &[(&str, &RunResult)]) -> Table {
     t.push("run", ColumnData::Str(run))
         .push("beat", ColumnData::U64(beat))
         .push("start_time_s", ColumnData::F64(start))
-        .push("rr_s", ColumnData::F64(rr));
+        .push("rr_s", ColumnData::F64(rr))
+        .push("assisted", ColumnData::Bool(assisted));
     for (j, name) in BeatMetrics::NAMES.iter().enumerate() {
         t.push(*name, ColumnData::OptF64(std::mem::take(&mut cols[j])));
     }
     t
 }
 
+/// Waveforms of all runs in one long table; a column that only some runs have (the balloon's)
+/// is null in the others.
 fn waveforms_table(runs: &[(&str, &RunResult)]) -> Table {
     let mut t = Table::new();
-    let Some(first) = runs.iter().find_map(|(_, r)| r.waveforms.as_ref()) else {
-        return t;
-    };
+    let mut names: Vec<&'static str> = Vec::new();
+    for (_, r) in runs {
+        if let Some(w) = &r.waveforms {
+            for c in &w.columns {
+                if !names.contains(c) {
+                    names.push(c);
+                }
+            }
+        }
+    }
     let mut run = Vec::new();
     let mut time = Vec::new();
     let mut beat = Vec::new();
-    let mut values: Vec<Vec<f64>> = vec![Vec::new(); first.columns.len()];
+    let mut values: Vec<Vec<Option<f64>>> = vec![Vec::new(); names.len()];
     for (name, r) in runs {
         if let Some(w) = &r.waveforms {
-            run.extend(std::iter::repeat_n(name.to_string(), w.time_s.len()));
+            let n = w.time_s.len();
+            run.extend(std::iter::repeat_n(name.to_string(), n));
             time.extend_from_slice(&w.time_s);
             beat.extend_from_slice(&w.beat);
-            for (j, col) in w.values.iter().enumerate() {
-                values[j].extend_from_slice(col);
+            for (j, c) in names.iter().enumerate() {
+                match w.column(c) {
+                    Some(col) => values[j].extend(col.iter().map(|v| Some(*v))),
+                    None => values[j].extend(std::iter::repeat_n(None, n)),
+                }
             }
         }
     }
     t.push("run", ColumnData::Str(run))
         .push("time_s", ColumnData::F64(time))
         .push("beat", ColumnData::U64(beat));
-    for (j, name) in first.columns.iter().enumerate() {
-        t.push(*name, ColumnData::F64(std::mem::take(&mut values[j])));
+    for (j, name) in names.iter().enumerate() {
+        let col = std::mem::take(&mut values[j]);
+        if col.iter().all(Option::is_some) {
+            t.push(*name, ColumnData::F64(col.into_iter().flatten().collect()));
+        } else {
+            t.push(*name, ColumnData::OptF64(col));
+        }
     }
     t
 }
@@ -303,7 +375,11 @@ pub fn write_run_dir(dir: &Path, s: &Scenario, runs: &[(&str, &RunResult)]) -> R
             "atol": s.solver.atol,
             "max_step_ms": s.solver.max_step_ms,
         },
-        "seeds": {},
+        "seeds": { "rhythm.seed": s.rhythm.seed },
+        "protocol": s.protocol.iter().map(|p| json!({
+            "at_s": p.at_s,
+            "values": p.values.iter().map(|(k, v)| (k.clone(), value_json(v))).collect::<Map<_, _>>(),
+        })).collect::<Vec<_>>(),
         "runs": run_info,
         "files": {
             "beats.parquet": { "rows": runs.iter().map(|(_, r)| r.beats.len()).sum::<usize>() },

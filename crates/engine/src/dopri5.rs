@@ -8,6 +8,7 @@
 
 use crate::SolveError;
 use crate::integrator::{
+    TIME_EPS,
     DenseStep, Integrator, OdeSystem, SolverSettings, Stats, StepObserver, Stop,
 };
 use crate::roots::illinois;
@@ -339,7 +340,9 @@ impl Integrator for Dopri5 {
                 message: format!("t_end = {t_end} is before the current time {}", self.t),
             });
         }
-        if t_end == self.t {
+        if t_end - self.t <= TIME_EPS * self.t.abs().max(1.0) {
+            // Events a few ulps apart: the state cannot change over such an interval.
+            self.t = t_end;
             return Ok(Stop::Reached);
         }
         self.prepare(sys)?;

@@ -1,5 +1,9 @@
 use crate::SolveError;
 
+/// Relative time below which two times count as the same instant (an interval shorter than
+/// this is not integrated; the clock just moves).
+pub const TIME_EPS: f64 = 1e-12;
+
 /// Direction of a zero crossing of a state event function that should be reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {

@@ -15,6 +15,7 @@ use ode_solvers::{OutputType, System};
 
 use crate::SolveError;
 use crate::integrator::{
+    TIME_EPS,
     DenseStep, Integrator, OdeSystem, SolverSettings, Stats, StepObserver, Stop,
 };
 use crate::roots::illinois;
@@ -201,7 +202,9 @@ impl Integrator for OdeSolversDopri5 {
                 message: format!("t_end = {t_end} is before the current time {}", self.t),
             });
         }
-        if t_end == self.t {
+        if t_end - self.t <= TIME_EPS * self.t.abs().max(1.0) {
+            // Events a few ulps apart: the state cannot change over such an interval.
+            self.t = t_end;
             return Ok(Stop::Reached);
         }
         let ne = sys.n_events();

@@ -54,25 +54,25 @@ metrics_struct! {
     cardiac_output_l_min,
     /// LV stroke volume, EDV − ESV, mL (includes any mitral regurgitant volume).
     stroke_volume_ml,
-    /// Maximum aortic root pressure, mmHg.
+    /// Maximum aortic root pressure during the beat's ejection, mmHg.
     systolic_pressure_mmhg,
-    /// Minimum aortic root pressure, mmHg.
+    /// Aortic end-diastolic pressure before the beat's ejection (minimum before valve opening), mmHg.
     diastolic_pressure_mmhg,
     /// Time-averaged aortic root pressure, mmHg.
     mean_arterial_pressure_mmhg,
-    /// Peak aortic pressure in diastole produced by the balloon, mmHg (balloon issue).
+    /// Peak aortic pressure in an assisted diastole (after the notch), mmHg.
     augmented_diastolic_pressure_mmhg,
-    /// Aortic end-diastolic pressure of an assisted beat, mmHg (balloon issue).
+    /// Aortic end-diastolic pressure at the end of an assisted diastole, mmHg.
     assisted_end_diastolic_pressure_mmhg,
-    /// Systolic pressure of the beat following an assisted diastole, mmHg (balloon issue).
+    /// Systolic pressure of the beat that follows an assisted diastole, mmHg.
     assisted_systolic_pressure_mmhg,
-    /// Maximum LV volume, mL.
+    /// LV end-diastolic volume: the largest volume before the beat's ejection, mL.
     lv_end_diastolic_volume_ml,
-    /// Minimum LV volume, mL.
+    /// LV end-systolic volume: the smallest volume of the beat, mL.
     lv_end_systolic_volume_ml,
     /// (EDV − ESV) / EDV.
     ejection_fraction,
-    /// LV pressure at end-diastole (at maximum volume), mmHg.
+    /// LV pressure at end-diastole (at the end-diastolic volume), mmHg.
     lv_end_diastolic_pressure_mmhg,
     /// Mean left atrial pressure (the wedge pressure of the model), mmHg.
     pcwp_mmhg,
@@ -108,9 +108,9 @@ metrics_struct! {
     aortic_regurgitant_volume_ml,
     /// Pulmonary / systemic flow: mean pulmonary-valve flow over mean aortic-valve flow.
     qp_qs,
-    /// Time for the balloon to fill after the inflate command, ms (balloon issue).
+    /// Inflate command to full balloon (pneumatic delay included), ms.
     balloon_inflation_time_ms,
-    /// Time for the balloon to empty after the deflate command, ms (balloon issue).
+    /// Deflate command to empty balloon (pneumatic delay included), ms.
     balloon_deflation_time_ms,
 }
 
@@ -161,8 +161,30 @@ fn ejection(q_av: &[f64]) -> Option<(usize, usize)> {
     Some((open, close))
 }
 
-/// Indices of one beat.
-pub fn beat_metrics(tr: &BeatTrace) -> BeatMetrics {
+/// Maximum of `x[a..=b]`.
+fn max_in(x: &[f64], a: usize, b: usize) -> f64 {
+    x[a..=b].iter().copied().fold(f64::MIN, f64::max)
+}
+
+/// Minimum of `x[a..=b]`.
+fn min_in(x: &[f64], a: usize, b: usize) -> f64 {
+    x[a..=b].iter().copied().fold(f64::MAX, f64::min)
+}
+
+/// Systolic pressure (maximum over the ejection) and end-diastolic pressure (minimum before
+/// the valve opens) of a trace.
+fn systolic_diastolic(tr: &BeatTrace) -> (f64, f64) {
+    let p = &tr.aortic_root_pressure_mmhg;
+    let last = p.len() - 1;
+    match ejection(&tr.aortic_valve_flow_ml_s) {
+        Some((open, close)) => (max_in(p, open, close), min_in(p, 0, open)),
+        None => (max_in(p, 0, last), min_in(p, 0, last)),
+    }
+}
+
+/// Indices of one beat. `next` is the following beat's trace, needed for the metrics that
+/// span two beats (the end-diastolic and systolic pressures after an assisted diastole).
+pub fn beat_metrics(tr: &BeatTrace, next: Option<&BeatTrace>) -> BeatMetrics {
     let n = tr.len();
     let mut m = BeatMetrics::default();
     if n < 3 {
@@ -181,7 +203,13 @@ pub fn beat_metrics(tr: &BeatTrace) -> BeatMetrics {
 
     let map = mean(p_ao);
     let co = mean(q_av) * 60.0 / 1000.0;
-    let i_ed = argmax(v_lv);
+    // End-diastole: the largest volume before the beat's ejection starts (the window starts
+    // at the R wave, before the isovolumic contraction).
+    let eject = ejection(q_av);
+    let i_ed = match eject {
+        Some((open, _)) => argmax(&v_lv[..=open]),
+        None => argmax(v_lv),
+    };
     let edv = v_lv[i_ed];
     let esv = v_lv[argmin(v_lv)];
     let cvp = mean(&tr.ra_pressure_mmhg);
@@ -189,8 +217,9 @@ pub fn beat_metrics(tr: &BeatTrace) -> BeatMetrics {
     m.heart_rate_bpm = Some(hr);
     m.cardiac_output_l_min = Some(co);
     m.stroke_volume_ml = Some(edv - esv);
-    m.systolic_pressure_mmhg = Some(p_ao.iter().copied().fold(f64::MIN, f64::max));
-    m.diastolic_pressure_mmhg = Some(p_ao.iter().copied().fold(f64::MAX, f64::min));
+    let (sbp, dbp) = systolic_diastolic(tr);
+    m.systolic_pressure_mmhg = Some(sbp);
+    m.diastolic_pressure_mmhg = Some(dbp);
     m.mean_arterial_pressure_mmhg = Some(map);
     m.lv_end_diastolic_volume_ml = Some(edv);
     m.lv_end_systolic_volume_ml = Some(esv);
@@ -211,7 +240,19 @@ pub fn beat_metrics(tr: &BeatTrace) -> BeatMetrics {
     }
     m.lv_stroke_work_mmhg_ml = Some(work);
 
-    if let Some((_open, close)) = ejection(q_av) {
+    if tr.assisted {
+        let from = ejection(q_av).map_or(0, |(_, close)| close);
+        m.augmented_diastolic_pressure_mmhg = Some(max_in(p_ao, from, last));
+        if let Some(nx) = next.filter(|nx| nx.len() >= 3) {
+            let (nsbp, ndbp) = systolic_diastolic(nx);
+            m.assisted_end_diastolic_pressure_mmhg = Some(ndbp);
+            m.assisted_systolic_pressure_mmhg = Some(nsbp);
+        }
+        m.balloon_inflation_time_ms = tr.balloon_inflation_time_ms;
+        m.balloon_deflation_time_ms = tr.balloon_deflation_time_ms;
+    }
+
+    if let Some((_open, close)) = eject {
         let p_es = p_lv[close];
         let v_es = v_lv[close];
         m.pressure_volume_area_mmhg_ml =
@@ -253,21 +294,44 @@ pub fn beat_metrics(tr: &BeatTrace) -> BeatMetrics {
     m
 }
 
-/// Steady-state summary of consecutive beats: every metric averaged over the beats, weighted
-/// by beat duration (so flows and mean pressures are time averages over the whole period).
-pub fn summarize(beats: &[(f64, BeatMetrics)]) -> BeatMetrics {
+/// One beat as seen by [`summarize`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryBeat {
+    /// Beat duration (RR), s.
+    pub duration_s: f64,
+    /// The beat's metrics.
+    pub metrics: BeatMetrics,
+    /// The diastole before this beat's systole was assisted.
+    pub preceded_by_assist: bool,
+}
+
+/// Steady-state summary of consecutive beats (one or more whole assist periods).
+///
+/// * Flows, mean pressures and indices: averaged over all beats, weighted by duration, i.e.
+///   time averages over the period.
+/// * `systolic_pressure_mmhg` and `diastolic_pressure_mmhg`: beats whose preceding diastole was
+///   unassisted, when there are any (the unassisted systole and end-diastolic pressure at
+///   1:2–1:4); otherwise all beats (at 1:1 they are the assisted values).
+/// * Balloon metrics (`augmented_*`, `assisted_*`, `balloon_*`): assisted beats only, as
+///   only they carry them.
+pub fn summarize(beats: &[SummaryBeat]) -> BeatMetrics {
     let mut out = BeatMetrics::default();
-    let total: f64 = beats.iter().map(|(d, _)| *d).sum();
+    let total: f64 = beats.iter().map(|b| b.duration_s).sum();
     if beats.is_empty() || total <= 0.0 {
         return out;
     }
+    let any_unassisted = beats.iter().any(|b| !b.preceded_by_assist);
     for (name, slot) in out.fields_mut() {
+        let split = name == "systolic_pressure_mmhg" || name == "diastolic_pressure_mmhg";
         let mut acc = 0.0;
         let mut w = 0.0;
-        for (d, b) in beats {
-            if let Some(v) = b.get(name) {
-                acc += v * d;
-                w += d;
+        for b in beats {
+            if split && any_unassisted && b.preceded_by_assist {
+                continue;
+            }
+            if let Some(v) = b.metrics.get(name) {
+                acc += v * b.duration_s;
+                w += b.duration_s;
             }
         }
         if w > 0.0 {
@@ -288,6 +352,17 @@ pub fn summarize(beats: &[(f64, BeatMetrics)]) -> BeatMetrics {
         out.endocardial_viability_ratio = Some(d / t);
     }
     out.heart_rate_bpm = Some(60.0 * beats.len() as f64 / total);
+    out
+}
+
+/// `assisted − baseline` for every metric present in both.
+pub fn delta(assisted: &BeatMetrics, baseline: &BeatMetrics) -> BeatMetrics {
+    let mut out = BeatMetrics::default();
+    for (name, slot) in out.fields_mut() {
+        if let (Some(a), Some(b)) = (assisted.get(name), baseline.get(name)) {
+            *slot = Some(a - b);
+        }
+    }
     out
 }
 
@@ -325,15 +400,17 @@ mod tests {
 
     #[test]
     fn synthetic_beat_has_known_indices() {
-        let m = beat_metrics(&synthetic());
+        let m = beat_metrics(&synthetic(), None);
         let close = |a: Option<f64>, b: f64, tol: f64| {
             let a = a.expect("present");
             assert!((a - b).abs() <= tol, "{a} vs {b}");
         };
         close(m.heart_rate_bpm, 60.0, 1e-9);
         close(m.mean_arterial_pressure_mmhg, 90.0, 1e-6);
+        // Ejection runs 0.2-0.5 s: the sine's maximum (0.25 s) is inside it; the minimum
+        // before opening (0.0-0.2 s) is at the start.
         close(m.systolic_pressure_mmhg, 110.0, 1e-3);
-        close(m.diastolic_pressure_mmhg, 70.0, 1e-3);
+        close(m.diastolic_pressure_mmhg, 90.0, 1e-3);
         close(m.lv_end_diastolic_volume_ml, 120.0, 1e-9);
         close(m.lv_end_systolic_volume_ml, 50.0, 1e-9);
         close(m.stroke_volume_ml, 70.0, 1e-9);
@@ -350,7 +427,12 @@ mod tests {
         );
         close(m.aortic_regurgitant_volume_ml, 0.0005, 1e-5);
         close(m.cardiac_power_output_w, 90.0 * 4.2 / 451.0, 1e-3);
-        let s = summarize(&[(1.0, m.clone()), (1.0, m.clone())]);
+        let sb = SummaryBeat {
+            duration_s: 1.0,
+            metrics: m.clone(),
+            preceded_by_assist: false,
+        };
+        let s = summarize(&[sb.clone(), sb]);
         close(
             s.cardiac_output_l_min,
             m.cardiac_output_l_min.expect("co"),

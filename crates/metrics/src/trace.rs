@@ -44,6 +44,14 @@ pub struct BeatTrace {
     pub mitral_flow_ml_s: Vec<f64>,
     /// Pulmonary valve flow (positive into the pulmonary artery), mL/s.
     pub pulmonary_valve_flow_ml_s: Vec<f64>,
+    /// The balloon inflated in this beat's diastole.
+    pub assisted: bool,
+    /// The diastole before this beat's systole was assisted.
+    pub preceded_by_assist: bool,
+    /// Inflate command to full balloon in this beat's cycle, ms.
+    pub balloon_inflation_time_ms: Option<f64>,
+    /// Deflate command to empty balloon in this beat's cycle, ms.
+    pub balloon_deflation_time_ms: Option<f64>,
 }
 
 impl BeatTrace {
@@ -108,6 +116,10 @@ impl BeatTrace {
     pub fn reset(&mut self, beat: u64, start_s: f64) {
         self.beat = beat;
         self.start_s = start_s;
+        self.assisted = false;
+        self.preceded_by_assist = false;
+        self.balloon_inflation_time_ms = None;
+        self.balloon_deflation_time_ms = None;
         self.time_s.clear();
         self.aortic_root_pressure_mmhg.clear();
         self.lv_pressure_mmhg.clear();

@@ -6,9 +6,13 @@
 #![deny(missing_docs)]
 
 pub mod model;
+pub mod rhythm;
+mod rng;
 pub mod run;
 pub mod scenario;
 
 pub use model::{EventKind, LoggedEvent, Model};
-pub use run::{BeatRecord, RunOptions, RunResult, SimError, Waveforms, run};
+pub use run::{
+    BeatRecord, RunOptions, RunResult, SimError, Simulation, Waveforms, run, run_phase, simulate,
+};
 pub use scenario::{Scenario, SolverBackend};

@@ -1,43 +1,62 @@
-//! The assembled hybrid model: circulation + rhythm, with the discrete events that drive it.
+//! The assembled hybrid model: circulation + rhythm, and optionally the balloon with its console
+//! and the baroreflex, with the discrete events that drive them.
+//!
+//! State layout: the circulation's [`St`] block first; then, if the balloon is on, its
+//! [`BalloonSt`] block; then, if the baroreflex is on, its [`ReflexSt`] block. With the balloon
+//! off the model is exactly the circulation (same states, same event functions), so results are
+//! bit-identical to a run without a balloon.
 
-use counterpulse_circulation::{Circulation, St};
+use counterpulse_balloon::{Actions, Balloon, BalloonSt, Console, ConsoleEvent, ConsoleLog};
+use counterpulse_circulation::{
+    Baroreflex, Circulation, Inputs, ParamError, ReflexSt, St, Value,
+};
 use counterpulse_engine::{Direction, EventContext, EventPriority, HybridModel, OdeSystem};
 
+use crate::rhythm::{BeatPlan, Rhythm};
 use crate::scenario::Scenario;
 
 /// Calendar events of the model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Event {
     /// ECG R wave starting beat `beat`.
     RWave {
         /// Beat number (0-based).
         beat: u64,
+        /// This beat is a premature ventricular beat.
+        premature: bool,
     },
-    /// ECG P wave (onset of atrial depolarisation) of beat `beat`.
-    PWave {
-        /// Beat number the P wave belongs to.
-        beat: u64,
-    },
-    /// Onset of atrial contraction.
+    /// ECG P wave (onset of atrial depolarisation).
+    PWave,
+    /// Onset of atrial contraction for a beat with RR interval `rr_s`.
     AtrialOnset {
         /// RR interval of the beat the contraction belongs to, s.
-        rr_bits: u64,
+        rr_s: f64,
     },
     /// Onset of ventricular contraction.
     VentricularOnset {
-        /// RR interval preceding the beat, s (as bits, to keep `Eq`).
-        rr_bits: u64,
+        /// RR interval preceding the beat, s.
+        rr_s: f64,
     },
+    /// Step `index` of the scenario's protocol.
+    Protocol {
+        /// Index into the protocol.
+        index: usize,
+    },
+    /// An event of the balloon console.
+    Console(ConsoleEvent),
 }
 
 impl EventPriority for Event {
-    /// At one time stamp: R wave (beat boundary) first, then P wave, then the mechanical onsets.
+    /// At one time stamp: R wave (beat boundary) first, then P wave, the mechanical onsets,
+    /// protocol steps, and console events last (in the order they were scheduled).
     fn priority(&self) -> u8 {
         match self {
             Event::RWave { .. } => 0,
-            Event::PWave { .. } => 1,
+            Event::PWave => 1,
             Event::AtrialOnset { .. } => 2,
             Event::VentricularOnset { .. } => 3,
+            Event::Protocol { .. } => 4,
+            Event::Console(_) => 5,
         }
     }
 }
@@ -47,6 +66,8 @@ impl EventPriority for Event {
 pub enum EventKind {
     /// ECG R wave.
     RWave,
+    /// ECG R wave of a premature ventricular beat.
+    PrematureBeat,
     /// ECG P wave.
     PWave,
     /// Onset of atrial contraction.
@@ -55,8 +76,12 @@ pub enum EventKind {
     VentricularContraction,
     /// Aortic valve opens (forward flow starts).
     AorticValveOpen,
-    /// Aortic valve closes (forward flow ends): the dicrotic notch.
+    /// Aortic valve closes (forward flow ends).
     AorticValveClose,
+    /// A protocol step was applied.
+    ProtocolStep,
+    /// Console entries (commands, balloon full/empty, detected notch, alarms).
+    Console(ConsoleLog),
 }
 
 impl EventKind {
@@ -64,11 +89,14 @@ impl EventKind {
     pub fn name(self) -> &'static str {
         match self {
             EventKind::RWave => "r_wave",
+            EventKind::PrematureBeat => "premature_beat",
             EventKind::PWave => "p_wave",
             EventKind::AtrialContraction => "atrial_contraction",
             EventKind::VentricularContraction => "ventricular_contraction",
             EventKind::AorticValveOpen => "aortic_valve_open",
             EventKind::AorticValveClose => "aortic_valve_close",
+            EventKind::ProtocolStep => "protocol_step",
+            EventKind::Console(c) => c.name(),
         }
     }
 }
@@ -84,25 +112,55 @@ pub struct LoggedEvent {
     pub beat: u64,
 }
 
-/// Index of the state event functions.
+/// State event functions.
 const EV_AV_OPEN: usize = 0;
 const EV_AV_CLOSE: usize = 1;
+const EV_NOTCH: usize = 2;
+const EV_FULL: usize = 3;
+const EV_EMPTY: usize = 4;
 
-/// Circulation driven by a sinus rhythm, as a hybrid system.
+/// The balloon and its console inside the model.
+#[derive(Debug, Clone)]
+pub struct BalloonUnit {
+    /// The balloon and gas line.
+    pub balloon: Balloon,
+    /// The console.
+    pub console: Console,
+    /// Offset of the balloon block in the state vector.
+    pub offset: usize,
+}
+
+/// The baroreflex inside the model.
+#[derive(Debug, Clone)]
+pub struct ReflexUnit {
+    /// The reflex.
+    pub reflex: Baroreflex,
+    /// Offset of the reflex block in the state vector.
+    pub offset: usize,
+}
+
+/// Circulation driven by a rhythm, with optional balloon and baroreflex, as a hybrid system.
 #[derive(Debug, Clone)]
 pub struct Model {
     /// The circulation.
     pub circulation: Circulation,
-    rr_s: f64,
-    pr_s: f64,
-    emd_s: f64,
-    atrial_emd_s: f64,
+    /// Balloon pump, when enabled.
+    pub balloon: Option<BalloonUnit>,
+    /// Baroreflex, when enabled.
+    pub reflex: Option<ReflexUnit>,
+    scenario: Scenario,
+    rhythm: Rhythm,
+    dim: usize,
     /// Current beat number.
     pub beat: u64,
     /// Time of the current beat's R wave, s.
     pub beat_start_s: f64,
     /// RR interval of the current beat, s.
     pub beat_rr_s: f64,
+    /// The current beat is a premature ventricular beat.
+    pub beat_premature: bool,
+    /// Protocol steps applied so far.
+    pub protocol_applied: usize,
     /// Event log (filled only when `log_events` is set).
     pub log: Vec<LoggedEvent>,
     /// Whether events are logged.
@@ -110,31 +168,125 @@ pub struct Model {
 }
 
 impl Model {
-    /// Builds the model of a checked scenario.
-    pub fn new(s: &Scenario) -> Result<Self, counterpulse_circulation::ParamError> {
+    /// Builds the model of a checked scenario. The balloon is included when `iabp.enabled`;
+    /// the baroreflex when `baroreflex.enabled` and a set point is known
+    /// (`reflex_set_point_mmhg`: the baseline MAP, or `baroreflex.set_point_mmhg`).
+    pub fn new(s: &Scenario, reflex_set_point_mmhg: Option<f64>) -> Result<Self, ParamError> {
         s.validate()?;
         let circulation = Circulation::new(&s.circulation)?;
-        let h = &s.circulation.heart;
+        let mut dim = St::COUNT;
+        let balloon = s.iabp.enabled.then(|| {
+            let unit = BalloonUnit {
+                balloon: Balloon::new(&s.iabp),
+                console: Console::new(&s.iabp),
+                offset: dim,
+            };
+            dim += BalloonSt::COUNT;
+            unit
+        });
+        let br = &s.circulation.baroreflex;
+        let reflex = if br.enabled {
+            let sp = if br.set_point_from_baseline {
+                reflex_set_point_mmhg
+            } else {
+                Some(br.set_point_mmhg)
+            };
+            sp.map(|sp| {
+                let unit = ReflexUnit {
+                    reflex: Baroreflex::new(br, sp),
+                    offset: dim,
+                };
+                dim += ReflexSt::COUNT;
+                unit
+            })
+        } else {
+            None
+        };
+        let rr = 60.0 / s.circulation.heart.rate_bpm;
         Ok(Self {
             circulation,
-            rr_s: 60.0 / h.rate_bpm,
-            pr_s: h.pr_interval_ms * 1e-3,
-            emd_s: h.electromechanical_delay_ms * 1e-3,
-            atrial_emd_s: h.atrial_electromechanical_delay_ms * 1e-3,
+            balloon,
+            reflex,
+            scenario: s.clone(),
+            rhythm: Rhythm::new(&s.rhythm),
+            dim,
             beat: 0,
             beat_start_s: 0.0,
-            beat_rr_s: 60.0 / h.rate_bpm,
+            beat_rr_s: rr,
+            beat_premature: false,
+            protocol_applied: 0,
             log: Vec::new(),
             log_events: false,
         })
     }
 
-    /// Initial state of the ODE.
+    /// Initial state: the circulation's start, an empty balloon, a reflex at its set point.
     pub fn initial_state(&self) -> Vec<f64> {
-        // Checked in `Model::new` (via `Circulation::new`).
-        self.circulation
+        let mut y = self
+            .circulation
             .initial_state()
-            .unwrap_or_else(|_| vec![0.0; St::COUNT])
+            .unwrap_or_else(|_| vec![0.0; St::COUNT]);
+        self.extend_state(&mut y);
+        y
+    }
+
+    /// Appends the balloon and reflex blocks to a circulation state.
+    pub fn extend_state(&self, y: &mut Vec<f64>) {
+        y.truncate(St::COUNT);
+        if let Some(b) = &self.balloon {
+            y.extend_from_slice(
+                &b.balloon
+                    .initial_state(self.scenario.iabp.baseline_pressure_mmhg),
+            );
+        }
+        if let Some(r) = &self.reflex {
+            y.extend_from_slice(&r.reflex.initial_state());
+        }
+    }
+
+    /// The scenario the model runs (with protocol steps applied so far).
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// External inputs of the circulation at state `y`.
+    #[inline]
+    pub fn inputs(&self, y: &[f64]) -> Inputs {
+        let mut u = Inputs::default();
+        if let Some(b) = &self.balloon {
+            u.balloon_ml = y[b.offset + BalloonSt::Volume.i()];
+        }
+        if let Some(r) = &self.reflex {
+            u.resistance_factor = 1.0 + y[r.offset + ReflexSt::Resistance.i()];
+            u.venous_unstressed_shift_ml = y[r.offset + ReflexSt::VenousVolume.i()];
+        }
+        u
+    }
+
+    /// Current heart rate target (with the baroreflex's change), bpm.
+    pub fn heart_rate_bpm(&self, y: &[f64]) -> f64 {
+        let base = self.scenario.circulation.heart.rate_bpm;
+        match &self.reflex {
+            Some(r) => (base + y[r.offset + ReflexSt::HeartRate.i()]).clamp(20.0, 250.0),
+            None => base,
+        }
+    }
+
+    /// Whether there is no periodic steady state: an irregular rhythm, or a balloon on its
+    /// internal (asynchronous) trigger.
+    pub fn irregular(&self) -> bool {
+        self.scenario.rhythm.is_irregular()
+            || self
+                .balloon
+                .as_ref()
+                .is_some_and(|b| b.console.params().trigger == counterpulse_balloon::Trigger::Internal)
+    }
+
+    /// Assist period in beats (1 without balloon).
+    pub fn assist_period(&self) -> u64 {
+        self.balloon
+            .as_ref()
+            .map_or(1, |b| b.console.params().ratio.k())
     }
 
     fn log(&mut self, time_s: f64, kind: EventKind) {
@@ -147,42 +299,103 @@ impl Model {
         }
     }
 
-    /// Next RR interval of the rhythm, s.
-    fn next_rr(&mut self) -> f64 {
-        self.rr_s
+    fn apply_actions(&mut self, a: Actions, ctx: &mut EventContext<'_, Event>) {
+        for (t, e) in a.schedule {
+            ctx.schedule(t.max(ctx.t()), Event::Console(e));
+        }
+        for (t, l) in a.log {
+            self.log(t, EventKind::Console(l));
+        }
+    }
+
+    /// Applies one protocol value at run time.
+    fn apply_value(&mut self, key: &str, value: &Value, t: f64, y: &[f64], out: &mut Actions) -> Result<(), ParamError> {
+        self.scenario.set(key, value)?;
+        let group = key.split_once('.').map_or("", |(g, _)| g);
+        match group {
+            "iabp" => {
+                if let Some(b) = self.balloon.as_mut() {
+                    let line = b.balloon.line;
+                    b.balloon = Balloon::new(&self.scenario.iabp);
+                    b.balloon.line = line;
+                    let _ = y;
+                    b.console.update_params(&self.scenario.iabp, t, out);
+                }
+            }
+            "rhythm" => self.rhythm.update(&self.scenario.rhythm),
+            "heart" if key == "heart.rate_bpm" => {}
+            _ => {
+                let drive = self.circulation.drive;
+                self.circulation = Circulation::new(&self.scenario.circulation)?;
+                self.circulation.drive = drive;
+            }
+        }
+        Ok(())
     }
 }
 
 impl OdeSystem for Model {
     fn dim(&self) -> usize {
-        St::COUNT
+        self.dim
     }
 
     #[inline]
     fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]) {
-        self.circulation.rhs(t, y, dy, 0.0);
+        let u = self.inputs(y);
+        let e = self.circulation.rhs(t, y, dy, &u);
+        if let Some(b) = &self.balloon {
+            let o = b.offset;
+            b.balloon.rhs(
+                &y[o..o + BalloonSt::COUNT],
+                e.p_desc,
+                &mut dy[o..o + BalloonSt::COUNT],
+            );
+        }
+        if let Some(r) = &self.reflex {
+            let o = r.offset;
+            r.reflex
+                .rhs(&y[o..o + ReflexSt::COUNT], e.p_root, &mut dy[o..o + ReflexSt::COUNT]);
+        }
     }
 
     fn n_events(&self) -> usize {
-        2
+        if self.balloon.is_some() { 5 } else { 2 }
     }
 
     fn events(&self, _t: f64, y: &[f64], g: &mut [f64]) {
         let q = y[St::AorticValveFlow.i()];
         g[EV_AV_OPEN] = q;
         g[EV_AV_CLOSE] = q;
+        if let Some(b) = &self.balloon {
+            // Notch: the aortic root pressure stops falling after closure (net inflow turns
+            // positive), located only while the console's detector is armed.
+            g[EV_NOTCH] = if b.console.notch_armed() {
+                self.circulation.root_net_inflow(y, &self.inputs(y))
+            } else {
+                -1.0
+            };
+            let o = b.offset;
+            let [full, empty] = b
+                .console
+                .event_functions(&y[o..o + BalloonSt::COUNT], &b.balloon);
+            g[EV_FULL] = full;
+            g[EV_EMPTY] = empty;
+        }
     }
 
     fn event_direction(&self, i: usize) -> Direction {
-        if i == EV_AV_OPEN {
-            Direction::Rising
-        } else {
-            Direction::Falling
+        match i {
+            EV_AV_OPEN | EV_NOTCH | EV_FULL => Direction::Rising,
+            _ => Direction::Falling,
         }
     }
 
     fn atol_scale(&self, i: usize) -> f64 {
-        Circulation::atol_scale(i)
+        if i < St::COUNT {
+            Circulation::atol_scale(i)
+        } else {
+            1.0
+        }
     }
 }
 
@@ -192,56 +405,125 @@ impl HybridModel for Model {
     fn on_event(&mut self, event: Event, ctx: &mut EventContext<'_, Event>) {
         let t = ctx.t();
         match event {
-            Event::RWave { beat } => {
-                let previous_rr = if beat == 0 {
-                    self.rr_s
-                } else {
-                    t - self.beat_start_s
-                };
+            Event::RWave { beat, premature } => {
+                let previous_rr = if beat == 0 { self.beat_rr_s } else { t - self.beat_start_s };
                 self.beat = beat;
                 self.beat_start_s = t;
-                self.log(t, EventKind::RWave);
-                ctx.schedule(
-                    t + self.emd_s,
-                    Event::VentricularOnset {
-                        rr_bits: previous_rr.to_bits(),
+                self.beat_premature = premature;
+                self.log(
+                    t,
+                    if premature {
+                        EventKind::PrematureBeat
+                    } else {
+                        EventKind::RWave
                     },
                 );
-                let rr = self.next_rr();
-                self.beat_rr_s = rr;
-                ctx.schedule(t + rr, Event::RWave { beat: beat + 1 });
-                if rr > self.pr_s {
-                    let p = t + rr - self.pr_s;
-                    ctx.schedule(p, Event::PWave { beat: beat + 1 });
-                    ctx.schedule(
-                        p + self.atrial_emd_s,
-                        Event::AtrialOnset {
-                            rr_bits: rr.to_bits(),
-                        },
-                    );
+                let h = &self.scenario.circulation.heart;
+                let (emd, pr, aemd) = (
+                    h.electromechanical_delay_ms * 1e-3,
+                    h.pr_interval_ms * 1e-3,
+                    h.atrial_electromechanical_delay_ms * 1e-3,
+                );
+                ctx.schedule(t + emd, Event::VentricularOnset { rr_s: previous_rr });
+                let rate = self.heart_rate_bpm(ctx.y());
+                let plan: BeatPlan = self.rhythm.next(rate);
+                self.beat_rr_s = plan.rr_s;
+                ctx.schedule(
+                    t + plan.rr_s,
+                    Event::RWave {
+                        beat: beat + 1,
+                        premature: plan.next_premature,
+                    },
+                );
+                if !self.rhythm.atria_contract() {
+                    self.circulation.stop_atrial_activation();
+                }
+                if plan.next_has_p_wave && plan.rr_s > pr {
+                    let p = t + plan.rr_s - pr;
+                    ctx.schedule(p, Event::PWave);
+                    ctx.schedule(p + aemd, Event::AtrialOnset { rr_s: plan.rr_s });
+                }
+                if let Some(b) = self.balloon.as_mut() {
+                    b.console.beat = beat;
+                    let mut a = Actions::default();
+                    if beat == 0 {
+                        b.console.start(t, &mut a);
+                    }
+                    b.console.on_r_wave(t, &mut a);
+                    self.apply_actions(a, ctx);
                 }
                 ctx.pause();
             }
-            Event::PWave { .. } => self.log(t, EventKind::PWave),
-            Event::AtrialOnset { rr_bits } => {
-                self.circulation
-                    .start_atrial_activation(t, f64::from_bits(rr_bits));
+            Event::PWave => self.log(t, EventKind::PWave),
+            Event::AtrialOnset { rr_s } => {
+                self.circulation.start_atrial_activation(t, rr_s);
                 self.log(t, EventKind::AtrialContraction);
             }
-            Event::VentricularOnset { rr_bits } => {
-                self.circulation
-                    .start_ventricular_activation(t, f64::from_bits(rr_bits));
+            Event::VentricularOnset { rr_s } => {
+                self.circulation.start_ventricular_activation(t, rr_s);
                 self.log(t, EventKind::VentricularContraction);
+            }
+            Event::Protocol { index } => {
+                let step = self.scenario.protocol.get(index).cloned();
+                if let Some(step) = step {
+                    let y = ctx.y().to_vec();
+                    let mut a = Actions::default();
+                    for (k, v) in &step.values {
+                        // Checked when the scenario was loaded; a failure here cannot happen.
+                        let _ = self.apply_value(k, v, t, &y, &mut a);
+                    }
+                    self.protocol_applied = index + 1;
+                    self.log(t, EventKind::ProtocolStep);
+                    self.apply_actions(a, ctx);
+                }
+            }
+            Event::Console(ce) => {
+                if let Some(b) = self.balloon.as_mut() {
+                    let o = b.offset;
+                    let yb = ctx.y()[o..o + BalloonSt::COUNT].to_vec();
+                    let mut a = Actions::default();
+                    b.console.on_event(ce, t, &yb, &mut b.balloon, &mut a);
+                    self.apply_actions(a, ctx);
+                }
             }
         }
     }
 
     fn on_state_event(&mut self, index: usize, ctx: &mut EventContext<'_, Event>) {
-        let kind = if index == EV_AV_OPEN {
-            EventKind::AorticValveOpen
-        } else {
-            EventKind::AorticValveClose
-        };
-        self.log(ctx.t(), kind);
+        let t = ctx.t();
+        let mut a = Actions::default();
+        match index {
+            EV_AV_OPEN => {
+                self.log(t, EventKind::AorticValveOpen);
+                if let Some(b) = self.balloon.as_mut() {
+                    b.console.on_valve_open(t, &mut a);
+                }
+            }
+            EV_AV_CLOSE => {
+                self.log(t, EventKind::AorticValveClose);
+                if let Some(b) = self.balloon.as_mut() {
+                    b.console.on_valve_close(t);
+                }
+            }
+            EV_NOTCH => {
+                if let Some(b) = self.balloon.as_mut() {
+                    b.console.on_notch(t, &mut a);
+                }
+            }
+            EV_FULL => {
+                if let Some(b) = self.balloon.as_mut() {
+                    b.console.on_full(t, &mut b.balloon, &mut a);
+                }
+            }
+            EV_EMPTY => {
+                if let Some(b) = self.balloon.as_mut() {
+                    let o = b.offset;
+                    let yb = ctx.y()[o..o + BalloonSt::COUNT].to_vec();
+                    b.console.on_empty(t, &yb, &mut b.balloon, &mut a);
+                }
+            }
+            _ => {}
+        }
+        self.apply_actions(a, ctx);
     }
 }

@@ -1,15 +1,22 @@
 //! Running a scenario to its periodic steady state, with recorders for per-beat traces,
 //! waveforms and the event log.
+//!
+//! [`simulate`] runs the **baseline** (balloon off) to steady state and then, if the balloon is
+//! on, the **assisted** run, which continues from the baseline's final state (as when a balloon
+//! is started in a patient). Steady state: the state at R waves one assist period apart
+//! (k beats at 1:k) changes by less than `steady.tolerance`; irregular rhythms run a fixed
+//! number of beats instead.
 
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use counterpulse_circulation::{Circulation, ParamError, Sig, St, VOLUME_STATES};
+use counterpulse_balloon::{BalloonSt, CycleRecord};
+use counterpulse_circulation::{Circulation, Drive, ParamError, ReflexSt, Sig, St, VOLUME_STATES};
 use counterpulse_engine::{
-    AnyIntegrator, Backend, DenseStep, RunOutcome, Simulator, SolveError, SolverSettings, Stats,
-    StepObserver,
+    AnyIntegrator, Backend, DenseStep, Integrator, RunOutcome, Simulator, SolveError,
+    SolverSettings, Stats, StepObserver,
 };
-use counterpulse_metrics::{BeatMetrics, BeatTrace, beat_metrics, summarize};
+use counterpulse_metrics::{BeatMetrics, BeatTrace, SummaryBeat, beat_metrics, summarize};
 use thiserror::Error;
 
 use crate::model::{Event, LoggedEvent, Model};
@@ -22,8 +29,10 @@ pub enum SimError {
     #[error(transparent)]
     Param(#[from] ParamError),
     /// The integrator failed.
-    #[error("integration failed in beat {beat}: {source}")]
+    #[error("integration failed in beat {beat} of the {run} run: {source}")]
     Solve {
+        /// `baseline` or `assisted`.
+        run: &'static str,
         /// Beat in which it failed.
         beat: u64,
         /// The integrator's error.
@@ -45,12 +54,14 @@ pub struct RunOptions {
 /// Metrics of one beat.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BeatRecord {
-    /// Beat number (0-based).
+    /// Beat number (0-based, per run).
     pub beat: u64,
     /// Time of its R wave, s.
     pub start_time_s: f64,
     /// Its RR interval, s.
     pub rr_s: f64,
+    /// The balloon inflated in this beat's diastole.
+    pub assisted: bool,
     /// Its indices.
     pub metrics: BeatMetrics,
 }
@@ -69,23 +80,33 @@ pub struct Waveforms {
     pub values: Vec<Vec<f64>>,
 }
 
-/// Outcome of a run.
+impl Waveforms {
+    /// The column named `name`.
+    pub fn column(&self, name: &str) -> Option<&[f64]> {
+        let j = self.columns.iter().position(|c| *c == name)?;
+        Some(&self.values[j])
+    }
+}
+
+/// Outcome of one run (baseline or assisted).
 #[derive(Debug, Clone)]
 pub struct RunResult {
     /// Per-beat metrics (every beat with `record_all_beats`, else the summary beats).
     pub beats: Vec<BeatRecord>,
-    /// Steady-state summary (average over the summary beats).
+    /// Steady-state summary (see [`summarize`]).
     pub summary: BeatMetrics,
     /// Whether the steady-state criterion was met.
     pub converged: bool,
-    /// Beats simulated before the state at successive R waves met the criterion.
+    /// Beats simulated before the state met the criterion.
     pub beats_to_steady_state: u64,
     /// Beats simulated in all.
     pub beats_simulated: u64,
-    /// Largest relative change of a compartment volume over the last beat.
+    /// Largest relative change of a compartment volume over the last assist period.
     pub final_residual: f64,
-    /// Simulated time, s.
-    pub simulated_time_s: f64,
+    /// Time at the start of the run, s.
+    pub start_time_s: f64,
+    /// Simulated time at the end, s.
+    pub end_time_s: f64,
     /// Integrator work.
     pub stats: Stats,
     /// Wall-clock time of the run, s.
@@ -96,10 +117,32 @@ pub struct RunResult {
     pub blood_volume_end_ml: f64,
     /// State at the last R wave.
     pub final_state: Vec<f64>,
+    /// Activation timing at the last R wave (to continue the run).
+    pub final_drive: Drive,
     /// Waveforms, if requested.
     pub waveforms: Option<Waveforms>,
     /// Event log, if requested.
     pub events: Vec<LoggedEvent>,
+    /// Balloon cycles completed.
+    pub balloon_cycles: Vec<CycleRecord>,
+    /// Assist period in beats (1 without balloon, k at 1:k).
+    pub assist_period: u64,
+}
+
+impl RunResult {
+    /// Simulated time of the run, s.
+    pub fn simulated_time_s(&self) -> f64 {
+        self.end_time_s - self.start_time_s
+    }
+}
+
+/// Baseline and (if the balloon is on) assisted run of one scenario.
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    /// Balloon off.
+    pub baseline: RunResult,
+    /// Balloon on, continuing from the baseline's steady state.
+    pub assisted: Option<RunResult>,
 }
 
 struct TraceRec {
@@ -137,7 +180,8 @@ struct Recorder {
 
 impl Recorder {
     fn sample_trace(&mut self, model: &Model, t: f64) {
-        model.circulation.signals(t, &self.y, 0.0, &mut self.sig);
+        let u = model.inputs(&self.y);
+        model.circulation.signals(t, &self.y, &u, &mut self.sig);
         let s = &self.sig;
         let y = &self.y;
         self.trace.trace.push(
@@ -155,16 +199,17 @@ impl Recorder {
     }
 
     fn sample_wave(&mut self, model: &Model, t: f64) {
-        model.circulation.signals(t, &self.y, 0.0, &mut self.sig);
+        let u = model.inputs(&self.y);
+        model.circulation.signals(t, &self.y, &u, &mut self.sig);
         if let Some(chunk) = self.wave.chunks.back_mut() {
             chunk.time_s.push(t);
-            chunk.rows.extend_from_slice(&self.y[..St::COUNT]);
+            chunk.rows.extend_from_slice(&self.y);
             chunk.rows.extend_from_slice(&self.sig[..Sig::COUNT]);
         }
     }
 
     /// Starts the records of a beat at its R wave (state `y`).
-    fn begin_beat(&mut self, model: &Model, y: &[f64], trace: bool, wave: bool) {
+    fn begin_beat(&mut self, model: &Model, y: &[f64], trace: bool, wave: bool, first: bool) {
         let t = model.beat_start_s;
         let rr = model.beat_rr_s;
         let tr = &mut self.trace;
@@ -189,10 +234,14 @@ impl Recorder {
             if w.keep_beats > 0 && w.chunks.len() as u64 > w.keep_beats {
                 w.chunks.pop_front();
             }
-            if t == 0.0 && w.next_m == 0 {
-                self.y.copy_from_slice(y);
-                self.sample_wave(model, 0.0);
-                self.wave.next_m = 1;
+            if first {
+                // The first sample of a run sits on its first grid point at or after t.
+                w.next_m = (t / w.dt).ceil() as u64;
+                if (w.next_m as f64 * w.dt - t).abs() < 1e-12 {
+                    self.y.copy_from_slice(y);
+                    self.sample_wave(model, t);
+                    self.wave.next_m += 1;
+                }
             }
         }
     }
@@ -239,12 +288,14 @@ impl StepObserver<Model> for Recorder {
                 self.wave.next_m += 1;
             }
         } else {
-            // Keep the waveform grid aligned while not recording.
             let next = (t1 / self.wave.dt).floor() as u64 + 1;
             self.wave.next_m = self.wave.next_m.max(next);
         }
     }
 }
+
+/// Longest assist period (1:4).
+const MAX_PERIOD: usize = 4;
 
 fn residual(prev: &[f64], now: &[f64]) -> f64 {
     VOLUME_STATES
@@ -256,14 +307,83 @@ fn residual(prev: &[f64], now: &[f64]) -> f64 {
         .fold(0.0, f64::max)
 }
 
-/// Runs `scenario` until the state at successive R waves changes by less than
-/// `steady.tolerance` (relative, per compartment volume), then `steady.summary_beats` more beats
-/// whose average is the summary. Stops unconverged after `steady.max_beats`.
+/// Runs the baseline and, if `iabp.enabled`, the assisted run.
+pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<Simulation, SimError> {
+    scenario.validate()?;
+    let mut base = scenario.clone();
+    base.iabp.enabled = false;
+    let assisted_wanted = scenario.iabp.enabled;
+    if assisted_wanted {
+        // The protocol and a baseline-referenced reflex belong to the assisted run.
+        base.protocol.clear();
+        base.circulation.baroreflex.enabled = false;
+    }
+    let baseline = run_phase(&base, opts, None, None, "baseline")?;
+    let assisted = if assisted_wanted {
+        let sp = baseline.summary.mean_arterial_pressure_mmhg;
+        Some(run_phase(scenario, opts, Some(&baseline), sp, "assisted")?)
+    } else {
+        None
+    };
+    Ok(Simulation { baseline, assisted })
+}
+
+/// Runs the baseline only (compatibility helper: `simulate(...).baseline` with the balloon
+/// switched off).
 pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunResult, SimError> {
+    let mut s = scenario.clone();
+    s.iabp.enabled = false;
+    run_phase(&s, opts, None, None, "baseline")
+}
+
+/// State names of the model's vector, for waveform columns.
+fn state_names(model: &Model) -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = St::ALL.iter().map(|s| s.name()).collect();
+    if model.balloon.is_some() {
+        v.extend(BalloonSt::ALL.iter().map(|s| s.name()));
+    }
+    if model.reflex.is_some() {
+        v.extend(ReflexSt::ALL.iter().map(|s| s.name()));
+    }
+    v
+}
+
+/// Assist period after all protocol steps (the last `iabp.ratio` set, if any).
+fn scenario_final_period(s: &Scenario, initial: u64) -> u64 {
+    let mut p = initial;
+    for step in &s.protocol {
+        for (k, v) in &step.values {
+            if k == "iabp.ratio" && s.iabp.enabled {
+                let mut probe = s.clone();
+                if probe.set(k, v).is_ok() {
+                    p = probe.iabp.ratio.k();
+                }
+            }
+        }
+    }
+    p
+}
+
+/// One run: from `start`'s final state (or the model's initial state) to steady state.
+pub fn run_phase(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    start: Option<&RunResult>,
+    reflex_set_point_mmhg: Option<f64>,
+    run_name: &'static str,
+) -> Result<RunResult, SimError> {
     let wall = Instant::now();
-    let mut model = Model::new(scenario)?;
+    let mut model = Model::new(scenario, reflex_set_point_mmhg)?;
     model.log_events = opts.log_events;
-    let y0 = model.initial_state();
+    let (t0, y0) = match start {
+        Some(prev) => {
+            let mut y = prev.final_state.clone();
+            model.extend_state(&mut y);
+            model.circulation.drive = prev.final_drive;
+            (prev.end_time_s, y)
+        }
+        None => (0.0, model.initial_state()),
+    };
     let settings = SolverSettings {
         rtol: scenario.solver.rtol,
         atol: scenario.solver.atol,
@@ -274,16 +394,37 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunResult, SimError
         SolverBackend::Dopri5 => Backend::Dopri5,
         SolverBackend::OdeSolvers => Backend::OdeSolvers,
     };
-    let integrator = AnyIntegrator::new(backend, St::COUNT, settings);
+    let dim = counterpulse_engine::OdeSystem::dim(&model);
+    let integrator = AnyIntegrator::new(backend, dim, settings);
     let lv_v0 = model.circulation.lv_unstressed_volume_ml();
-    let mut sim = Simulator::new(model, integrator, 0.0, &y0);
-    sim.calendar.schedule(0.0, Event::RWave { beat: 0 });
+    let period = model.assist_period();
+    let irregular = model.irregular();
+    let columns: Vec<&'static str> = state_names(&model)
+        .into_iter()
+        .chain(Sig::ALL.iter().map(|s| s.name()))
+        .collect();
+    let protocol_end = scenario
+        .protocol
+        .iter()
+        .map(|p| t0 + p.at_s)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let mut sim = Simulator::new(model, integrator, t0, &y0);
+    sim.calendar.schedule(
+        t0,
+        Event::RWave {
+            beat: 0,
+            premature: false,
+        },
+    );
+    for (index, p) in scenario.protocol.iter().enumerate() {
+        sim.calendar.schedule(t0 + p.at_s, Event::Protocol { index });
+    }
 
     let trace_dt = scenario.steady.trace_interval_ms * 1e-3;
     let mut rec = Recorder {
         trace: TraceRec {
             active: false,
-            trace: BeatTrace::new(0, 0.0, trace_dt, lv_v0),
+            trace: BeatTrace::new(0, t0, trace_dt, lv_v0),
             start: 0.0,
             end: 0.0,
             dt: trace_dt,
@@ -295,30 +436,48 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunResult, SimError
             dt: scenario.output.waveform_interval_ms * 1e-3,
             next_m: 0,
             keep_beats: scenario.output.waveform_beats,
-            ncol: St::COUNT + Sig::COUNT,
+            ncol: columns.len(),
             chunks: VecDeque::new(),
         },
-        y: vec![0.0; St::COUNT],
+        y: vec![0.0; dim],
         sig: vec![0.0; Sig::COUNT],
     };
 
-    let max_beats = scenario.steady.max_beats;
-    let summary_beats = scenario.steady.summary_beats;
+    // Whole assist periods of the final ratio.
+    let final_period = scenario_final_period(scenario, period);
+    let summary_beats = if irregular {
+        (scenario.steady.irregular_beats / 2).max(1)
+    } else {
+        scenario.steady.summary_beats.div_ceil(final_period) * final_period
+    };
+    let max_beats = if irregular {
+        scenario.steady.irregular_beats - summary_beats
+    } else {
+        scenario.steady.max_beats
+    };
     let tol = scenario.steady.tolerance;
-    let solve_err = |beat: u64| move |source: SolveError| SimError::Solve { beat, source };
+    let solve_err = |beat: u64| move |source: SolveError| SimError::Solve {
+        run: run_name,
+        beat,
+        source,
+    };
 
-    // First pause: the R wave of beat 0 at t = 0.
-    sim.run_until(f64::INFINITY, &mut rec)
-        .map_err(solve_err(0))?;
-    let mut prev_r = sim.y().to_vec();
-    let mut beats: Vec<BeatRecord> = Vec::new();
+    // First pause: the R wave of beat 0.
+    sim.run_until(f64::INFINITY, &mut rec).map_err(solve_err(0))?;
+    let mut r_states: VecDeque<Vec<f64>> = VecDeque::new();
+    r_states.push_back(sim.y().to_vec());
+    let mut records: Vec<BeatRecord> = Vec::new();
+    let mut summary_in: Vec<SummaryBeat> = Vec::new();
+    let mut pending: Option<(BeatTrace, f64)> = None;
     let mut converged_at: Option<u64> = None;
     let mut res = f64::INFINITY;
     let mut k: u64 = 0;
-    let trace_beat = |k: u64, conv: Option<u64>| {
-        opts.record_all_beats || conv.is_some() || k + summary_beats >= max_beats
-    };
-    rec.begin_beat(&sim.model, &prev_r, trace_beat(0, None), opts.waveforms);
+    let mut protocol_done_at: Option<u64> = None;
+    // Trace a beat if all beats are wanted, or it is a summary beat or the one after it.
+    let trace_beat = |_k: u64, conv: Option<u64>| opts.record_all_beats || conv.is_some();
+    let first_y = sim.y().to_vec();
+    rec.begin_beat(&sim.model, &first_y, trace_beat(0, None), opts.waveforms, true);
+    let summary_range = |conv: u64| conv..conv + summary_beats;
     loop {
         let out = sim
             .run_until(f64::INFINITY, &mut rec)
@@ -326,60 +485,104 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunResult, SimError
         if out == RunOutcome::Reached {
             break;
         }
-        // Beat k is complete.
-        if rec.trace.active {
-            let m = beat_metrics(&rec.trace.trace);
-            beats.push(BeatRecord {
-                beat: k,
-                start_time_s: rec.trace.start,
-                rr_s: rec.trace.end - rec.trace.start,
-                metrics: m,
-            });
+        // Beat k is complete: finish the metrics of beat k − 1 with beat k as its successor.
+        let cycles: Vec<CycleRecord> = sim
+            .model
+            .balloon
+            .as_ref()
+            .map(|b| b.console.cycles())
+            .unwrap_or_default();
+        let annotate = |tr: &mut BeatTrace, prev_assisted: bool| {
+            tr.preceded_by_assist = prev_assisted;
+            if let Some(c) = cycles.iter().find(|c| c.beat == tr.beat) {
+                tr.assisted = true;
+                tr.balloon_inflation_time_ms = c.inflation_time_ms();
+                tr.balloon_deflation_time_ms = c.deflation_time_ms();
+            }
+        };
+        if let Some((prev, _)) = pending.as_mut() {
+            let pa = prev.preceded_by_assist;
+            annotate(prev, pa);
         }
+        let this = if rec.trace.active {
+            let mut tr = rec.trace.trace.clone();
+            let prev_assisted = cycles.iter().any(|c| c.beat + 1 == tr.beat);
+            annotate(&mut tr, prev_assisted);
+            Some((tr, rec.trace.end - rec.trace.start))
+        } else {
+            None
+        };
+        if let Some((prev, rr)) = pending.take() {
+            let m = beat_metrics(&prev, this.as_ref().map(|(t, _)| t));
+            let in_summary = converged_at.is_some_and(|c| summary_range(c).contains(&prev.beat));
+            if in_summary {
+                summary_in.push(SummaryBeat {
+                    duration_s: rr,
+                    metrics: m.clone(),
+                    preceded_by_assist: prev.preceded_by_assist,
+                });
+            }
+            if opts.record_all_beats || in_summary {
+                records.push(BeatRecord {
+                    beat: prev.beat,
+                    start_time_s: prev.start_s,
+                    rr_s: rr,
+                    assisted: prev.assisted,
+                    metrics: m,
+                });
+            }
+        }
+        pending = this;
         k += 1;
         let y_now = sim.y().to_vec();
-        res = residual(&prev_r, &y_now);
-        prev_r = y_now;
-        if converged_at.is_none() && res < tol {
+        // The assist period can change during the run (a weaning protocol).
+        let period = sim.model.assist_period();
+        r_states.push_back(y_now.clone());
+        if r_states.len() > MAX_PERIOD + 1 {
+            r_states.pop_front();
+        }
+        let n = r_states.len() as u64;
+        if n > period {
+            res = residual(&r_states[(n - 1 - period) as usize], &y_now);
+        }
+        // Both states compared must come after the last protocol step.
+        if protocol_done_at.is_none() && sim.t() >= protocol_end {
+            protocol_done_at = Some(k);
+        }
+        let protocol_done = protocol_done_at.is_some_and(|b| k >= b + period);
+        if converged_at.is_none() && protocol_done {
+            if irregular {
+                if k >= max_beats {
+                    converged_at = Some(k);
+                }
+            } else if res < tol && k >= period {
+                converged_at = Some(k);
+            }
+        }
+        // Unconverged: summarise the last beats anyway.
+        if converged_at.is_none() && k >= max_beats && protocol_done {
             converged_at = Some(k);
         }
-        let done_summary = converged_at.is_some_and(|c| k - c >= summary_beats);
-        if done_summary
-            || k >= max_beats
-                + if converged_at.is_some() {
-                    summary_beats
-                } else {
-                    0
-                }
-        {
+        if converged_at.is_some_and(|c| k > c + summary_beats) {
             break;
         }
-        rec.begin_beat(
-            &sim.model,
-            &prev_r,
-            trace_beat(k, converged_at),
-            opts.waveforms,
-        );
+        // Drop balloon cycles no longer needed.
+        if let Some(b) = sim.model.balloon.as_mut() {
+            b.console.finished.retain(|c| c.beat + 3 >= k);
+        }
+        let y = y_now;
+        rec.begin_beat(&sim.model, &y, trace_beat(k, converged_at), opts.waveforms, false);
     }
-
-    let n_sum = summary_beats.min(beats.len() as u64) as usize;
-    let tail: Vec<(f64, BeatMetrics)> = beats[beats.len() - n_sum..]
-        .iter()
-        .map(|b| (b.rr_s, b.metrics.clone()))
-        .collect();
-    let summary = summarize(&tail);
-    if !opts.record_all_beats {
-        let keep = beats.len() - n_sum;
-        beats.drain(..keep);
-    }
+    let converged = if irregular {
+        true
+    } else {
+        res < tol
+    };
+    let summary = summarize(&summary_in);
 
     let waveforms = opts.waveforms.then(|| {
         let mut w = Waveforms {
-            columns: St::ALL
-                .iter()
-                .map(|s| s.name())
-                .chain(Sig::ALL.iter().map(|s| s.name()))
-                .collect(),
+            columns: columns.clone(),
             ..Waveforms::default()
         };
         let ncol = rec.wave.ncol;
@@ -395,21 +598,31 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunResult, SimError
         }
         w
     });
+    let balloon_cycles = sim
+        .model
+        .balloon
+        .as_ref()
+        .map(|b| b.console.finished.clone())
+        .unwrap_or_default();
 
     Ok(RunResult {
-        beats,
+        beats: records,
         summary,
-        converged: converged_at.is_some(),
-        beats_to_steady_state: converged_at.unwrap_or(k),
+        converged,
+        beats_to_steady_state: converged_at.unwrap_or(k).min(k),
         beats_simulated: k,
         final_residual: res,
-        simulated_time_s: sim.t(),
-        stats: counterpulse_engine::Integrator::stats(&sim.integrator),
+        start_time_s: t0,
+        end_time_s: sim.t(),
+        stats: sim.integrator.stats(),
         wall_time_s: wall.elapsed().as_secs_f64(),
         blood_volume_start_ml: Circulation::blood_volume(&y0),
         blood_volume_end_ml: Circulation::blood_volume(sim.y()),
-        final_state: sim.y().to_vec(),
+        final_state: sim.y()[..St::COUNT].to_vec(),
+        final_drive: sim.model.circulation.drive,
         waveforms,
         events: std::mem::take(&mut sim.model.log),
+        balloon_cycles,
+        assist_period: sim.model.assist_period(),
     })
 }

@@ -13,6 +13,10 @@ use counterpulse_circulation::params::{
 use counterpulse_circulation::presets::{parse_document, preset_chain, preset_names};
 use counterpulse_circulation::{Circulation, CirculationParams, choice_param, param_group};
 
+use counterpulse_balloon::{BalloonParams, Timing};
+
+use crate::rhythm::RhythmParams;
+
 /// Integrator backend choice (`solver.backend`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SolverBackend {
@@ -70,8 +74,22 @@ param_group! {
         pub summary_beats: u64 = ["beats", 1, 1000],
         /// Sample interval of the per-beat traces used by the metrics
         pub trace_interval_ms: f64 = ["ms", 0.05, 20],
+        /// Beats run for irregular rhythms (summary over the second half)
+        pub irregular_beats: u64 = ["beats", 4, 100000],
     }
 }
+
+/// A protocol step: at `at_s` after the start of the assisted run, set these keys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProtocolStep {
+    /// Time after the start of the assisted run, s.
+    pub at_s: f64,
+    /// Keys and values to set.
+    pub values: Vec<(String, Value)>,
+}
+
+/// Keys a protocol step may not change (they change the state vector or its meaning).
+const FIXED_DURING_RUN: &[&str] = &["iabp.enabled", "iabp.volume_ml", "baroreflex.enabled"];
 
 param_group! {
     /// What `--out` writes besides the summary.
@@ -100,6 +118,12 @@ pub struct Scenario {
     pub steady: SteadyParams,
     /// Output settings.
     pub output: OutputParams,
+    /// Balloon pump and console.
+    pub iabp: BalloonParams,
+    /// Heart rhythm.
+    pub rhythm: RhythmParams,
+    /// Timed changes during the assisted run (e.g. a weaning schedule).
+    pub protocol: Vec<ProtocolStep>,
     /// Values applied on top of the preset (scenario file, then `--set`), in order.
     pub overrides: Vec<(String, Value)>,
 }
@@ -111,6 +135,8 @@ impl Scenario {
         v.extend(SolverParams::specs("solver"));
         v.extend(SteadyParams::specs("steady"));
         v.extend(OutputParams::specs("output"));
+        v.extend(BalloonParams::specs("iabp"));
+        v.extend(RhythmParams::specs("rhythm"));
         v
     }
 
@@ -122,6 +148,9 @@ impl Scenario {
             solver: SolverParams::default(),
             steady: SteadyParams::default(),
             output: OutputParams::default(),
+            iabp: BalloonParams::default(),
+            rhythm: RhythmParams::default(),
+            protocol: Vec::new(),
             overrides: Vec::new(),
         }
     }
@@ -142,6 +171,8 @@ impl Scenario {
             "solver" => self.solver.set(key, field, value),
             "steady" => self.steady.set(key, field, value),
             "output" => self.output.set(key, field, value),
+            "iabp" => self.iabp.set(key, field, value),
+            "rhythm" => self.rhythm.set(key, field, value),
             _ => return Err(unknown()),
         };
         r.map_err(|e| match e {
@@ -179,6 +210,8 @@ impl Scenario {
             "solver" => self.solver.get(field),
             "steady" => self.steady.get(field),
             "output" => self.output.get(field),
+            "iabp" => self.iabp.get(field),
+            "rhythm" => self.rhythm.get(field),
             _ => None,
         }
     }
@@ -186,9 +219,14 @@ impl Scenario {
     /// The scenario of a shipped preset.
     pub fn from_preset(name: &str) -> Result<Self, ParamError> {
         let mut s = Self::empty(name);
-        let defaults = parse_document(DEFAULTS, "defaults", "defaults.toml")?;
-        for (k, v) in &defaults.values {
-            s.set_raw(k, v)?;
+        for (text, origin) in [
+            (DEFAULTS, "defaults.toml"),
+            (counterpulse_balloon::DEFAULTS, "balloon defaults.toml"),
+        ] {
+            let defaults = parse_document(text, "defaults", origin)?;
+            for (k, v) in &defaults.values {
+                s.set_raw(k, v)?;
+            }
         }
         for doc in preset_chain(name)? {
             for (k, v) in &doc.values {
@@ -238,6 +276,14 @@ impl Scenario {
                 message: format!("{origin}: {e}"),
             })?;
         }
+        for (k, v) in &doc.arrays {
+            if k != "protocol" {
+                return Err(ParamError::Document {
+                    message: format!("{origin}: unknown array `[[{k}]]` (only `[[protocol]]` steps are arrays)"),
+                });
+            }
+            s.protocol = parse_protocol(v, origin, &s)?;
+        }
         Ok(s)
     }
 
@@ -253,6 +299,30 @@ impl Scenario {
     pub fn validate(&self) -> Result<(), ParamError> {
         Circulation::new(&self.circulation)?;
         let rr_ms = 60_000.0 / self.circulation.heart.rate_bpm;
+        for (key, v) in [
+            ("iabp.inflate_offset_ms", self.iabp.inflate_offset_ms),
+            ("iabp.deflate_offset_ms", self.iabp.deflate_offset_ms),
+        ] {
+            if v.abs() >= rr_ms {
+                return Err(ParamError::Inconsistent {
+                    message: format!(
+                        "`{key}` = {} is longer than a beat: |offset| must be below the RR interval ({} ms at `heart.rate_bpm` = {})",
+                        fmt_num(v),
+                        fmt_num(rr_ms.round()),
+                        fmt_num(self.circulation.heart.rate_bpm)
+                    ),
+                });
+            }
+        }
+        if self.iabp.timing == Timing::RWave && self.iabp.deflate_offset_ms < 0.0 {
+            return Err(ParamError::Inconsistent {
+                message: format!(
+                    "`iabp.deflate_offset_ms` = {}: with `iabp.timing` = \"r-wave\" deflation is triggered by the R wave and cannot precede it; allowed 0 to {} ms (or use \"auto\")",
+                    fmt_num(self.iabp.deflate_offset_ms),
+                    fmt_num(rr_ms.floor())
+                ),
+            });
+        }
         let pr = self.circulation.heart.pr_interval_ms;
         if pr >= rr_ms {
             return Err(ParamError::Inconsistent {
@@ -274,6 +344,44 @@ impl Scenario {
             .filter_map(|s| self.get(&s.key).map(|v| (s.key, v)))
             .collect()
     }
+}
+
+fn parse_protocol(v: &toml::Value, origin: &str, base: &Scenario) -> Result<Vec<ProtocolStep>, ParamError> {
+    let doc_err = |message: String| ParamError::Document {
+        message: format!("{origin}: {message}"),
+    };
+    let mut steps = Vec::new();
+    let mut probe = base.clone();
+    for (i, item) in v.as_array().into_iter().flatten().enumerate() {
+        let Some(t) = item.as_table() else { continue };
+        let at = match t.get("at_s") {
+            Some(toml::Value::Float(x)) => *x,
+            Some(toml::Value::Integer(x)) => *x as f64,
+            _ => return Err(doc_err(format!("protocol step {}: `at_s` (seconds after the start of the assisted run) is required", i + 1))),
+        };
+        if !(at >= 0.0 && at.is_finite()) {
+            return Err(doc_err(format!("protocol step {}: `at_s` = {} must be >= 0", i + 1, fmt_num(at))));
+        }
+        let mut rest = t.clone();
+        rest.remove("at_s");
+        let mut values = Vec::new();
+        counterpulse_circulation::params::flatten_toml("", &rest, &mut values)?;
+        if values.is_empty() {
+            return Err(doc_err(format!("protocol step {} sets nothing", i + 1)));
+        }
+        for (k, val) in &values {
+            if FIXED_DURING_RUN.contains(&k.as_str()) {
+                return Err(doc_err(format!("protocol step {}: `{k}` cannot change during a run", i + 1)));
+            }
+            probe.set_raw(k, val).map_err(|e| doc_err(format!("protocol step {}: {e}", i + 1)))?;
+        }
+        probe.validate().map_err(|e| doc_err(format!("protocol step {}: {e}", i + 1)))?;
+        steps.push(ProtocolStep { at_s: at, values });
+    }
+    if steps.windows(2).any(|w| w[1].at_s < w[0].at_s) {
+        return Err(doc_err("protocol steps must be in increasing `at_s`".into()));
+    }
+    Ok(steps)
 }
 
 /// Listing line helpers for `counterpulse params`.
