@@ -63,21 +63,38 @@ def main(run_dir):
         fail("ffr should be null until the coronary bed exists")
     if pq.ParquetFile(d / "beats.parquet").schema_arrow.field("ffr").type != "double":
         fail("ffr should be a double column")
-    last = beats.tail(1)
-    co = last["cardiac_output_l_min"][0]
-    s = manifest["steady_state_summary"]["baseline"]["cardiac_output_l_min"]
-    if abs(co - s) > 1e-9 * abs(s):
-        fail(f"last beat CO {co} differs from the manifest summary {s}")
+    # The summary is the time average over the last whole assist period(s) of each run.
+    for run, info in manifest["runs"].items():
+        period = int(info["assist_period_beats"])
+        n = -(-int(manifest["scenario"]["steady.summary_beats"]) // period) * period
+        last = beats.filter(pl.col("run") == run).tail(n)
+        co = (last["cardiac_output_l_min"] * last["rr_s"]).sum() / last["rr_s"].sum()
+        s = manifest["steady_state_summary"][run]["cardiac_output_l_min"]
+        if abs(co - s) > 1e-9 * abs(s):
+            fail(f"{run}: CO of the last {n} beats {co} differs from the manifest summary {s}")
 
     w = pl.read_parquet(d / "waveforms.parquet")
-    dt = w["time_s"].diff().drop_nulls()
     step = manifest["files"]["waveforms.parquet"]["sample_interval_ms"] / 1000.0
-    if (dt - step).abs().max() > 1e-9:
-        fail("waveform samples are not evenly spaced")
-    volumes = [c for c in w.columns if c.endswith("_volume_ml")]
+    for run in set(w["run"].to_list()):
+        dt = w.filter(pl.col("run") == run)["time_s"].diff().drop_nulls()
+        if (dt - step).abs().max() > 1e-9:
+            fail(f"{run}: waveform samples are not evenly spaced")
+    # Blood volumes only: the balloon's helium and the reflex's volume shift are not blood.
+    volumes = [c for c in w.columns if c.endswith("_volume_ml")
+               and not c.startswith(("balloon_", "baroreflex_"))]
     total = w.select(pl.sum_horizontal(volumes)).to_series()
     if (total - total[0]).abs().max() > 1e-6 * total[0]:
         fail(f"blood volume not conserved in waveforms: {total.min()}..{total.max()}")
+    co = manifest["steady_state_summary"]["baseline"]["cardiac_output_l_min"]
+    runs = set(beats["run"].to_list())
+    if "assisted" in runs:
+        a = beats.filter(pl.col("run") == "assisted")
+        if not a["assisted"].any():
+            fail("assisted run without assisted beats")
+        if a.filter(pl.col("assisted"))["augmented_diastolic_pressure_mmhg"].null_count() > 0:
+            fail("assisted beats lack the augmented diastolic pressure")
+        if "balloon_volume_ml" not in w.columns:
+            fail("no balloon volume in waveforms")
     ev = pl.read_parquet(d / "events.parquet")
     kinds = set(ev["kind"].to_list())
     for k in ["r_wave", "aortic_valve_open", "aortic_valve_close"]:

@@ -3,7 +3,7 @@
 //! per beat.
 #![deny(missing_docs)]
 
-use counterpulse_sim::{RunOptions, RunResult, Scenario, run};
+use counterpulse_sim::{RunOptions, RunResult, Scenario, Simulation, run, simulate};
 
 /// Runs a preset with overrides; panics with the error (benchmarks only).
 pub fn run_preset(preset: &str, sets: &[&str], opts: &RunOptions) -> RunResult {
@@ -12,6 +12,15 @@ pub fn run_preset(preset: &str, sets: &[&str], opts: &RunOptions) -> RunResult {
         s.set_cli(a).unwrap_or_else(|e| panic!("{e}"));
     }
     run(&s, opts).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Baseline and assisted runs of a preset with overrides (benchmarks only).
+pub fn simulate_preset(preset: &str, sets: &[&str], opts: &RunOptions) -> Simulation {
+    let mut s = Scenario::from_preset(preset).unwrap_or_else(|e| panic!("{e}"));
+    for a in sets {
+        s.set_cli(a).unwrap_or_else(|e| panic!("{e}"));
+    }
+    simulate(&s, opts).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// One line of work counters for a run.

@@ -4,7 +4,7 @@
 //! steady state and, as throughput, **beats per second** (elements = beats simulated). The work
 //! counters (steps and RHS evaluations per beat) are printed before each group.
 
-use counterpulse_benches::{describe, run_preset};
+use counterpulse_benches::{describe, run_preset, simulate_preset};
 use counterpulse_sim::RunOptions;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -30,6 +30,43 @@ fn bench(c: &mut Criterion) {
         g.throughput(Throughput::Elements(r.beats_simulated));
         g.bench_function(name, |b| b.iter(|| run_preset(preset, &sets, &opts)));
     }
+    g.finish();
+
+    // The balloon's cost: the assisted run (continuing from the baseline's steady state) beside
+    // the same number of beats without the balloon.
+    let mut g = c.benchmark_group("balloon_cost");
+    g.sample_size(30);
+    let sim = simulate_preset(
+        "cardiogenic-shock",
+        &["iabp.enabled=true"],
+        &RunOptions::default(),
+    );
+    let a = sim.assisted.expect("assisted run");
+    eprintln!("{}", describe("shock_assisted_1:1", &a));
+    let n = a.beats_simulated;
+    let fixed = [
+        "steady.tolerance=1e-12".to_string(),
+        format!("steady.max_beats={n}"),
+    ];
+    let fixed: Vec<&str> = fixed.iter().map(String::as_str).collect();
+    let plain = run_preset("cardiogenic-shock", &fixed, &RunOptions::default());
+    eprintln!("{}", describe("shock_no_balloon_same_beats", &plain));
+    g.throughput(Throughput::Elements(plain.beats_simulated));
+    g.bench_function("shock_no_balloon", |b| {
+        b.iter(|| run_preset("cardiogenic-shock", &fixed, &RunOptions::default()))
+    });
+    // simulate() = baseline + assisted; count both runs' beats.
+    let total = sim.baseline.beats_simulated + n;
+    g.throughput(Throughput::Elements(total));
+    g.bench_function("shock_baseline_plus_assisted_1:1", |b| {
+        b.iter(|| {
+            simulate_preset(
+                "cardiogenic-shock",
+                &["iabp.enabled=true"],
+                &RunOptions::default(),
+            )
+        })
+    });
     g.finish();
 
     // Every beat recorded (per-beat metrics from 1 ms traces): what `simulate --out` pays.

@@ -224,6 +224,7 @@ pub struct Console {
     deflation: VecDeque<f64>,
     notch_armed: bool,
     opening_this_beat: Option<f64>,
+    gas_in_this_beat: bool,
     inflated_since_reference: bool,
     systole_after_assist: bool,
     trigger_lost: bool,
@@ -257,6 +258,7 @@ impl Console {
             deflation: VecDeque::new(),
             notch_armed: false,
             opening_this_beat: None,
+            gas_in_this_beat: false,
             inflated_since_reference: false,
             systole_after_assist: false,
             trigger_lost: false,
@@ -364,8 +366,10 @@ impl Console {
     /// The heart produced an R wave at `t`: schedules its detection (ECG trigger).
     pub fn on_r_wave(&mut self, t: f64, out: &mut Actions) {
         if self.p.trigger == Trigger::Ecg && self.p.ecg_connected {
-            out.schedule
-                .push((t + self.reference_latency_s(), ConsoleEvent::ReferenceDetected));
+            out.schedule.push((
+                t + self.reference_latency_s(),
+                ConsoleEvent::ReferenceDetected,
+            ));
         }
     }
 
@@ -375,9 +379,10 @@ impl Console {
             self.opening_this_beat = Some(t);
         }
         match self.p.trigger {
-            Trigger::Pressure => out
-                .schedule
-                .push((t + self.reference_latency_s(), ConsoleEvent::ReferenceDetected)),
+            Trigger::Pressure => out.schedule.push((
+                t + self.reference_latency_s(),
+                ConsoleEvent::ReferenceDetected,
+            )),
             Trigger::Ecg => {
                 // Learn only from systoles after an unassisted diastole: the balloon moves the
                 // valve's opening, and learning from assisted beats would chase its own effect.
@@ -411,10 +416,10 @@ impl Console {
         out.log.push((t, ConsoleLog::NotchDetected));
         // A notch ends an ejection of at least 100 ms in this beat; anything else (a valve
         // fluttering shut under a mistimed balloon) is not learned from.
-        let plausible = self
-            .opening_this_beat
-            .is_some_and(|o| t - o >= 0.1);
-        if self.systole_after_assist || !plausible {
+        let plausible = self.opening_this_beat.is_some_and(|o| t - o >= 0.1);
+        // Nor from a beat whose balloon began to fill before the notch (early inflation
+        // closes the valve early, and the estimate would chase its own effect).
+        if self.systole_after_assist || !plausible || self.gas_in_this_beat {
             return;
         }
         if let Some(r) = self.current_ref_s {
@@ -426,7 +431,14 @@ impl Console {
     }
 
     /// A console event is due at `t`. `yb` is the balloon block of the state.
-    pub fn on_event(&mut self, ev: ConsoleEvent, t: f64, yb: &[f64], balloon: &mut Balloon, out: &mut Actions) {
+    pub fn on_event(
+        &mut self,
+        ev: ConsoleEvent,
+        t: f64,
+        yb: &[f64],
+        balloon: &mut Balloon,
+        out: &mut Actions,
+    ) {
         match ev {
             ConsoleEvent::ReferenceDetected => self.on_reference(t, out),
             ConsoleEvent::InternalTrigger => {
@@ -435,22 +447,28 @@ impl Console {
                 }
                 out.log.push((t, ConsoleLog::InternalTrigger));
                 let period = 60.0 / self.p.internal_rate_bpm;
-                out.schedule.push((t + period, ConsoleEvent::InternalTrigger));
-                let assist = self.ref_count % self.p.ratio.k() == 0;
+                out.schedule
+                    .push((t + period, ConsoleEvent::InternalTrigger));
+                let assist = self.ref_count.is_multiple_of(self.p.ratio.k());
                 self.ref_count += 1;
                 if assist && !self.is_stopped() {
                     // Fixed pattern: inflate at the tick, deflate after 45 % of the period.
                     let id = self.plan_cycle(t);
                     let inflate = t + (self.p.inflate_offset_ms * 1e-3).max(0.0);
                     let deflate = t + 0.45 * period + self.p.deflate_offset_ms * 1e-3;
-                    out.schedule.push((inflate, ConsoleEvent::InflateCommand { cycle: id }));
                     out.schedule
-                        .push((deflate.max(inflate), ConsoleEvent::DeflateCommand { cycle: id }));
+                        .push((inflate, ConsoleEvent::InflateCommand { cycle: id }));
+                    out.schedule.push((
+                        deflate.max(inflate),
+                        ConsoleEvent::DeflateCommand { cycle: id },
+                    ));
                 }
             }
             ConsoleEvent::InflateCommand { cycle } => {
                 if self.planned.is_some_and(|c| c.id == cycle) {
-                    let Some(mut c) = self.planned.take() else { return };
+                    let Some(mut c) = self.planned.take() else {
+                        return;
+                    };
                     if self.phase != Phase::Idle || self.is_stopped() {
                         // The previous cycle is not over (or pumping stopped): skip this one.
                         return;
@@ -467,9 +485,11 @@ impl Console {
                 }
             }
             ConsoleEvent::ValveDrive { cycle } => {
-                if self.cycle.is_some_and(|c| c.id == cycle) && self.phase == Phase::InflatePending {
+                if self.cycle.is_some_and(|c| c.id == cycle) && self.phase == Phase::InflatePending
+                {
                     self.phase = Phase::Inflating;
                     self.inflated_since_reference = true;
+                    self.gas_in_this_beat = true;
                     self.cycle_target_ml = self.p.augmentation * self.p.volume_ml;
                     self.cycle_leaked_start_ml = yb[BalloonSt::GasLeaked.i()];
                     balloon.line.open = true;
@@ -520,7 +540,8 @@ impl Console {
             }
             ConsoleEvent::StandbyWatchdog { seq } => {
                 if seq == self.standby_seq && self.stopped_since.is_some() {
-                    out.log.push((t, ConsoleLog::Alarm(Alarm::ProlongedStandby)));
+                    out.log
+                        .push((t, ConsoleLog::Alarm(Alarm::ProlongedStandby)));
                 }
             }
         }
@@ -561,11 +582,15 @@ impl Console {
         // than inflate in this beat's systole (short RR in irregular rhythms).
         self.planned = None;
         self.notch_armed = false;
+        self.gas_in_this_beat = false;
         // With the pressure trigger the reference is the (detected) opening itself.
         self.opening_this_beat =
             (self.p.trigger == Trigger::Pressure).then(|| t - self.reference_latency_s());
         self.systole_after_assist = self.inflated_since_reference
-            || matches!(self.phase, Phase::Inflating | Phase::Holding | Phase::Deflating);
+            || matches!(
+                self.phase,
+                Phase::Inflating | Phase::Holding | Phase::Deflating
+            );
         self.inflated_since_reference = false;
         self.arm_watchdog(t, out);
         if self.trigger_lost {
@@ -580,9 +605,10 @@ impl Console {
             && matches!(self.phase, Phase::Inflating | Phase::Holding)
         {
             let at = t + self.p.deflate_offset_ms.max(0.0) * 1e-3;
-            out.schedule.push((at, ConsoleEvent::DeflateCommand { cycle: c.id }));
+            out.schedule
+                .push((at, ConsoleEvent::DeflateCommand { cycle: c.id }));
         }
-        let assist = self.ref_count % self.p.ratio.k() == 0;
+        let assist = self.ref_count.is_multiple_of(self.p.ratio.k());
         self.ref_count += 1;
         if !assist || self.is_stopped() {
             return;
@@ -599,13 +625,14 @@ impl Console {
             + self.p.inflate_offset_ms * 1e-3)
             .max(t);
         let id = self.plan_cycle(inflate);
-        out.schedule.push((inflate, ConsoleEvent::InflateCommand { cycle: id }));
+        out.schedule
+            .push((inflate, ConsoleEvent::InflateCommand { cycle: id }));
         if self.p.timing == Timing::Auto {
             let Some(to_opening) = to_opening else {
                 return;
             };
-            let deflation = mean(&self.deflation)
-                .unwrap_or(self.p.pneumatic_delay_ms * 1e-3 + 0.06);
+            let deflation =
+                mean(&self.deflation).unwrap_or(self.p.pneumatic_delay_ms * 1e-3 + 0.06);
             let deflate = t + rr + to_opening - deflation + self.p.deflate_offset_ms * 1e-3;
             out.schedule.push((
                 deflate.max(inflate),
@@ -621,6 +648,9 @@ impl Console {
         }
         self.phase = Phase::Holding;
         balloon.line.open = false;
+        // The drive chamber vents while the line is shut, so that opening it to vacuum later
+        // cannot push more gas in.
+        balloon.line.target_mmhg = self.p.baseline_pressure_mmhg;
         if let Some(c) = self.cycle.as_mut() {
             c.full_s = Some(t);
         }
@@ -698,6 +728,9 @@ impl Console {
 
     /// Whether the balloon holds or is taking gas (for reporting).
     pub fn is_inflated(&self) -> bool {
-        matches!(self.phase, Phase::Inflating | Phase::Holding | Phase::Deflating)
+        matches!(
+            self.phase,
+            Phase::Inflating | Phase::Holding | Phase::Deflating
+        )
     }
 }

@@ -140,6 +140,7 @@ impl Baroreflex {
         dyr[ReflexSt::SensedPressure.i()] = (p_aortic_mmhg - pf) / tp;
         dyr[ReflexSt::Resistance.i()] = (-saturate(gr, mr, e) - yr[ReflexSt::Resistance.i()]) / tr;
         dyr[ReflexSt::HeartRate.i()] = (-saturate(gh, mh, e) - yr[ReflexSt::HeartRate.i()]) / th;
-        dyr[ReflexSt::VenousVolume.i()] = (saturate(gv, mv, e) - yr[ReflexSt::VenousVolume.i()]) / tv;
+        dyr[ReflexSt::VenousVolume.i()] =
+            (saturate(gv, mv, e) - yr[ReflexSt::VenousVolume.i()]) / tv;
     }
 }

@@ -175,8 +175,12 @@ pub fn summary_table(s: &Scenario, sim: &Simulation) -> String {
             &format!(
                 "assisted ({} mL, {}, {} timing)",
                 fmt_num(s.iabp.volume_ml),
-                s.get("iabp.ratio").map(|v| v.to_string()).unwrap_or_default(),
-                s.get("iabp.timing").map(|v| v.to_string()).unwrap_or_default()
+                s.get("iabp.ratio")
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+                s.get("iabp.timing")
+                    .map(|v| v.to_string())
+                    .unwrap_or_default()
             ),
             a,
         ));
@@ -202,7 +206,10 @@ pub fn summary_table(s: &Scenario, sim: &Simulation) -> String {
         if let Some(dd) = &d {
             row.push(cell(a));
             let dv = dd.get(name);
-            row.push(dv.map(|x| format!("{}{}", if x >= 0.0 { "+" } else { "" }, fmt_metric(x))).unwrap_or_else(|| "-".into()));
+            row.push(
+                dv.map(|x| format!("{}{}", if x >= 0.0 { "+" } else { "" }, fmt_metric(x)))
+                    .unwrap_or_else(|| "-".into()),
+            );
         }
         t.row(row);
     }
@@ -343,10 +350,26 @@ pub fn write_run_dir(dir: &Path, s: &Scenario, runs: &[(&str, &RunResult)]) -> R
     write_parquet(&dir.join("beats.parquet"), &beats, &meta)?;
     write_parquet(&dir.join("waveforms.parquet"), &waves, &meta)?;
     write_parquet(&dir.join("events.parquet"), &events, &meta)?;
+    let integer_keys: Vec<String> = Scenario::specs()
+        .into_iter()
+        .filter(|sp| {
+            matches!(
+                sp.kind,
+                counterpulse_circulation::params::Kind::Integer { .. }
+            )
+        })
+        .map(|sp| sp.key)
+        .collect();
     let scenario: Map<String, serde_json::Value> = s
         .resolved()
         .into_iter()
-        .map(|(k, v)| (k, value_json(&v)))
+        .map(|(k, v)| {
+            let j = match v {
+                Value::Number(x) if integer_keys.contains(&k) => json!(x as u64),
+                other => value_json(&other),
+            };
+            (k, j)
+        })
         .collect();
     let units: Map<String, serde_json::Value> = beats
         .columns

@@ -264,3 +264,159 @@ fn scenario_file_and_listings() {
     assert!(v.as_array().expect("array").len() > 80);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn assisted_json_has_baseline_assisted_and_delta() {
+    let o = run(&[
+        "simulate",
+        "--preset",
+        "cardiogenic-shock",
+        "--set",
+        "iabp.enabled=true",
+        "--set",
+        "iabp.volume_ml=40",
+        "--set",
+        "iabp.ratio=1:1",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    for part in ["baseline", "assisted", "delta"] {
+        assert!(v[part].is_object(), "{part}");
+    }
+    for k in [
+        "augmented_diastolic_pressure_mmhg",
+        "assisted_end_diastolic_pressure_mmhg",
+        "assisted_systolic_pressure_mmhg",
+        "balloon_inflation_time_ms",
+        "balloon_deflation_time_ms",
+        "tension_time_index_mmhg_s_min",
+        "diastolic_pressure_time_index_mmhg_s_min",
+        "endocardial_viability_ratio",
+        "lv_stroke_work_mmhg_ml",
+        "pressure_volume_area_mmhg_ml",
+    ] {
+        assert!(v["assisted"][k].is_number(), "assisted {k}");
+    }
+    assert!(v["baseline"]["augmented_diastolic_pressure_mmhg"].is_null());
+    let gain = v["delta"]["cardiac_output_l_min"]
+        .as_f64()
+        .expect("delta CO");
+    assert!(gain > 0.3 && gain < 0.7, "{gain}");
+    let a = v["assisted"]["cardiac_output_l_min"].as_f64().expect("a");
+    let b = v["baseline"]["cardiac_output_l_min"].as_f64().expect("b");
+    assert!((a - b - gain).abs() < 1e-12);
+}
+
+#[test]
+fn invalid_balloon_settings_exit_2() {
+    for (args, needle) in [
+        (
+            vec!["--set", "iabp.volume_ml=75"],
+            "`iabp.volume_ml` = 75 is out of range: allowed 25 to 50 mL",
+        ),
+        (
+            vec!["--set", "iabp.ratio=1:0"],
+            "one of \"1:1\", \"1:2\", \"1:3\", \"1:4\"",
+        ),
+        (vec!["--set", "iabp.timing=manual"], "\"auto\", \"r-wave\""),
+        (
+            vec![
+                "--set",
+                "heart.rate_bpm=180",
+                "--set",
+                "iabp.deflate_offset_ms=-350",
+            ],
+            "longer than a beat",
+        ),
+        (
+            vec![
+                "--set",
+                "iabp.timing=r-wave",
+                "--set",
+                "iabp.deflate_offset_ms=-20",
+            ],
+            "cannot precede it",
+        ),
+        (vec!["--set", "rhythm.kind=flutter"], "\"sinus\", \"af\""),
+    ] {
+        let mut a = vec![
+            "simulate",
+            "--preset",
+            "cardiogenic-shock",
+            "--set",
+            "iabp.enabled=true",
+        ];
+        a.extend(args.iter());
+        let o = run(&a);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn assisted_run_directory() {
+    let dir = tmp("assisted");
+    let o = run(&[
+        "simulate",
+        "--preset",
+        "cardiogenic-shock",
+        "--set",
+        "iabp.enabled=true",
+        "--set",
+        "iabp.ratio=1:2",
+        "--out",
+        dir.to_str().expect("utf8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let beats = read_parquet(&dir.join("beats.parquet")).expect("beats");
+    let runs = beats
+        .column("run")
+        .expect("run")
+        .str()
+        .expect("str")
+        .clone();
+    let assisted = beats
+        .column("assisted")
+        .expect("assisted")
+        .bool()
+        .expect("bool")
+        .clone();
+    let mut n_assisted = 0;
+    let mut n_rows = 0;
+    for (r, a) in runs.iter().zip(assisted.iter()) {
+        if r == Some("assisted") {
+            n_rows += 1;
+            n_assisted += usize::from(a == Some(true));
+        } else {
+            assert_eq!(a, Some(false), "no assisted beat in the baseline");
+        }
+    }
+    assert!(n_rows > 10 && (n_assisted as f64 / n_rows as f64 - 0.5).abs() < 0.1);
+    let w = read_parquet(&dir.join("waveforms.parquet")).expect("waveforms");
+    let bv = w.column("balloon_volume_ml").expect("balloon column");
+    assert!(
+        bv.null_count() > 0 && bv.null_count() < w.height(),
+        "null in the baseline only"
+    );
+    let ev = read_parquet(&dir.join("events.parquet")).expect("events");
+    let kinds: Vec<String> = ev
+        .column("kind")
+        .expect("kind")
+        .str()
+        .expect("text")
+        .iter()
+        .map(|k| k.unwrap_or_default().to_string())
+        .collect();
+    for k in [
+        "inflate_command",
+        "deflate_command",
+        "balloon_full",
+        "balloon_empty",
+        "notch_detected",
+        "r_wave",
+    ] {
+        assert!(kinds.iter().any(|x| x == k), "no {k}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -8,8 +8,7 @@
 
 use crate::SolveError;
 use crate::integrator::{
-    TIME_EPS,
-    DenseStep, Integrator, OdeSystem, SolverSettings, Stats, StepObserver, Stop,
+    DenseStep, Integrator, OdeSystem, SolverSettings, Stats, StepObserver, Stop, TIME_EPS,
 };
 use crate::roots::illinois;
 

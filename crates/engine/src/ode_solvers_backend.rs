@@ -15,8 +15,7 @@ use ode_solvers::{OutputType, System};
 
 use crate::SolveError;
 use crate::integrator::{
-    TIME_EPS,
-    DenseStep, Integrator, OdeSystem, SolverSettings, Stats, StepObserver, Stop,
+    DenseStep, Integrator, OdeSystem, SolverSettings, Stats, StepObserver, Stop, TIME_EPS,
 };
 use crate::roots::illinois;
 

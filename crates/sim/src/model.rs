@@ -7,9 +7,7 @@
 //! bit-identical to a run without a balloon.
 
 use counterpulse_balloon::{Actions, Balloon, BalloonSt, Console, ConsoleEvent, ConsoleLog};
-use counterpulse_circulation::{
-    Baroreflex, Circulation, Inputs, ParamError, ReflexSt, St, Value,
-};
+use counterpulse_circulation::{Baroreflex, Circulation, Inputs, ParamError, ReflexSt, St, Value};
 use counterpulse_engine::{Direction, EventContext, EventPriority, HybridModel, OdeSystem};
 
 use crate::rhythm::{BeatPlan, Rhythm};
@@ -276,10 +274,9 @@ impl Model {
     /// internal (asynchronous) trigger.
     pub fn irregular(&self) -> bool {
         self.scenario.rhythm.is_irregular()
-            || self
-                .balloon
-                .as_ref()
-                .is_some_and(|b| b.console.params().trigger == counterpulse_balloon::Trigger::Internal)
+            || self.balloon.as_ref().is_some_and(|b| {
+                b.console.params().trigger == counterpulse_balloon::Trigger::Internal
+            })
     }
 
     /// Assist period in beats (1 without balloon).
@@ -309,7 +306,14 @@ impl Model {
     }
 
     /// Applies one protocol value at run time.
-    fn apply_value(&mut self, key: &str, value: &Value, t: f64, y: &[f64], out: &mut Actions) -> Result<(), ParamError> {
+    fn apply_value(
+        &mut self,
+        key: &str,
+        value: &Value,
+        t: f64,
+        y: &[f64],
+        out: &mut Actions,
+    ) -> Result<(), ParamError> {
         self.scenario.set(key, value)?;
         let group = key.split_once('.').map_or("", |(g, _)| g);
         match group {
@@ -353,8 +357,11 @@ impl OdeSystem for Model {
         }
         if let Some(r) = &self.reflex {
             let o = r.offset;
-            r.reflex
-                .rhs(&y[o..o + ReflexSt::COUNT], e.p_root, &mut dy[o..o + ReflexSt::COUNT]);
+            r.reflex.rhs(
+                &y[o..o + ReflexSt::COUNT],
+                e.p_root,
+                &mut dy[o..o + ReflexSt::COUNT],
+            );
         }
     }
 
@@ -406,7 +413,11 @@ impl HybridModel for Model {
         let t = ctx.t();
         match event {
             Event::RWave { beat, premature } => {
-                let previous_rr = if beat == 0 { self.beat_rr_s } else { t - self.beat_start_s };
+                let previous_rr = if beat == 0 {
+                    self.beat_rr_s
+                } else {
+                    t - self.beat_start_s
+                };
                 self.beat = beat;
                 self.beat_start_s = t;
                 self.beat_premature = premature;

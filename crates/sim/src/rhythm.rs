@@ -207,7 +207,10 @@ mod tests {
             if w[0].next_premature {
                 found += 1;
                 assert!((w[0].rr_s - 0.6).abs() < 1e-12);
-                assert!((w[0].rr_s + w[1].rr_s - 2.0).abs() < 1e-12, "compensatory pause");
+                assert!(
+                    (w[0].rr_s + w[1].rr_s - 2.0).abs() < 1e-12,
+                    "compensatory pause"
+                );
                 assert!(!w[0].next_has_p_wave);
             }
         }

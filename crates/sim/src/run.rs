@@ -417,7 +417,8 @@ pub fn run_phase(
         },
     );
     for (index, p) in scenario.protocol.iter().enumerate() {
-        sim.calendar.schedule(t0 + p.at_s, Event::Protocol { index });
+        sim.calendar
+            .schedule(t0 + p.at_s, Event::Protocol { index });
     }
 
     let trace_dt = scenario.steady.trace_interval_ms * 1e-3;
@@ -456,14 +457,17 @@ pub fn run_phase(
         scenario.steady.max_beats
     };
     let tol = scenario.steady.tolerance;
-    let solve_err = |beat: u64| move |source: SolveError| SimError::Solve {
-        run: run_name,
-        beat,
-        source,
+    let solve_err = |beat: u64| {
+        move |source: SolveError| SimError::Solve {
+            run: run_name,
+            beat,
+            source,
+        }
     };
 
     // First pause: the R wave of beat 0.
-    sim.run_until(f64::INFINITY, &mut rec).map_err(solve_err(0))?;
+    sim.run_until(f64::INFINITY, &mut rec)
+        .map_err(solve_err(0))?;
     let mut r_states: VecDeque<Vec<f64>> = VecDeque::new();
     r_states.push_back(sim.y().to_vec());
     let mut records: Vec<BeatRecord> = Vec::new();
@@ -476,7 +480,13 @@ pub fn run_phase(
     // Trace a beat if all beats are wanted, or it is a summary beat or the one after it.
     let trace_beat = |_k: u64, conv: Option<u64>| opts.record_all_beats || conv.is_some();
     let first_y = sim.y().to_vec();
-    rec.begin_beat(&sim.model, &first_y, trace_beat(0, None), opts.waveforms, true);
+    rec.begin_beat(
+        &sim.model,
+        &first_y,
+        trace_beat(0, None),
+        opts.waveforms,
+        true,
+    );
     let summary_range = |conv: u64| conv..conv + summary_beats;
     loop {
         let out = sim
@@ -571,13 +581,15 @@ pub fn run_phase(
             b.console.finished.retain(|c| c.beat + 3 >= k);
         }
         let y = y_now;
-        rec.begin_beat(&sim.model, &y, trace_beat(k, converged_at), opts.waveforms, false);
+        rec.begin_beat(
+            &sim.model,
+            &y,
+            trace_beat(k, converged_at),
+            opts.waveforms,
+            false,
+        );
     }
-    let converged = if irregular {
-        true
-    } else {
-        res < tol
-    };
+    let converged = if irregular { true } else { res < tol };
     let summary = summarize(&summary_in);
 
     let waveforms = opts.waveforms.then(|| {

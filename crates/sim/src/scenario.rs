@@ -279,7 +279,9 @@ impl Scenario {
         for (k, v) in &doc.arrays {
             if k != "protocol" {
                 return Err(ParamError::Document {
-                    message: format!("{origin}: unknown array `[[{k}]]` (only `[[protocol]]` steps are arrays)"),
+                    message: format!(
+                        "{origin}: unknown array `[[{k}]]` (only `[[protocol]]` steps are arrays)"
+                    ),
                 });
             }
             s.protocol = parse_protocol(v, origin, &s)?;
@@ -346,7 +348,11 @@ impl Scenario {
     }
 }
 
-fn parse_protocol(v: &toml::Value, origin: &str, base: &Scenario) -> Result<Vec<ProtocolStep>, ParamError> {
+fn parse_protocol(
+    v: &toml::Value,
+    origin: &str,
+    base: &Scenario,
+) -> Result<Vec<ProtocolStep>, ParamError> {
     let doc_err = |message: String| ParamError::Document {
         message: format!("{origin}: {message}"),
     };
@@ -357,10 +363,19 @@ fn parse_protocol(v: &toml::Value, origin: &str, base: &Scenario) -> Result<Vec<
         let at = match t.get("at_s") {
             Some(toml::Value::Float(x)) => *x,
             Some(toml::Value::Integer(x)) => *x as f64,
-            _ => return Err(doc_err(format!("protocol step {}: `at_s` (seconds after the start of the assisted run) is required", i + 1))),
+            _ => {
+                return Err(doc_err(format!(
+                    "protocol step {}: `at_s` (seconds after the start of the assisted run) is required",
+                    i + 1
+                )));
+            }
         };
         if !(at >= 0.0 && at.is_finite()) {
-            return Err(doc_err(format!("protocol step {}: `at_s` = {} must be >= 0", i + 1, fmt_num(at))));
+            return Err(doc_err(format!(
+                "protocol step {}: `at_s` = {} must be >= 0",
+                i + 1,
+                fmt_num(at)
+            )));
         }
         let mut rest = t.clone();
         rest.remove("at_s");
@@ -371,15 +386,24 @@ fn parse_protocol(v: &toml::Value, origin: &str, base: &Scenario) -> Result<Vec<
         }
         for (k, val) in &values {
             if FIXED_DURING_RUN.contains(&k.as_str()) {
-                return Err(doc_err(format!("protocol step {}: `{k}` cannot change during a run", i + 1)));
+                return Err(doc_err(format!(
+                    "protocol step {}: `{k}` cannot change during a run",
+                    i + 1
+                )));
             }
-            probe.set_raw(k, val).map_err(|e| doc_err(format!("protocol step {}: {e}", i + 1)))?;
+            probe
+                .set_raw(k, val)
+                .map_err(|e| doc_err(format!("protocol step {}: {e}", i + 1)))?;
         }
-        probe.validate().map_err(|e| doc_err(format!("protocol step {}: {e}", i + 1)))?;
+        probe
+            .validate()
+            .map_err(|e| doc_err(format!("protocol step {}: {e}", i + 1)))?;
         steps.push(ProtocolStep { at_s: at, values });
     }
     if steps.windows(2).any(|w| w[1].at_s < w[0].at_s) {
-        return Err(doc_err("protocol steps must be in increasing `at_s`".into()));
+        return Err(doc_err(
+            "protocol steps must be in increasing `at_s`".into(),
+        ));
     }
     Ok(steps)
 }
@@ -407,7 +431,7 @@ mod tests {
                 None => panic!("{} has no getter", spec.key),
             }
         }
-        // And every value appears literally in healthy.toml or defaults.toml.
+        // And every value appears literally in healthy.toml or a defaults.toml.
         let healthy = counterpulse_circulation::presets::preset_source("healthy").expect("shipped");
         let base_keys: Vec<String> = parse_document(healthy, "preset", "healthy")
             .expect("parses")
@@ -415,6 +439,11 @@ mod tests {
             .into_iter()
             .chain(
                 parse_document(DEFAULTS, "defaults", "defaults")
+                    .expect("parses")
+                    .values,
+            )
+            .chain(
+                parse_document(counterpulse_balloon::DEFAULTS, "defaults", "defaults")
                     .expect("parses")
                     .values,
             )
