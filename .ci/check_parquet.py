@@ -59,8 +59,10 @@ def main(run_dir):
         fail("MAP < DBP in some beat")
     if not b["ejection_fraction"].is_between(0.0, 1.0).all():
         fail("EF outside [0, 1]")
-    if beats["ffr"].null_count() != beats.height:
-        fail("ffr should be null until the coronary bed exists")
+    if beats["ffr"].null_count() > 0 or not beats["ffr"].is_between(0.0, 1.0).all():
+        fail("ffr must be present and within [0, 1] for every beat")
+    if beats["augmented_diastolic_pressure_mmhg"].filter(~beats["assisted"]).null_count() != (~beats["assisted"]).sum():
+        fail("unassisted beats must have a null augmented diastolic pressure")
     if pq.ParquetFile(d / "beats.parquet").schema_arrow.field("ffr").type != "double":
         fail("ffr should be a double column")
     # The summary is the time average over the last whole assist period(s) of each run.
@@ -81,7 +83,7 @@ def main(run_dir):
             fail(f"{run}: waveform samples are not evenly spaced")
     # Blood volumes only: the balloon's helium and the reflex's volume shift are not blood.
     volumes = [c for c in w.columns if c.endswith("_volume_ml")
-               and not c.startswith(("balloon_", "baroreflex_"))]
+               and not c.startswith(("balloon_", "baroreflex_", "hyperemic_"))]
     total = w.select(pl.sum_horizontal(volumes)).to_series()
     if (total - total[0]).abs().max() > 1e-6 * total[0]:
         fail(f"blood volume not conserved in waveforms: {total.min()}..{total.max()}")

@@ -59,6 +59,11 @@ pub enum ConsoleEvent {
         /// Sequence number; stale watchdogs are ignored.
         seq: u64,
     },
+    /// No pressure minimum followed the valve closure in time: estimate the notch.
+    NotchTimeout {
+        /// Sequence number; stale timeouts are ignored.
+        seq: u64,
+    },
     /// Checks whether the balloon is still stopped.
     StandbyWatchdog {
         /// Sequence number; stale watchdogs are ignored.
@@ -94,6 +99,9 @@ pub enum ConsoleLog {
     BalloonEmpty,
     /// The console saw the dicrotic notch in the arterial pressure.
     NotchDetected,
+    /// No notch in the pressure (e.g. severe aortic regurgitation): the valve closure time was
+    /// taken instead.
+    NotchEstimated,
     /// The console detected an R wave.
     RWaveDetected,
     /// The console detected a systolic upstroke.
@@ -119,6 +127,7 @@ impl ConsoleLog {
             ConsoleLog::BalloonFull => "balloon_full",
             ConsoleLog::BalloonEmpty => "balloon_empty",
             ConsoleLog::NotchDetected => "notch_detected",
+            ConsoleLog::NotchEstimated => "notch_estimated",
             ConsoleLog::RWaveDetected => "r_wave_detected",
             ConsoleLog::UpstrokeDetected => "upstroke_detected",
             ConsoleLog::InternalTrigger => "internal_trigger",
@@ -192,6 +201,9 @@ enum Phase {
 
 const HISTORY: usize = 4;
 
+/// How long after the valve closure the notch detector waits for the pressure minimum, s.
+pub const NOTCH_WINDOW_S: f64 = 0.08;
+
 fn push(h: &mut VecDeque<f64>, v: f64) {
     if h.len() == HISTORY {
         h.pop_front();
@@ -223,6 +235,8 @@ pub struct Console {
     to_opening: VecDeque<f64>,
     deflation: VecDeque<f64>,
     notch_armed: bool,
+    closure_s: f64,
+    notch_seq: u64,
     opening_this_beat: Option<f64>,
     gas_in_this_beat: bool,
     inflated_since_reference: bool,
@@ -257,6 +271,8 @@ impl Console {
             to_opening: VecDeque::new(),
             deflation: VecDeque::new(),
             notch_armed: false,
+            closure_s: 0.0,
+            notch_seq: 0,
             opening_this_beat: None,
             gas_in_this_beat: false,
             inflated_since_reference: false,
@@ -400,9 +416,18 @@ impl Console {
         }
     }
 
-    /// The aortic valve closed at `t`: the notch detector looks for the pressure minimum.
-    pub fn on_valve_close(&mut self, _t: f64) {
+    /// The aortic valve closed at `t`: the notch detector looks for the pressure minimum for
+    /// up to [`NOTCH_WINDOW_S`]; without one, the closure time stands in for the notch.
+    pub fn on_valve_close(&mut self, t: f64, out: &mut Actions) {
         self.notch_armed = true;
+        self.closure_s = t;
+        self.notch_seq += 1;
+        out.schedule.push((
+            t + NOTCH_WINDOW_S,
+            ConsoleEvent::NotchTimeout {
+                seq: self.notch_seq,
+            },
+        ));
     }
 
     /// Whether the model should look for the notch (pressure minimum after valve closure).
@@ -412,8 +437,12 @@ impl Console {
 
     /// The aortic pressure reached its post-closure minimum (the dicrotic notch) at `t`.
     pub fn on_notch(&mut self, t: f64, out: &mut Actions) {
-        self.notch_armed = false;
         out.log.push((t, ConsoleLog::NotchDetected));
+        self.learn_notch(t);
+    }
+
+    fn learn_notch(&mut self, t: f64) {
+        self.notch_armed = false;
         // A notch ends an ejection of at least 100 ms in this beat; anything else (a valve
         // fluttering shut under a mistimed balloon) is not learned from.
         let plausible = self.opening_this_beat.is_some_and(|o| t - o >= 0.1);
@@ -538,6 +567,13 @@ impl Console {
                     self.arm_watchdog(t, out);
                 }
             }
+            ConsoleEvent::NotchTimeout { seq } => {
+                if seq == self.notch_seq && self.notch_armed {
+                    let at = self.closure_s;
+                    out.log.push((at, ConsoleLog::NotchEstimated));
+                    self.learn_notch(at);
+                }
+            }
             ConsoleEvent::StandbyWatchdog { seq } => {
                 if seq == self.standby_seq && self.stopped_since.is_some() {
                     out.log
@@ -573,6 +609,14 @@ impl Console {
                 ConsoleLog::RWaveDetected
             },
         ));
+        // No pressure minimum before this reference: the previous beat's valve closure stands
+        // in for its notch (learned against the previous reference).
+        if self.notch_armed {
+            let at = self.closure_s;
+            out.log.push((at, ConsoleLog::NotchEstimated));
+            self.learn_notch(at);
+        }
+        self.notch_armed = false;
         if let Some(last) = self.last_ref_s {
             push(&mut self.rr, t - last);
         }
@@ -581,7 +625,6 @@ impl Console {
         // A plan whose inflation has not started belongs to the previous beat: drop it rather
         // than inflate in this beat's systole (short RR in irregular rhythms).
         self.planned = None;
-        self.notch_armed = false;
         self.gas_in_this_beat = false;
         // With the pressure trigger the reference is the (detected) opening itself.
         self.opening_this_beat =

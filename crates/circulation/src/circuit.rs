@@ -12,7 +12,10 @@
 //! compartment and enters the next, so blood volume is conserved by construction. Flows through
 //! the valves and the aortic segments carry inertance and are states too.
 
-use crate::components::{Chamber, Compliance, Conduit, DoubleHill, Valve};
+use crate::components::{
+    Chamber, Compliance, Conduit, DoubleHill, Stenosis, Valve, orifice_flow, smooth_max,
+    smooth_relu,
+};
 use crate::model_params::CirculationParams;
 use crate::params::{ParamError, fmt_num};
 
@@ -84,11 +87,22 @@ named_layout! {
         TricuspidOpening => "tricuspid_valve_opening",
         /// Opening of the pulmonary valve
         PulmonaryOpening => "pulmonary_valve_opening",
+        /// Blood volume of the epicardial coronary artery distal to the stenosis
+        CoronaryDistalVolume => "coronary_distal_volume_ml",
+        /// Blood volume of the intramyocardial coronary vessels
+        CoronaryIntramyocardialVolume => "coronary_intramyocardial_volume_ml",
+        /// Probe: distal epicardial volume of a maximally vasodilated replica of the bed (FFR)
+        HyperemicDistalVolume => "hyperemic_coronary_distal_volume_ml",
+        /// Probe: intramyocardial volume of the vasodilated replica
+        HyperemicIntramyocardialVolume => "hyperemic_coronary_intramyocardial_volume_ml",
+        /// Autoregulation state: log of the arteriolar resistance factor
+        CoronaryAutoregulation => "coronary_autoregulation_log_factor",
     }
 }
 
-/// The states that hold blood volume (their sum is conserved).
-pub const VOLUME_STATES: [St; 10] = [
+/// The states that hold blood volume (their sum is conserved). The hyperemic replica of the
+/// coronary bed is a measurement probe fed by the same pressures; it holds no blood of the loop.
+pub const VOLUME_STATES: [St; 12] = [
     St::LaVolume,
     St::LvVolume,
     St::RaVolume,
@@ -99,6 +113,8 @@ pub const VOLUME_STATES: [St; 10] = [
     St::SystemicVeinVolume,
     St::PulmonaryArteryVolume,
     St::PulmonaryVeinVolume,
+    St::CoronaryDistalVolume,
+    St::CoronaryIntramyocardialVolume,
 ];
 
 named_layout! {
@@ -138,6 +154,24 @@ named_layout! {
         VentricularActivation => "ventricular_activation",
         /// Atrial activation e(t)
         AtrialActivation => "atrial_activation",
+        /// Coronary (LAD) flow through the stenosis
+        CoronaryFlow => "coronary_flow_ml_s",
+        /// Pressure in the epicardial artery distal to the stenosis (Pd)
+        CoronaryDistalPressure => "coronary_distal_pressure_mmhg",
+        /// Intramyocardial (tissue) pressure compressing the vessels
+        IntramyocardialPressure => "intramyocardial_pressure_mmhg",
+        /// Pressure inside the intramyocardial vessels
+        IntramyocardialVesselPressure => "intramyocardial_vessel_pressure_mmhg",
+        /// Coronary venous outflow into the right atrium
+        CoronaryVenousFlow => "coronary_venous_flow_ml_s",
+        /// Distal pressure of the vasodilated replica (for FFR)
+        HyperemicDistalPressure => "hyperemic_coronary_distal_pressure_mmhg",
+        /// Flow of the vasodilated replica
+        HyperemicCoronaryFlow => "hyperemic_coronary_flow_ml_s",
+        /// Flow through a ventricular septal defect (LV to RV positive)
+        VsdFlow => "vsd_flow_ml_s",
+        /// VA-ECMO flow (right atrium to descending aorta)
+        EcmoFlow => "ecmo_flow_ml_s",
     }
 }
 
@@ -225,6 +259,24 @@ pub struct Eval {
     pub q_pulmonary: f64,
     /// Pulmonary venous flow into the LA, mL/s.
     pub q_pulmonary_venous: f64,
+    /// Coronary flow into the bed (through the stenosis), mL/s.
+    pub q_cor_in: f64,
+    /// Coronary arteriolar flow (distal artery to intramyocardial vessels), mL/s.
+    pub q_cor_a: f64,
+    /// Coronary venous outflow into the RA, mL/s.
+    pub q_cor_out: f64,
+    /// Distal coronary pressure, mmHg.
+    pub p_cor_d: f64,
+    /// Intramyocardial vessel pressure, mmHg.
+    pub p_cor_vessel: f64,
+    /// Intramyocardial (tissue) pressure, mmHg.
+    pub p_imp: f64,
+    /// Hyperemic replica: inflow, arteriolar flow, outflow (mL/s), distal and vessel pressure (mmHg).
+    pub hyperemic: [f64; 5],
+    /// VSD flow LV → RV, mL/s.
+    pub q_vsd: f64,
+    /// ECMO flow RA → descending aorta, mL/s.
+    pub q_ecmo: f64,
 }
 
 /// The circulation with its parameters compiled into components.
@@ -254,8 +306,71 @@ pub struct Circulation {
     r_pulmonary_venous: f64,
     ventricular_activation: DoubleHill,
     atrial_activation: DoubleHill,
+    coronary: CoronaryBed,
+    vsd_area_cm2: f64,
+    vsd_cd: f64,
+    ecmo_ml_s: f64,
+    ecmo_suction_mmhg: f64,
+    rho: f64,
     /// Activation timing, changed by the rhythm's events.
     pub drive: Drive,
+}
+
+/// The compiled coronary bed (LAD territory), after the structure of Spaan JAE, Circ Res
+/// 1985;56:293 (intramyocardial pump) with a Downey & Kirk (Circ Res 1975;36:753) waterfall at
+/// the venous end:
+///
+/// ```text
+/// aortic root ─R_epi + stenosis─▶ distal artery (C_d, P_d) ─R_a─▶ intramyocardial vessels
+///     (C_im, P = V/C_im + P_im) ─R_v, waterfall─▶ right atrium
+/// ```
+///
+/// `P_im = k · P_LV` compresses the intramyocardial vessels (systolic impediment, diastolic
+/// predominance of inflow). The venous outflow is `max(0, P_vessel − max(P_im, P_RA)) / R_v`
+/// (rounded over 0.5–1 mmHg), so flow depends on diastolic pressure and time, not only on mean
+/// aortic pressure.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CoronaryBed {
+    stenosis: Stenosis,
+    r_epi: f64,
+    c_d: f64,
+    r_a: f64,
+    c_im: f64,
+    r_v: f64,
+    k_imp: f64,
+    dilated_fraction: f64,
+    vasodilated: bool,
+    autoregulation: bool,
+    target_ml_s: f64,
+    tau_auto_s: f64,
+    x_min: f64,
+    x_max: f64,
+}
+
+impl CoronaryBed {
+    /// `(q_in, q_a, q_out, p_d, p_vessel)` of a bed with arteriolar resistance `r_a`.
+    #[inline]
+    fn flows(&self, p_root: f64, p_ra: f64, p_imp: f64, v_d: f64, v_im: f64, r_a: f64) -> [f64; 5] {
+        let p_d = v_d / self.c_d;
+        let p_vessel = v_im / self.c_im + p_imp;
+        let q_in = self.stenosis.flow(p_root - p_d, self.r_epi);
+        let q_a = (p_d - p_vessel) / r_a;
+        let back = smooth_max(p_imp, p_ra, 1.0);
+        let q_out = smooth_relu(p_vessel - back, 0.5) / self.r_v;
+        [q_in, q_a, q_out, p_d, p_vessel]
+    }
+
+    /// Arteriolar resistance of the main bed given the autoregulation state `x`.
+    #[inline]
+    fn main_arteriolar_resistance(&self, x: f64) -> f64 {
+        if self.vasodilated {
+            self.r_a * self.dilated_fraction
+        } else if self.autoregulation {
+            self.r_a * x.clamp(self.x_min, self.x_max).exp()
+        } else {
+            self.r_a
+        }
+    }
 }
 
 fn chamber(p: &crate::model_params::ChamberParams) -> Chamber {
@@ -371,6 +486,36 @@ impl Circulation {
                 h.atrial_rise_exponent,
                 h.atrial_decay_exponent,
             ),
+            coronary: {
+                let c = &p.coronary;
+                CoronaryBed {
+                    stenosis: Stenosis::new(
+                        c.stenosis_percent,
+                        c.stenosis_length_cm,
+                        c.artery_diameter_mm * 0.1,
+                        p.blood.viscosity_mpa_s * 0.01,
+                        rho,
+                    ),
+                    r_epi: c.epicardial_resistance_mmhg_s_ml,
+                    c_d: c.distal_compliance_ml_mmhg,
+                    r_a: c.arteriolar_resistance_mmhg_s_ml,
+                    c_im: c.intramyocardial_compliance_ml_mmhg,
+                    r_v: c.venular_resistance_mmhg_s_ml,
+                    k_imp: c.intramyocardial_pressure_fraction,
+                    dilated_fraction: c.vasodilated_resistance_fraction,
+                    vasodilated: c.vasodilated,
+                    autoregulation: c.autoregulation && !c.vasodilated,
+                    target_ml_s: c.target_flow_ml_min / 60.0,
+                    tau_auto_s: c.autoregulation_time_constant_s,
+                    x_min: c.vasodilated_resistance_fraction.ln(),
+                    x_max: c.autoregulation_max_constriction.ln(),
+                }
+            },
+            vsd_area_cm2: p.vsd.area_cm2,
+            vsd_cd: p.vsd.discharge_coefficient,
+            ecmo_ml_s: p.ecmo.flow_l_min * 1000.0 / 60.0,
+            ecmo_suction_mmhg: p.ecmo.suction_pressure_mmhg,
+            rho,
             drive: Drive::default(),
         };
         // The initial state must leave a positive venous volume.
@@ -455,6 +600,36 @@ impl Circulation {
             .pulmonary_artery
             .pressure(y[St::PulmonaryArteryVolume.i()]);
         let p_pv = self.pulmonary_vein.pressure(y[St::PulmonaryVeinVolume.i()]);
+        let cb = &self.coronary;
+        let p_imp = cb.k_imp * p_lv;
+        let r_a = cb.main_arteriolar_resistance(y[St::CoronaryAutoregulation.i()]);
+        let [q_cor_in, q_cor_a, q_cor_out, p_cor_d, p_cor_vessel] = cb.flows(
+            p_root,
+            p_ra,
+            p_imp,
+            y[St::CoronaryDistalVolume.i()],
+            y[St::CoronaryIntramyocardialVolume.i()],
+            r_a,
+        );
+        let hyperemic = cb.flows(
+            p_root,
+            p_ra,
+            p_imp,
+            y[St::HyperemicDistalVolume.i()],
+            y[St::HyperemicIntramyocardialVolume.i()],
+            cb.r_a * cb.dilated_fraction,
+        );
+        let q_vsd = if self.vsd_area_cm2 > 0.0 {
+            orifice_flow(p_lv - p_rv, self.vsd_area_cm2, self.vsd_cd, self.rho, 0.5)
+        } else {
+            0.0
+        };
+        let q_ecmo = if self.ecmo_ml_s > 0.0 {
+            // A centrifugal pump at its set flow while the drainage cannula stays open.
+            self.ecmo_ml_s * 0.5 * (1.0 + ((p_ra - self.ecmo_suction_mmhg) / 1.5).tanh())
+        } else {
+            0.0
+        };
         Eval {
             e_v,
             e_a,
@@ -473,6 +648,15 @@ impl Circulation {
             q_venous: (p_sv - p_ra) / self.r_venous,
             q_pulmonary: (p_pa - p_pv) / self.r_pulmonary,
             q_pulmonary_venous: (p_pv - p_la) / self.r_pulmonary_venous,
+            q_cor_in,
+            q_cor_a,
+            q_cor_out,
+            p_cor_d,
+            p_cor_vessel,
+            p_imp,
+            hyperemic,
+            q_vsd,
+            q_ecmo,
         }
     }
 
@@ -511,11 +695,29 @@ impl Circulation {
         dy[St::AbdominalFlow.i()] = self.abdominal.derivative(e.p_desc, e.p_sa, q_abd);
 
         dy[St::LaVolume.i()] = e.q_pulmonary_venous - q_mv;
-        dy[St::LvVolume.i()] = q_mv - q_av;
-        dy[St::RaVolume.i()] = e.q_venous - q_tv;
-        dy[St::RvVolume.i()] = q_tv - q_pv;
-        dy[St::AorticRootVolume.i()] = q_av - q_arch - e.q_upper;
-        dy[St::DescendingAortaVolume.i()] = q_arch - q_abd;
+        dy[St::LvVolume.i()] = q_mv - q_av - e.q_vsd;
+        dy[St::RaVolume.i()] = e.q_venous + e.q_cor_out - q_tv - e.q_ecmo;
+        dy[St::RvVolume.i()] = q_tv - q_pv + e.q_vsd;
+        dy[St::AorticRootVolume.i()] = q_av - q_arch - e.q_upper - e.q_cor_in;
+        dy[St::DescendingAortaVolume.i()] = q_arch - q_abd + e.q_ecmo;
+        dy[St::CoronaryDistalVolume.i()] = e.q_cor_in - e.q_cor_a;
+        dy[St::CoronaryIntramyocardialVolume.i()] = e.q_cor_a - e.q_cor_out;
+        let [hq_in, hq_a, hq_out, _, _] = e.hyperemic;
+        dy[St::HyperemicDistalVolume.i()] = hq_in - hq_a;
+        dy[St::HyperemicIntramyocardialVolume.i()] = hq_a - hq_out;
+        let cb = &self.coronary;
+        dy[St::CoronaryAutoregulation.i()] = if cb.autoregulation {
+            let x = y[St::CoronaryAutoregulation.i()];
+            let d = (e.q_cor_in - cb.target_ml_s) / cb.target_ml_s / cb.tau_auto_s;
+            // Anti-windup at the limits of dilation and constriction.
+            if (x >= cb.x_max && d > 0.0) || (x <= cb.x_min && d < 0.0) {
+                0.0
+            } else {
+                d
+            }
+        } else {
+            0.0
+        };
         dy[St::SystemicArteryVolume.i()] = q_abd - e.q_lower;
         dy[St::SystemicVeinVolume.i()] = e.q_upper + e.q_lower - e.q_venous;
         dy[St::PulmonaryArteryVolume.i()] = q_pv - e.q_pulmonary;
@@ -531,9 +733,15 @@ impl Circulation {
         let p_sv = self
             .systemic_vein
             .pressure(y[St::SystemicVeinVolume.i()] - u.venous_unstressed_shift_ml);
+        let p_d = y[St::CoronaryDistalVolume.i()] / self.coronary.c_d;
+        let q_cor = self
+            .coronary
+            .stenosis
+            .flow(p_root - p_d, self.coronary.r_epi);
         y[St::AorticValveFlow.i()]
             - y[St::ArchFlow.i()]
             - (p_root - p_sv) / (self.r_upper * u.resistance_factor)
+            - q_cor
     }
 
     /// Writes every [`Sig`] at `(t, y)` into `out` (`out.len() >= Sig::COUNT`).
@@ -556,6 +764,15 @@ impl Circulation {
         out[Sig::PulmonaryVenousFlow.i()] = e.q_pulmonary_venous;
         out[Sig::VentricularActivation.i()] = e.e_v;
         out[Sig::AtrialActivation.i()] = e.e_a;
+        out[Sig::CoronaryFlow.i()] = e.q_cor_in;
+        out[Sig::CoronaryDistalPressure.i()] = e.p_cor_d;
+        out[Sig::IntramyocardialPressure.i()] = e.p_imp;
+        out[Sig::IntramyocardialVesselPressure.i()] = e.p_cor_vessel;
+        out[Sig::CoronaryVenousFlow.i()] = e.q_cor_out;
+        out[Sig::HyperemicDistalPressure.i()] = e.hyperemic[3];
+        out[Sig::HyperemicCoronaryFlow.i()] = e.hyperemic[0];
+        out[Sig::VsdFlow.i()] = e.q_vsd;
+        out[Sig::EcmoFlow.i()] = e.q_ecmo;
     }
 
     /// Total blood volume held by the state, mL.
@@ -587,6 +804,11 @@ impl Circulation {
         y[St::PulmonaryVeinVolume.i()] = self.pulmonary_vein.volume(9.0);
         y[St::MitralOpening.i()] = 1.0;
         y[St::TricuspidOpening.i()] = 1.0;
+        let cb = &self.coronary;
+        y[St::CoronaryDistalVolume.i()] = cb.c_d * 80.0;
+        y[St::CoronaryIntramyocardialVolume.i()] = cb.c_im * 30.0;
+        y[St::HyperemicDistalVolume.i()] = cb.c_d * 70.0;
+        y[St::HyperemicIntramyocardialVolume.i()] = cb.c_im * 30.0;
         let others = Self::blood_volume(&y);
         let venous = p.blood.total_volume_ml - others;
         let v_min = self.systemic_vein.v0_ml * 0.5;

@@ -139,6 +139,80 @@ param_group! {
         pub total_volume_ml: f64 = ["mL", 1500, 10000],
         /// Blood density
         pub density_g_ml: f64 = ["g/mL", 1.0, 1.1],
+        /// Blood dynamic viscosity (for the stenosis)
+        pub viscosity_mpa_s: f64 = ["mPa s", 1, 10],
+    }
+}
+
+param_group! {
+    /// Left coronary (LAD territory) bed: epicardial artery, stenosis, intramyocardial vessels.
+    pub struct CoronaryParams {
+        /// Stenosis severity: percent reduction of the lumen diameter
+        pub stenosis_percent: f64 = ["%", 0, 99],
+        /// Length of the stenosis
+        pub stenosis_length_cm: f64 = ["cm", 0.1, 5],
+        /// Diameter of the unobstructed epicardial artery (proximal LAD)
+        pub artery_diameter_mm: f64 = ["mm", 1.5, 6],
+        /// Resistance of the epicardial artery besides the stenosis
+        pub epicardial_resistance_mmhg_s_ml: f64 = ["mmHg s/mL", 0.01, 50],
+        /// Compliance of the epicardial artery distal to the stenosis
+        pub distal_compliance_ml_mmhg: f64 = ["mL/mmHg", 0.0001, 0.1],
+        /// Arteriolar (microvascular, vasoactive) resistance at rest
+        pub arteriolar_resistance_mmhg_s_ml: f64 = ["mmHg s/mL", 1, 1000],
+        /// Compliance of the intramyocardial vessels
+        pub intramyocardial_compliance_ml_mmhg: f64 = ["mL/mmHg", 0.001, 1],
+        /// Venular resistance between the intramyocardial vessels and the waterfall
+        pub venular_resistance_mmhg_s_ml: f64 = ["mmHg s/mL", 0.5, 1000],
+        /// Intramyocardial pressure as a fraction of LV pressure
+        pub intramyocardial_pressure_fraction: f64 = ["1", 0, 1.2],
+        /// Arteriolar resistance at maximal vasodilation, as a fraction of the resting value
+        pub vasodilated_resistance_fraction: f64 = ["1", 0.05, 1],
+        /// Main bed at maximal vasodilation (hyperaemia, as for an FFR measurement)
+        pub vasodilated: bool = ["1", 0, 1],
+        /// Autoregulation: slow adjustment of arteriolar resistance to hold the target flow
+        pub autoregulation: bool = ["1", 0, 1],
+        /// Flow the autoregulation holds (resting demand of the territory)
+        pub target_flow_ml_min: f64 = ["mL/min", 5, 1000],
+        /// Time constant of autoregulation
+        pub autoregulation_time_constant_s: f64 = ["s", 0.5, 600],
+        /// Largest arteriolar constriction autoregulation can add, as a multiple of rest
+        pub autoregulation_max_constriction: f64 = ["1", 1, 10],
+    }
+}
+
+param_group! {
+    /// Myocardial oxygen supply and demand (used by the metrics only).
+    pub struct OxygenParams {
+        /// Arterial oxygen content (1.34 Hb SaO2 + 0.003 PaO2)
+        pub arterial_content_ml_dl: f64 = ["mL O2/dL", 3, 30],
+        /// LV mass
+        pub lv_mass_g: f64 = ["g", 50, 800],
+        /// Share of the LV myocardium perfused by the modelled (LAD) bed
+        pub territory_fraction: f64 = ["1", 0.05, 1],
+        /// Slope of myocardial O2 consumption per beat against pressure-volume area
+        pub pva_slope_ml_o2_per_mmhg_ml: f64 = ["mL O2/(mmHg mL)", 0.0000001, 0.001],
+        /// PVA-independent O2 consumption per beat per 100 g of LV (basal + excitation-contraction coupling)
+        pub unloaded_ml_o2_per_beat_100g: f64 = ["mL O2", 0, 0.2],
+    }
+}
+
+param_group! {
+    /// Ventricular septal defect (post-infarct septal rupture).
+    pub struct VsdParams {
+        /// Defect area (0: intact septum)
+        pub area_cm2: f64 = ["cm2", 0, 5],
+        /// Orifice discharge coefficient
+        pub discharge_coefficient: f64 = ["1", 0.3, 1],
+    }
+}
+
+param_group! {
+    /// Veno-arterial ECMO: drains the right atrium, returns into the descending aorta.
+    pub struct EcmoParams {
+        /// Pump flow (0: off)
+        pub flow_l_min: f64 = ["L/min", 0, 8],
+        /// Right atrial pressure below which the drainage cannula collapses and flow falls
+        pub suction_pressure_mmhg: f64 = ["mmHg", -20, 20],
     }
 }
 
@@ -173,6 +247,14 @@ pub struct CirculationParams {
     pub blood: BloodParams,
     /// `baroreflex.*`
     pub baroreflex: crate::reflex::BaroreflexParams,
+    /// `coronary.*`
+    pub coronary: CoronaryParams,
+    /// `oxygen.*`
+    pub oxygen: OxygenParams,
+    /// `vsd.*`
+    pub vsd: VsdParams,
+    /// `ecmo.*`
+    pub ecmo: EcmoParams,
 }
 
 macro_rules! dispatch {
@@ -192,6 +274,10 @@ macro_rules! dispatch {
             "pulmonary" => Some($self.pulmonary.$f($($args),*)),
             "blood" => Some($self.blood.$f($($args),*)),
             "baroreflex" => Some($self.baroreflex.$f($($args),*)),
+            "coronary" => Some($self.coronary.$f($($args),*)),
+            "oxygen" => Some($self.oxygen.$f($($args),*)),
+            "vsd" => Some($self.vsd.$f($($args),*)),
+            "ecmo" => Some($self.ecmo.$f($($args),*)),
             _ => None,
         }
     };
@@ -199,7 +285,7 @@ macro_rules! dispatch {
 
 impl CirculationParams {
     /// Group names in the order used for listings.
-    pub const GROUPS: [&'static str; 14] = [
+    pub const GROUPS: [&'static str; 18] = [
         "heart",
         "lv",
         "rv",
@@ -214,6 +300,10 @@ impl CirculationParams {
         "pulmonary",
         "blood",
         "baroreflex",
+        "coronary",
+        "oxygen",
+        "vsd",
+        "ecmo",
     ];
 
     /// Specifications of every key.
@@ -235,6 +325,10 @@ impl CirculationParams {
         v.extend(PulmonaryParams::specs("pulmonary"));
         v.extend(BloodParams::specs("blood"));
         v.extend(crate::reflex::BaroreflexParams::specs("baroreflex"));
+        v.extend(CoronaryParams::specs("coronary"));
+        v.extend(OxygenParams::specs("oxygen"));
+        v.extend(VsdParams::specs("vsd"));
+        v.extend(EcmoParams::specs("ecmo"));
         v
     }
 

@@ -22,6 +22,30 @@ pub const PRESETS: &[PresetSource] = &[
         name: "cardiogenic-shock",
         text: include_str!("../presets/cardiogenic-shock.toml"),
     },
+    PresetSource {
+        name: "pre-shock",
+        text: include_str!("../presets/pre-shock.toml"),
+    },
+    PresetSource {
+        name: "rv-infarct",
+        text: include_str!("../presets/rv-infarct.toml"),
+    },
+    PresetSource {
+        name: "acute-mr",
+        text: include_str!("../presets/acute-mr.toml"),
+    },
+    PresetSource {
+        name: "post-mi-vsd",
+        text: include_str!("../presets/post-mi-vsd.toml"),
+    },
+    PresetSource {
+        name: "aortic-regurgitation",
+        text: include_str!("../presets/aortic-regurgitation.toml"),
+    },
+    PresetSource {
+        name: "va-ecmo",
+        text: include_str!("../presets/va-ecmo.toml"),
+    },
 ];
 
 /// The `[preset]` table of a preset document.

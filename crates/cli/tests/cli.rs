@@ -80,10 +80,17 @@ fn simulate_json_has_design_names_and_nulls() {
     ] {
         assert!(b[k].is_number(), "{k}: {}", b[k]);
     }
-    // Filled by later issues: present as null, never invented.
     for k in [
         "coronary_flow_ml_min",
         "ffr",
+        "resting_pd_pa",
+        "coronary_diastolic_flow_fraction",
+        "o2_supply_demand_ratio",
+    ] {
+        assert!(b[k].is_number(), "{k}: {}", b[k]);
+    }
+    // Balloon metrics without a balloon: present as null, never invented.
+    for k in [
         "augmented_diastolic_pressure_mmhg",
         "balloon_inflation_time_ms",
     ] {
@@ -419,4 +426,65 @@ fn assisted_run_directory() {
         assert!(kinds.iter().any(|x| x == k), "no {k}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn invalid_coronary_and_valve_settings_exit_2() {
+    for (args, needle) in [
+        (
+            vec!["--set", "coronary.stenosis_percent=100"],
+            "`coronary.stenosis_percent` = 100 is out of range: allowed 0 to 99 %",
+        ),
+        (
+            vec!["--set", "coronary.stenosis_percent=-5"],
+            "`coronary.stenosis_percent` = -5 is out of range",
+        ),
+        (
+            vec!["--set", "mitral_valve.regurgitant_area_cm2=-0.2"],
+            "`mitral_valve.regurgitant_area_cm2` = -0.2 is out of range: allowed 0 to 5 cm2",
+        ),
+        (
+            vec!["--set", "vsd.area_cm2=-1"],
+            "`vsd.area_cm2` = -1 is out of range",
+        ),
+        (vec!["--set", "ecmo.flow_l_min=12"], "allowed 0 to 8 L/min"),
+        (
+            vec!["--set", "coronary.autoregulation=maybe"],
+            "expected true or false",
+        ),
+    ] {
+        let mut a = vec!["simulate", "--preset", "healthy"];
+        a.extend(args.iter());
+        let o = run(&a);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn every_preset_runs_from_the_command_line() {
+    let o = run(&["presets"]);
+    let names: Vec<String> = stdout(&o)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect();
+    for p in [
+        "healthy",
+        "cardiogenic-shock",
+        "pre-shock",
+        "rv-infarct",
+        "acute-mr",
+        "post-mi-vsd",
+        "aortic-regurgitation",
+        "va-ecmo",
+    ] {
+        assert!(names.iter().any(|n| n == p), "{p} listed");
+        let o = run(&["simulate", "--preset", p, "--json"]);
+        assert!(o.status.success(), "{p}: {}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+        assert!(
+            v["baseline"]["ffr"].is_number() && v["baseline"]["qp_qs"].is_number(),
+            "{p}"
+        );
+    }
 }

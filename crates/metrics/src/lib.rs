@@ -12,7 +12,7 @@
 
 mod trace;
 
-pub use trace::{BeatTrace, TraceError};
+pub use trace::{BeatTrace, OxygenConstants, TraceError};
 
 /// Declares the metrics struct with its column names.
 macro_rules! metrics_struct {
@@ -66,16 +66,18 @@ metrics_struct! {
     assisted_end_diastolic_pressure_mmhg,
     /// Systolic pressure of the beat that follows an assisted diastole, mmHg.
     assisted_systolic_pressure_mmhg,
-    /// LV end-diastolic volume: the largest volume before the beat's ejection, mL.
+    /// LV end-diastolic volume: at mitral valve closure after the onset of contraction, mL.
     lv_end_diastolic_volume_ml,
     /// LV end-systolic volume: the smallest volume of the beat, mL.
     lv_end_systolic_volume_ml,
     /// (EDV − ESV) / EDV.
     ejection_fraction,
-    /// LV pressure at end-diastole (at the end-diastolic volume), mmHg.
+    /// LV pressure at end-diastole (mitral valve closure after the onset of contraction), mmHg.
     lv_end_diastolic_pressure_mmhg,
     /// Mean left atrial pressure (the wedge pressure of the model), mmHg.
     pcwp_mmhg,
+    /// Peak left atrial pressure of the beat (the v wave of the wedge trace), mmHg.
+    pcwp_v_wave_mmhg,
     /// Mean right atrial pressure, mmHg.
     cvp_mmhg,
     /// Mean pulmonary artery pressure, mmHg.
@@ -86,22 +88,30 @@ metrics_struct! {
     lv_stroke_work_mmhg_ml,
     /// Pressure–volume area: stroke work + ½ P_es (V_es − V₀) (Suga H, Am J Physiol 1979;236:H498), mmHg·mL.
     pressure_volume_area_mmhg_ml,
-    /// Tension-time index: HR × ∫ P_LV dt over systole (end-diastole to aortic valve closure), mmHg·s/min.
+    /// Tension-time index: HR × ∫ P_LV dt over systole (onset of contraction to aortic valve closure), mmHg·s/min.
     tension_time_index_mmhg_s_min,
     /// Diastolic pressure-time index: HR × ∫ (P_Ao − P_LV) dt over diastole, mmHg·s/min (Buckberg GD et al., Circ Res 1972;30:67).
     diastolic_pressure_time_index_mmhg_s_min,
     /// DPTI / TTI (subendocardial viability ratio).
     endocardial_viability_ratio,
-    /// Mean coronary (LAD territory) flow, mL/min (coronary issue).
+    /// Mean coronary (LAD territory) flow through the stenosis, mL/min.
     coronary_flow_ml_min,
-    /// Share of coronary inflow that arrives in diastole (coronary issue).
+    /// Share of the beat's net coronary inflow that arrives in diastole (outside onset of contraction to valve closure).
     coronary_diastolic_flow_fraction,
-    /// Mean coronary pressure distal to the stenosis, mmHg (coronary issue).
+    /// Mean coronary pressure distal to the stenosis (Pd), mmHg.
     coronary_distal_pressure_mmhg,
-    /// Fractional flow reserve (coronary issue).
+    /// Fractional flow reserve: mean Pd / mean Pa of the maximally vasodilated bed (a replica fed by the same aortic pressure).
     ffr,
+    /// Resting Pd/Pa: mean Pd / mean Pa of the bed at its actual tone.
+    resting_pd_pa,
     /// Cardiac power output MAP × CO / 451, W (Fincke R et al., JACC 2004;44:340).
     cardiac_power_output_w,
+    /// Coronary O2 delivery: coronary flow × arterial O2 content, mL O2/min.
+    coronary_o2_delivery_ml_min,
+    /// O2 demand of the bed's territory: HR × (A·PVA + B·mass/100) × territory share (Suga H, Physiol Rev 1990;70:247), mL O2/min.
+    myocardial_o2_demand_ml_min,
+    /// Coronary O2 delivery / territory O2 demand (1 / fractional extraction it implies).
+    o2_supply_demand_ratio,
     /// Backward mitral volume / (forward aortic + backward mitral volume) of the beat (includes the valve's closing backflow).
     mitral_regurgitant_fraction,
     /// Backward flow volume through the aortic valve per beat (includes the closing backflow), mL.
@@ -203,12 +213,27 @@ pub fn beat_metrics(tr: &BeatTrace, next: Option<&BeatTrace>) -> BeatMetrics {
 
     let map = mean(p_ao);
     let co = mean(q_av) * 60.0 / 1000.0;
-    // End-diastole: the largest volume before the beat's ejection starts (the window starts
-    // at the R wave, before the isovolumic contraction).
+    // End-diastole: mitral valve closure after the onset of contraction when the trace knows
+    // the onset (R wave + electromechanical delay), else the largest volume before ejection.
     let eject = ejection(q_av);
-    let i_ed = match eject {
-        Some((open, _)) => argmax(&v_lv[..=open]),
-        None => argmax(v_lv),
+    // Onset of contraction: starts the systolic window of TTI, DPTI and the coronary split.
+    let i_on = match (tr.end_diastole_s, eject) {
+        (Some(t_on), Some((open, _))) => {
+            (((t_on - tr.time_s[0]) / dt).round().max(0.0) as usize).min(open)
+        }
+        (None, Some((open, _))) => argmax(&v_lv[..=open]),
+        (_, None) => argmax(v_lv),
+    };
+    let i_ed = match (tr.end_diastole_s, eject) {
+        (Some(_), Some((open, _))) => {
+            // Mitral valve closure (end of forward mitral flow), not before the onset.
+            let mut j = i_on;
+            while j < open && tr.mitral_flow_ml_s[j] > 0.0 {
+                j += 1;
+            }
+            j
+        }
+        _ => i_on,
     };
     let edv = v_lv[i_ed];
     let esv = v_lv[argmin(v_lv)];
@@ -226,6 +251,7 @@ pub fn beat_metrics(tr: &BeatTrace, next: Option<&BeatTrace>) -> BeatMetrics {
     m.ejection_fraction = Some(if edv > 0.0 { (edv - esv) / edv } else { 0.0 });
     m.lv_end_diastolic_pressure_mmhg = Some(p_lv[i_ed]);
     m.pcwp_mmhg = Some(mean(&tr.la_pressure_mmhg));
+    m.pcwp_v_wave_mmhg = Some(max_in(&tr.la_pressure_mmhg, 0, last));
     m.cvp_mmhg = Some(cvp);
     m.mean_pulmonary_artery_pressure_mmhg = Some(mean(&tr.pulmonary_artery_pressure_mmhg));
     m.cardiac_power_output_w = Some(map * co / 451.0);
@@ -257,9 +283,9 @@ pub fn beat_metrics(tr: &BeatTrace, next: Option<&BeatTrace>) -> BeatMetrics {
         let v_es = v_lv[close];
         m.pressure_volume_area_mmhg_ml =
             Some(work + 0.5 * p_es * (v_es - tr.lv_unstressed_volume_ml).max(0.0));
-        // Systole: end-diastole (maximum volume) to aortic valve closure.
-        let (s0, s1) = if i_ed < close {
-            (i_ed, close)
+        // Systole: onset of contraction to aortic valve closure.
+        let (s0, s1) = if i_on < close {
+            (i_on, close)
         } else {
             (0, close)
         };
@@ -270,6 +296,39 @@ pub fn beat_metrics(tr: &BeatTrace, next: Option<&BeatTrace>) -> BeatMetrics {
         m.diastolic_pressure_time_index_mmhg_s_min = Some(dpti);
         if tti > 0.0 {
             m.endocardial_viability_ratio = Some(dpti / tti);
+        }
+    }
+
+    // Coronary bed.
+    if tr.coronary_flow_ml_s.len() == n {
+        let q = &tr.coronary_flow_ml_s;
+        let q_mean = mean(q);
+        m.coronary_flow_ml_min = Some(q_mean * 60.0);
+        let pd = mean(&tr.coronary_distal_pressure_mmhg);
+        m.coronary_distal_pressure_mmhg = Some(pd);
+        m.resting_pd_pa = Some(pd / map);
+        m.ffr = Some(mean(&tr.hyperemic_distal_pressure_mmhg) / map);
+        if let Some((_, close)) = eject {
+            let (s0, s1) = if i_on < close {
+                (i_on, close)
+            } else {
+                (0, close)
+            };
+            let total = trapz(q, dt, 0, last);
+            if total.abs() > 1e-12 {
+                m.coronary_diastolic_flow_fraction = Some((total - trapz(q, dt, s0, s1)) / total);
+            }
+        }
+        if let (Some(o2), Some(pva)) = (tr.oxygen, m.pressure_volume_area_mmhg_ml) {
+            let delivery = q_mean * 60.0 * o2.arterial_content_ml_per_ml;
+            let demand = hr
+                * (o2.pva_slope * pva + o2.unloaded_per_beat_100g * o2.lv_mass_g / 100.0)
+                * o2.territory_fraction;
+            m.coronary_o2_delivery_ml_min = Some(delivery);
+            m.myocardial_o2_demand_ml_min = Some(demand);
+            if demand > 0.0 {
+                m.o2_supply_demand_ratio = Some(delivery / demand);
+            }
         }
     }
 
@@ -350,6 +409,12 @@ pub fn summarize(beats: &[SummaryBeat]) -> BeatMetrics {
         out.tension_time_index_mmhg_s_min,
     ) {
         out.endocardial_viability_ratio = Some(d / t);
+    }
+    if let (Some(d), Some(t)) = (
+        out.coronary_o2_delivery_ml_min,
+        out.myocardial_o2_demand_ml_min,
+    ) {
+        out.o2_supply_demand_ratio = Some(d / t);
     }
     out.heart_rate_bpm = Some(60.0 * beats.len() as f64 / total);
     out

@@ -44,6 +44,17 @@ pub struct BeatTrace {
     pub mitral_flow_ml_s: Vec<f64>,
     /// Pulmonary valve flow (positive into the pulmonary artery), mL/s.
     pub pulmonary_valve_flow_ml_s: Vec<f64>,
+    /// Coronary (LAD) inflow through the stenosis, mL/s (empty: no coronary bed).
+    pub coronary_flow_ml_s: Vec<f64>,
+    /// Pressure distal to the stenosis, mmHg.
+    pub coronary_distal_pressure_mmhg: Vec<f64>,
+    /// Distal pressure of the maximally vasodilated replica of the bed, mmHg.
+    pub hyperemic_distal_pressure_mmhg: Vec<f64>,
+    /// End-diastole: onset of ventricular contraction (R wave + electromechanical delay), s.
+    /// Without it, end-diastole is the largest volume before ejection.
+    pub end_diastole_s: Option<f64>,
+    /// Constants of the oxygen supply/demand estimate, if wanted.
+    pub oxygen: Option<OxygenConstants>,
     /// The balloon inflated in this beat's diastole.
     pub assisted: bool,
     /// The diastole before this beat's systole was assisted.
@@ -52,6 +63,21 @@ pub struct BeatTrace {
     pub balloon_inflation_time_ms: Option<f64>,
     /// Deflate command to empty balloon in this beat's cycle, ms.
     pub balloon_deflation_time_ms: Option<f64>,
+}
+
+/// Constants of the myocardial oxygen estimate (see [`crate::BeatMetrics`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OxygenConstants {
+    /// Arterial O2 content, mL O2 per mL blood.
+    pub arterial_content_ml_per_ml: f64,
+    /// LV mass, g.
+    pub lv_mass_g: f64,
+    /// Share of the LV perfused by the modelled bed.
+    pub territory_fraction: f64,
+    /// Suga's slope A: mL O2 per (mmHg·mL) of PVA.
+    pub pva_slope: f64,
+    /// Suga's intercept B: mL O2 per beat per 100 g.
+    pub unloaded_per_beat_100g: f64,
 }
 
 impl BeatTrace {
@@ -93,6 +119,13 @@ impl BeatTrace {
         self.pulmonary_valve_flow_ml_s.push(q_pv);
     }
 
+    /// Appends the coronary channels of the last sample.
+    pub fn push_coronary(&mut self, q_cor: f64, p_d: f64, p_d_hyperemic: f64) {
+        self.coronary_flow_ml_s.push(q_cor);
+        self.coronary_distal_pressure_mmhg.push(p_d);
+        self.hyperemic_distal_pressure_mmhg.push(p_d_hyperemic);
+    }
+
     /// Number of samples.
     pub fn len(&self) -> usize {
         self.time_s.len()
@@ -130,5 +163,8 @@ impl BeatTrace {
         self.aortic_valve_flow_ml_s.clear();
         self.mitral_flow_ml_s.clear();
         self.pulmonary_valve_flow_ml_s.clear();
+        self.coronary_flow_ml_s.clear();
+        self.coronary_distal_pressure_mmhg.clear();
+        self.hyperemic_distal_pressure_mmhg.clear();
     }
 }

@@ -270,6 +270,43 @@ impl Model {
         }
     }
 
+    /// Scale of state `i` for the steady-state test (`None`: not tested, e.g. the helium lost,
+    /// which only grows). A state is steady when its change over an assist period is below
+    /// `steady.tolerance × max(|y|, scale)`.
+    pub fn steady_scale(&self, i: usize) -> Option<f64> {
+        if i < St::COUNT {
+            let s = St::ALL[i];
+            return Some(match s {
+                St::MitralOpening
+                | St::AorticOpening
+                | St::TricuspidOpening
+                | St::PulmonaryOpening
+                | St::CoronaryAutoregulation => 1.0,
+                _ => 10.0,
+            });
+        }
+        if let Some(b) = &self.balloon
+            && i >= b.offset
+            && i < b.offset + BalloonSt::COUNT
+        {
+            return match BalloonSt::ALL[i - b.offset] {
+                BalloonSt::GasLeaked => None,
+                _ => Some(10.0),
+            };
+        }
+        if let Some(r) = &self.reflex
+            && i >= r.offset
+            && i < r.offset + ReflexSt::COUNT
+        {
+            return Some(match ReflexSt::ALL[i - r.offset] {
+                ReflexSt::Resistance => 1.0,
+                ReflexSt::VenousVolume => 100.0,
+                _ => 10.0,
+            });
+        }
+        None
+    }
+
     /// Whether there is no periodic steady state: an irregular rhythm, or a balloon on its
     /// internal (asynchronous) trigger.
     pub fn irregular(&self) -> bool {
@@ -513,7 +550,7 @@ impl HybridModel for Model {
             EV_AV_CLOSE => {
                 self.log(t, EventKind::AorticValveClose);
                 if let Some(b) = self.balloon.as_mut() {
-                    b.console.on_valve_close(t);
+                    b.console.on_valve_close(t, &mut a);
                 }
             }
             EV_NOTCH => {

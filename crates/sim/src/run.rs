@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use std::time::Instant;
 
 use counterpulse_balloon::{BalloonSt, CycleRecord};
-use counterpulse_circulation::{Circulation, Drive, ParamError, ReflexSt, Sig, St, VOLUME_STATES};
+use counterpulse_circulation::{Circulation, Drive, ParamError, ReflexSt, Sig, St};
 use counterpulse_engine::{
     AnyIntegrator, Backend, DenseStep, Integrator, RunOutcome, Simulator, SolveError,
     SolverSettings, Stats, StepObserver,
@@ -196,6 +196,11 @@ impl Recorder {
             y[St::MitralFlow.i()],
             y[St::PulmonaryValveFlow.i()],
         );
+        self.trace.trace.push_coronary(
+            s[Sig::CoronaryFlow.i()],
+            s[Sig::CoronaryDistalPressure.i()],
+            s[Sig::HyperemicDistalPressure.i()],
+        );
     }
 
     fn sample_wave(&mut self, model: &Model, t: f64) {
@@ -220,6 +225,14 @@ impl Recorder {
             tr.n = ((rr / tr.dt).ceil() as u64).max(2);
             tr.next_j = 1;
             tr.trace.reset(model.beat, t);
+            tr.trace.end_diastole_s = Some(
+                t + model
+                    .scenario()
+                    .circulation
+                    .heart
+                    .electromechanical_delay_ms
+                    * 1e-3,
+            );
             self.y.copy_from_slice(y);
             self.sample_trace(model, t);
         }
@@ -297,12 +310,13 @@ impl StepObserver<Model> for Recorder {
 /// Longest assist period (1:4).
 const MAX_PERIOD: usize = 4;
 
-fn residual(prev: &[f64], now: &[f64]) -> f64 {
-    VOLUME_STATES
-        .iter()
-        .map(|s| {
-            let (a, b) = (prev[s.i()], now[s.i()]);
-            (b - a).abs() / b.abs().max(10.0)
+/// Largest scaled change of any tested state between two R waves.
+fn residual(model: &Model, prev: &[f64], now: &[f64]) -> f64 {
+    (0..now.len().min(prev.len()))
+        .filter_map(|i| {
+            model
+                .steady_scale(i)
+                .map(|scale| (now[i] - prev[i]).abs() / now[i].abs().max(scale))
         })
         .fold(0.0, f64::max)
 }
@@ -425,7 +439,18 @@ pub fn run_phase(
     let mut rec = Recorder {
         trace: TraceRec {
             active: false,
-            trace: BeatTrace::new(0, t0, trace_dt, lv_v0),
+            trace: {
+                let mut tr = BeatTrace::new(0, t0, trace_dt, lv_v0);
+                let o = &scenario.circulation.oxygen;
+                tr.oxygen = Some(counterpulse_metrics::OxygenConstants {
+                    arterial_content_ml_per_ml: o.arterial_content_ml_dl / 100.0,
+                    lv_mass_g: o.lv_mass_g,
+                    territory_fraction: o.territory_fraction,
+                    pva_slope: o.pva_slope_ml_o2_per_mmhg_ml,
+                    unloaded_per_beat_100g: o.unloaded_ml_o2_per_beat_100g,
+                });
+                tr
+            },
             start: 0.0,
             end: 0.0,
             dt: trace_dt,
@@ -477,6 +502,7 @@ pub fn run_phase(
     let mut res = f64::INFINITY;
     let mut k: u64 = 0;
     let mut protocol_done_at: Option<u64> = None;
+    let mut met_criterion = false;
     // Trace a beat if all beats are wanted, or it is a summary beat or the one after it.
     let trace_beat = |_k: u64, conv: Option<u64>| opts.record_all_beats || conv.is_some();
     let first_y = sim.y().to_vec();
@@ -553,7 +579,7 @@ pub fn run_phase(
         }
         let n = r_states.len() as u64;
         if n > period {
-            res = residual(&r_states[(n - 1 - period) as usize], &y_now);
+            res = residual(&sim.model, &r_states[(n - 1 - period) as usize], &y_now);
         }
         // Both states compared must come after the last protocol step.
         if protocol_done_at.is_none() && sim.t() >= protocol_end {
@@ -567,6 +593,7 @@ pub fn run_phase(
                 }
             } else if res < tol && k >= period {
                 converged_at = Some(k);
+                met_criterion = true;
             }
         }
         // Unconverged: summarise the last beats anyway.
@@ -589,7 +616,7 @@ pub fn run_phase(
             false,
         );
     }
-    let converged = if irregular { true } else { res < tol };
+    let converged = irregular || met_criterion;
     let summary = summarize(&summary_in);
 
     let waveforms = opts.waveforms.then(|| {

@@ -464,15 +464,23 @@ fn fill_time_comes_from_the_gas_line() {
     assert!(fill(&["iabp.drive_pressure_mmhg=300"]) > base + 10.0);
     assert!(fill(&["iabp.line_resistance_mmhg_s_ml=0.6"]) > base + 10.0);
     assert!(fill(&["iabp.volume_ml=25"]) < base - 10.0);
-    // At high rates the shorter diastole leaves less time for the balloon.
-    let gain = |hr: &str| {
+    // At high rates the shorter diastole leaves less time for the balloon: it no longer stays
+    // full, the augmentation and the output gain fall.
+    let effect = |hr: &str| {
         let s = sim(
             "cardiogenic-shock",
             &["iabp.enabled=true", hr],
             RunOptions::default(),
         );
-        get(&s.assisted.expect("a").summary, "cardiac_output_l_min")
-            - get(&s.baseline.summary, "cardiac_output_l_min")
+        let a = s.assisted.expect("a");
+        let gain = get(&a.summary, "cardiac_output_l_min")
+            - get(&s.baseline.summary, "cardiac_output_l_min");
+        (gain, get(&a.summary, "augmented_diastolic_pressure_mmhg"))
     };
-    assert!(gain("heart.rate_bpm=150") < gain("heart.rate_bpm=90"));
+    let (g150, aug150) = effect("heart.rate_bpm=150");
+    let (g200, aug200) = effect("heart.rate_bpm=200");
+    assert!(
+        g200 < g150 && aug200 < aug150 - 5.0,
+        "{g150} {aug150} -> {g200} {aug200}"
+    );
 }

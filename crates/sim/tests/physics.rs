@@ -225,7 +225,9 @@ fn beat_invariants_hold_across_rates_and_presets() {
             assert!(get(m, "cardiac_output_l_min") > 0.0);
         }
         // Volume balance of the LV at steady state: EDV − ESV is the net forward stroke
-        // volume plus the closing backflows through the aortic and mitral valves.
+        // volume plus the closing backflows through the aortic and mitral valves, less the
+        // part of the mitral backflow that happens before the onset of contraction (as the
+        // atrium relaxes), which is at most ~1 mL.
         let s = &r.summary;
         let fwd = get(s, "cardiac_output_l_min") * 1000.0 / get(s, "heart_rate_bpm");
         let ao_back = get(s, "aortic_regurgitant_volume_ml");
@@ -233,7 +235,7 @@ fn beat_invariants_hold_across_rates_and_presets() {
         let mr_back = mrf / (1.0 - mrf) * (fwd + ao_back);
         let sv = get(s, "stroke_volume_ml");
         assert!(
-            (sv - (fwd + ao_back + mr_back)).abs() < 0.5,
+            (sv - (fwd + ao_back + mr_back)).abs() < 1.0,
             "{preset} {sets:?}: SV {sv} vs forward {fwd} + aortic back {ao_back} + mitral back {mr_back}"
         );
         assert!(

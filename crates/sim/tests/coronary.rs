@@ -1,0 +1,221 @@
+//! Coronary bed, stenosis, FFR and the clinical presets. Run in release.
+
+use counterpulse_metrics::BeatMetrics;
+use counterpulse_sim::{RunOptions, RunResult, Scenario, Simulation, run, simulate};
+
+fn scenario(preset: &str, sets: &[&str]) -> Scenario {
+    let mut s = Scenario::from_preset(preset).expect("preset");
+    for a in sets {
+        s.set_cli(a).unwrap_or_else(|e| panic!("{a}: {e}"));
+    }
+    s
+}
+
+fn base(preset: &str, sets: &[&str]) -> RunResult {
+    run(&scenario(preset, sets), &RunOptions::default()).expect("runs")
+}
+
+fn assisted(preset: &str, sets: &[&str]) -> Simulation {
+    let mut v = vec!["iabp.enabled=true"];
+    v.extend_from_slice(sets);
+    simulate(&scenario(preset, &v), &RunOptions::default()).expect("runs")
+}
+
+fn get(m: &BeatMetrics, name: &str) -> f64 {
+    m.get(name).unwrap_or_else(|| panic!("{name} missing"))
+}
+
+#[test]
+fn healthy_coronary_flow_matches_the_targets() {
+    let r = base("healthy", &[]);
+    let m = &r.summary;
+    let co_ml_min = get(m, "cardiac_output_l_min") * 1000.0;
+    let q = get(m, "coronary_flow_ml_min");
+    // LAD territory: 35–45 % of a total coronary flow of 4–5 % of CO.
+    let share = q / co_ml_min;
+    assert!(
+        (0.04 * 0.35..=0.05 * 0.45).contains(&share),
+        "LAD flow {q} mL/min = {share} of CO"
+    );
+    let diastolic = get(m, "coronary_diastolic_flow_fraction");
+    assert!(
+        (0.70..=0.80).contains(&diastolic),
+        "diastolic share {diastolic}"
+    );
+    let ffr = get(m, "ffr");
+    assert!((0.92..=1.0).contains(&ffr), "FFR of an open artery {ffr}");
+    assert!(
+        get(m, "resting_pd_pa") > ffr,
+        "rest Pd/Pa above hyperaemic FFR"
+    );
+    let ratio = get(m, "o2_supply_demand_ratio");
+    assert!(ratio > 1.0, "supply exceeds demand at rest: {ratio}");
+}
+
+#[test]
+fn blood_volume_is_conserved_with_coronary_vsd_and_ecmo_flows() {
+    for preset in ["post-mi-vsd", "va-ecmo", "aortic-regurgitation"] {
+        let r = base(preset, &["steady.tolerance=1e-12", "steady.max_beats=300"]);
+        let rel = (r.blood_volume_end_ml - r.blood_volume_start_ml).abs() / r.blood_volume_start_ml;
+        assert!(rel < 1e-9, "{preset}: {rel:e}");
+    }
+}
+
+#[test]
+fn vasodilated_ffr_falls_monotonically_and_crosses_0_8_between_50_and_80_percent() {
+    let severities = [0.0, 30.0, 50.0, 60.0, 70.0, 80.0, 90.0];
+    let ffr: Vec<f64> = severities
+        .iter()
+        .map(|ds| {
+            get(
+                &base("healthy", &[&format!("coronary.stenosis_percent={ds}")]).summary,
+                "ffr",
+            )
+        })
+        .collect();
+    for w in ffr.windows(2) {
+        assert!(w[1] < w[0], "monotonic: {ffr:?}");
+    }
+    assert!(
+        ffr[2] > 0.80 && ffr[5] < 0.80,
+        "crosses 0.80 between 50 and 80 %: {ffr:?}"
+    );
+    // The main bed at maximal vasodilation measures the same FFR as the hyperaemic replica.
+    let v = base(
+        "healthy",
+        &["coronary.stenosis_percent=60", "coronary.vasodilated=true"],
+    );
+    assert!((get(&v.summary, "resting_pd_pa") - ffr[3]).abs() < 2e-3);
+}
+
+#[test]
+fn autoregulation_holds_resting_flow_until_the_reserve_is_used_up() {
+    let flow = |ds: f64| {
+        get(
+            &base(
+                "healthy",
+                &[
+                    "coronary.autoregulation=true",
+                    &format!("coronary.stenosis_percent={ds}"),
+                ],
+            )
+            .summary,
+            "coronary_flow_ml_min",
+        )
+    };
+    let open = flow(0.0);
+    // Young–Tsai at a 3.5 mm LAD with ~100 mL/min resting flow: the dilatory reserve is used
+    // up at ~70 % diameter stenosis (see the closing note of the coronary issue).
+    for ds in [30.0, 50.0, 60.0, 65.0, 70.0] {
+        let q = flow(ds);
+        assert!((q - open).abs() / open < 0.10, "DS {ds}: {q} vs {open}");
+    }
+    assert!(flow(80.0) < 0.7 * open, "critical stenosis");
+    // Without autoregulation resting flow falls earlier.
+    let passive = get(
+        &base("healthy", &["coronary.stenosis_percent=65"]).summary,
+        "coronary_flow_ml_min",
+    );
+    assert!(passive < 0.85 * open, "{passive}");
+}
+
+#[test]
+fn the_balloon_raises_coronary_flow_by_more_than_mean_pressure() {
+    // With a linear bed flow would track mean aortic pressure; the waterfall and the
+    // intramyocardial compression make it follow diastolic pressure instead.
+    let s = assisted("cardiogenic-shock", &[]);
+    let (b, a) = (
+        &s.baseline.summary,
+        &s.assisted.as_ref().expect("a").summary,
+    );
+    let dq = get(a, "coronary_flow_ml_min") / get(b, "coronary_flow_ml_min") - 1.0;
+    let dmap = get(a, "mean_arterial_pressure_mmhg") / get(b, "mean_arterial_pressure_mmhg") - 1.0;
+    assert!(
+        dq > 2.0 * dmap && dq > 0.2,
+        "coronary flow +{dq}, MAP +{dmap}"
+    );
+    assert!(
+        get(a, "coronary_diastolic_flow_fraction") > get(b, "coronary_diastolic_flow_fraction")
+    );
+    assert!(get(a, "o2_supply_demand_ratio") > get(b, "o2_supply_demand_ratio"));
+    assert!(get(a, "myocardial_o2_demand_ml_min") < get(b, "myocardial_o2_demand_ml_min"));
+}
+
+#[test]
+fn shorter_diastole_lowers_coronary_flow_per_beat() {
+    let per_beat = |hr: f64| {
+        let m = base("healthy", &[&format!("heart.rate_bpm={hr}")]).summary;
+        get(&m, "coronary_flow_ml_min") / hr
+    };
+    assert!(per_beat(140.0) < 0.75 * per_beat(70.0));
+}
+
+#[test]
+fn leaking_valves_regurgitate_through_their_minimum_area() {
+    let m = base("healthy", &["mitral_valve.regurgitant_area_cm2=0.3"]).summary;
+    assert!(get(&m, "mitral_regurgitant_fraction") > 0.3);
+    let m = base("healthy", &["aortic_valve.regurgitant_area_cm2=0.3"]).summary;
+    assert!(get(&m, "aortic_regurgitant_volume_ml") > 30.0);
+}
+
+#[test]
+fn clinical_presets_match_their_calibration_targets() {
+    let healthy = base("healthy", &[]).summary;
+    // Pre-shock (SCAI B).
+    let m = base("pre-shock", &[]).summary;
+    assert!((85.0..=100.0).contains(&get(&m, "systolic_pressure_mmhg")));
+    assert!((4.2..=4.8).contains(&get(&m, "cardiac_output_l_min")));
+    assert!((15.0..=20.0).contains(&get(&m, "pcwp_mmhg")));
+    // RV infarction: RAP >= 10 and RAP/PCWP >= 0.8 (Lopez-Sendon 1981), low output.
+    let m = base("rv-infarct", &[]).summary;
+    let (rap, pcwp) = (get(&m, "cvp_mmhg"), get(&m, "pcwp_mmhg"));
+    assert!(rap >= 10.0 && rap / pcwp >= 0.8, "RAP {rap} PCWP {pcwp}");
+    assert!(get(&m, "cardiac_output_l_min") < 0.8 * get(&healthy, "cardiac_output_l_min"));
+    // Acute MR: RF >= 0.5, PCWP > 20 with a v wave >= 10 mmHg above the mean, low forward CO.
+    let m = base("acute-mr", &[]).summary;
+    assert!(get(&m, "mitral_regurgitant_fraction") >= 0.5);
+    assert!(get(&m, "pcwp_mmhg") > 20.0);
+    assert!(get(&m, "pcwp_v_wave_mmhg") >= get(&m, "pcwp_mmhg") + 10.0);
+    assert!(get(&m, "cardiac_output_l_min") < 0.85 * get(&healthy, "cardiac_output_l_min"));
+    // Septal rupture: Qp/Qs > 1.5, low systemic output.
+    let m = base("post-mi-vsd", &[]).summary;
+    assert!(get(&m, "qp_qs") > 1.5);
+    assert!(get(&m, "cardiac_output_l_min") < 4.2);
+    // Severe AR: regurgitant volume >= 60 mL and fraction >= 50 %.
+    let m = base("aortic-regurgitation", &[]).summary;
+    let rvol = get(&m, "aortic_regurgitant_volume_ml");
+    let fwd = get(&m, "cardiac_output_l_min") * 1000.0 / get(&m, "heart_rate_bpm");
+    assert!(rvol >= 60.0 && rvol / (rvol + fwd) >= 0.5, "{rvol} {fwd}");
+    // VA-ECMO: narrow pulse pressure, MAP carried by the circuit, a distended LV.
+    let on = base("va-ecmo", &[]).summary;
+    let off = base("va-ecmo", &["ecmo.flow_l_min=0"]).summary;
+    let pp = get(&on, "systolic_pressure_mmhg") - get(&on, "diastolic_pressure_mmhg");
+    assert!(pp < 10.0, "pulse pressure {pp}");
+    assert!((60.0..=75.0).contains(&get(&on, "mean_arterial_pressure_mmhg")));
+    assert!(
+        get(&on, "lv_end_diastolic_pressure_mmhg") > get(&off, "lv_end_diastolic_pressure_mmhg")
+    );
+    assert!(get(&on, "stroke_volume_ml") < 0.5 * get(&off, "stroke_volume_ml"));
+}
+
+#[test]
+fn the_balloon_makes_aortic_regurgitation_worse() {
+    let s = assisted("aortic-regurgitation", &[]);
+    let (b, a) = (
+        &s.baseline.summary,
+        &s.assisted.as_ref().expect("a").summary,
+    );
+    assert!(get(a, "aortic_regurgitant_volume_ml") > get(b, "aortic_regurgitant_volume_ml") + 2.0);
+    assert!(get(a, "lv_end_diastolic_volume_ml") > get(b, "lv_end_diastolic_volume_ml"));
+    assert!(get(a, "lv_end_diastolic_pressure_mmhg") > get(b, "lv_end_diastolic_pressure_mmhg"));
+    let gain_ar = get(a, "cardiac_output_l_min") - get(b, "cardiac_output_l_min");
+    let shock = assisted("cardiogenic-shock", &[]);
+    let gain_shock = get(
+        &shock.assisted.as_ref().expect("a").summary,
+        "cardiac_output_l_min",
+    ) - get(&shock.baseline.summary, "cardiac_output_l_min");
+    assert!(
+        gain_ar < 0.5 * gain_shock,
+        "AR gain {gain_ar} vs shock {gain_shock}"
+    );
+}
