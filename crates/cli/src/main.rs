@@ -1,6 +1,7 @@
 //! `counterpulse`: the command line of the counterpulse toolkit.
 
 mod output;
+mod sweep;
 mod table;
 
 use std::path::PathBuf;
@@ -52,6 +53,32 @@ enum Command {
         /// Print JSON (`{"baseline": {...}, "run": {...}}`) instead of a table.
         #[arg(long)]
         json: bool,
+    },
+    /// Run a parameter sweep (no FILE: the embedded default sweep) to Parquet.
+    Sweep {
+        /// Sweep spec (TOML). Without it: the default sweep (cardiogenic shock, HR x balloon
+        /// volume x stenosis) into notebooks-data/default-sweep.
+        file: Option<PathBuf>,
+        /// Output folder (default: notebooks-data/NAME).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Run only shard I of N (chunks c with c % N == I), e.g. 0/4; merge later.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// Skip chunks already written in the output folder.
+        #[arg(long)]
+        resume: bool,
+        /// Print the number of points and chunks and exit.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Merge the parts of a (sharded) sweep into points.parquet, checking every point is there once.
+    Merge {
+        /// The sweep's output folder.
+        dir: PathBuf,
     },
 }
 
@@ -105,6 +132,15 @@ fn dispatch(cli: Cli) -> Result<()> {
             out,
             json,
         } => simulate(preset, scenario, &set, out, json),
+        Command::Sweep {
+            file,
+            out,
+            threads,
+            shard,
+            resume,
+            dry_run,
+        } => sweep::run(file, out, threads, shard, resume, dry_run),
+        Command::Merge { dir } => sweep::merge(&dir),
     }
 }
 
@@ -118,7 +154,7 @@ fn params(preset: &str, json: bool) -> Result<()> {
                 serde_json::json!({
                     "key": spec.key,
                     "unit": spec.unit,
-                    "value": s.get(&spec.key).map(|v| output::value_json(&v)),
+                    "value": s.get(&spec.key).map(|v| counterpulse_sweep::rundir::value_json(&v)),
                     "allowed": describe_kind(spec),
                     "description": spec.description,
                 })
@@ -199,7 +235,7 @@ fn simulate(
         }
     }
     if let Some(dir) = &out {
-        output::write_run_dir(dir, &s, &runs)
+        counterpulse_sweep::rundir::write_run_dir(dir, &s, &runs, &output::tool_info())
             .with_context(|| format!("writing results to {}", dir.display()))?;
     }
     if json {

@@ -1,13 +1,10 @@
 //! Printing and writing the results of `simulate`.
 
-use std::path::Path;
-
-use anyhow::Result;
-use counterpulse_circulation::Value;
 use counterpulse_circulation::params::fmt_num;
-use counterpulse_io::{ColumnData, Table, unit_of, write_json, write_parquet};
+use counterpulse_io::unit_of;
 use counterpulse_metrics::{BeatMetrics, delta};
 use counterpulse_sim::{RunResult, Scenario, Simulation};
+use counterpulse_sweep::rundir::{metrics_json, overrides_json, run_json};
 use serde_json::{Map, json};
 
 use crate::table;
@@ -17,46 +14,13 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Git commit of the build (set by build.rs), or "unknown".
 pub const GIT_COMMIT: &str = env!("COUNTERPULSE_GIT_COMMIT");
 
-/// A scenario value as JSON.
-pub fn value_json(v: &Value) -> serde_json::Value {
-    match v {
-        Value::Number(x) => json!(x),
-        Value::Bool(b) => json!(b),
-        Value::Text(s) => json!(s),
+/// The tool and command line, for manifests.
+pub fn tool_info() -> counterpulse_sweep::rundir::ToolInfo {
+    counterpulse_sweep::rundir::ToolInfo {
+        version: VERSION.to_string(),
+        git_commit: GIT_COMMIT.to_string(),
+        command: std::env::args().collect(),
     }
-}
-
-fn metrics_json(m: &BeatMetrics) -> serde_json::Value {
-    let map: Map<String, serde_json::Value> = m
-        .values()
-        .into_iter()
-        .map(|(k, v)| {
-            (
-                k.to_string(),
-                v.map_or(serde_json::Value::Null, |x| json!(x)),
-            )
-        })
-        .collect();
-    serde_json::Value::Object(map)
-}
-
-fn run_json(r: &RunResult) -> serde_json::Value {
-    json!({
-        "converged": r.converged,
-        "beats_to_steady_state": r.beats_to_steady_state,
-        "beats_simulated": r.beats_simulated,
-        "assist_period_beats": r.assist_period,
-        "final_residual": r.final_residual,
-        "start_time_s": r.start_time_s,
-        "simulated_time_s": r.simulated_time_s(),
-        "wall_time_s": r.wall_time_s,
-        "rhs_evaluations": r.stats.rhs_evals,
-        "accepted_steps": r.stats.accepted_steps,
-        "rejected_steps": r.stats.rejected_steps,
-        "state_events": r.stats.state_events,
-        "blood_volume_start_ml": r.blood_volume_start_ml,
-        "blood_volume_end_ml": r.blood_volume_end_ml,
-    })
 }
 
 /// `{"baseline": {...}, "assisted": {...}, "delta": {...}, "run": {...}, "scenario": {...}}`
@@ -80,15 +44,6 @@ pub fn summary_json(s: &Scenario, sim: &Simulation) -> serde_json::Value {
         json!({ "preset": s.preset, "overrides": overrides_json(s) }),
     );
     serde_json::Value::Object(out)
-}
-
-fn overrides_json(s: &Scenario) -> serde_json::Value {
-    let map: Map<String, serde_json::Value> = s
-        .overrides
-        .iter()
-        .map(|(k, v)| (k.clone(), value_json(v)))
-        .collect();
-    serde_json::Value::Object(map)
 }
 
 /// Splits a metric name into a label and its unit: `cardiac_output_l_min` → ("cardiac output", "L/min").
@@ -215,204 +170,4 @@ pub fn summary_table(s: &Scenario, sim: &Simulation) -> String {
     }
     out.push_str(&t.render());
     out
-}
-
-fn beats_table(runs: &[(&str, &RunResult)]) -> Table {
-    let mut run = Vec::new();
-    let mut beat = Vec::new();
-    let mut start = Vec::new();
-    let mut rr = Vec::new();
-    let mut assisted = Vec::new();
-    let mut cols: Vec<Vec<Option<f64>>> = vec![Vec::new(); BeatMetrics::NAMES.len()];
-    for (name, r) in runs {
-        for b in &r.beats {
-            run.push(name.to_string());
-            beat.push(b.beat);
-            start.push(b.start_time_s);
-            rr.push(b.rr_s);
-            assisted.push(b.assisted);
-            for (j, (_, v)) in b.metrics.values().into_iter().enumerate() {
-                cols[j].push(v);
-            }
-        }
-    }
-    let mut t = Table::new();
-    t.push("run", ColumnData::Str(run))
-        .push("beat", ColumnData::U64(beat))
-        .push("start_time_s", ColumnData::F64(start))
-        .push("rr_s", ColumnData::F64(rr))
-        .push("assisted", ColumnData::Bool(assisted));
-    for (j, name) in BeatMetrics::NAMES.iter().enumerate() {
-        t.push(*name, ColumnData::OptF64(std::mem::take(&mut cols[j])));
-    }
-    t
-}
-
-/// Waveforms of all runs in one long table; a column that only some runs have (the balloon's)
-/// is null in the others.
-fn waveforms_table(runs: &[(&str, &RunResult)]) -> Table {
-    let mut t = Table::new();
-    let mut names: Vec<&'static str> = Vec::new();
-    for (_, r) in runs {
-        if let Some(w) = &r.waveforms {
-            for c in &w.columns {
-                if !names.contains(c) {
-                    names.push(c);
-                }
-            }
-        }
-    }
-    let mut run = Vec::new();
-    let mut time = Vec::new();
-    let mut beat = Vec::new();
-    let mut values: Vec<Vec<Option<f64>>> = vec![Vec::new(); names.len()];
-    for (name, r) in runs {
-        if let Some(w) = &r.waveforms {
-            let n = w.time_s.len();
-            run.extend(std::iter::repeat_n(name.to_string(), n));
-            time.extend_from_slice(&w.time_s);
-            beat.extend_from_slice(&w.beat);
-            for (j, c) in names.iter().enumerate() {
-                match w.column(c) {
-                    Some(col) => values[j].extend(col.iter().map(|v| Some(*v))),
-                    None => values[j].extend(std::iter::repeat_n(None, n)),
-                }
-            }
-        }
-    }
-    t.push("run", ColumnData::Str(run))
-        .push("time_s", ColumnData::F64(time))
-        .push("beat", ColumnData::U64(beat));
-    for (j, name) in names.iter().enumerate() {
-        let col = std::mem::take(&mut values[j]);
-        if col.iter().all(Option::is_some) {
-            t.push(*name, ColumnData::F64(col.into_iter().flatten().collect()));
-        } else {
-            t.push(*name, ColumnData::OptF64(col));
-        }
-    }
-    t
-}
-
-fn events_table(runs: &[(&str, &RunResult)]) -> Table {
-    let (mut run, mut time, mut kind, mut beat) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (name, r) in runs {
-        for e in &r.events {
-            run.push(name.to_string());
-            time.push(e.time_s);
-            kind.push(e.kind.name().to_string());
-            beat.push(e.beat);
-        }
-    }
-    let mut t = Table::new();
-    t.push("run", ColumnData::Str(run))
-        .push("time_s", ColumnData::F64(time))
-        .push("kind", ColumnData::Str(kind))
-        .push("beat", ColumnData::U64(beat));
-    t
-}
-
-/// Seconds since the Unix epoch as an RFC 3339 UTC timestamp.
-fn utc_now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
-
-/// Writes the run directory: the three Parquet files, then the manifest (written last, so a
-/// manifest means a complete directory).
-pub fn write_run_dir(dir: &Path, s: &Scenario, runs: &[(&str, &RunResult)]) -> Result<()> {
-    let meta = vec![
-        ("counterpulse.version".to_string(), VERSION.to_string()),
-        ("counterpulse.preset".to_string(), s.preset.clone()),
-    ];
-    let beats = beats_table(runs);
-    let waves = waveforms_table(runs);
-    let events = events_table(runs);
-    write_parquet(&dir.join("beats.parquet"), &beats, &meta)?;
-    write_parquet(&dir.join("waveforms.parquet"), &waves, &meta)?;
-    write_parquet(&dir.join("events.parquet"), &events, &meta)?;
-    let integer_keys: Vec<String> = Scenario::specs()
-        .into_iter()
-        .filter(|sp| {
-            matches!(
-                sp.kind,
-                counterpulse_circulation::params::Kind::Integer { .. }
-            )
-        })
-        .map(|sp| sp.key)
-        .collect();
-    let scenario: Map<String, serde_json::Value> = s
-        .resolved()
-        .into_iter()
-        .map(|(k, v)| {
-            let j = match v {
-                Value::Number(x) if integer_keys.contains(&k) => json!(x as u64),
-                other => value_json(&other),
-            };
-            (k, j)
-        })
-        .collect();
-    let units: Map<String, serde_json::Value> = beats
-        .columns
-        .iter()
-        .chain(&waves.columns)
-        .chain(&events.columns)
-        .map(|(n, _)| (n.clone(), json!(unit_of(n))))
-        .collect();
-    let run_info: Map<String, serde_json::Value> = runs
-        .iter()
-        .map(|(n, r)| (n.to_string(), run_json(r)))
-        .collect();
-    let manifest = json!({
-        "tool": "counterpulse",
-        "version": VERSION,
-        "git_commit": GIT_COMMIT,
-        "created_utc": utc_now(),
-        "command": std::env::args().collect::<Vec<_>>(),
-        "preset": s.preset,
-        "description": s.description,
-        "overrides": overrides_json(s),
-        "scenario": scenario,
-        "solver": {
-            "backend": s.get("solver.backend").map(|v| v.to_string()),
-            "rtol": s.solver.rtol,
-            "atol": s.solver.atol,
-            "max_step_ms": s.solver.max_step_ms,
-        },
-        "seeds": { "rhythm.seed": s.rhythm.seed },
-        "protocol": s.protocol.iter().map(|p| json!({
-            "at_s": p.at_s,
-            "values": p.values.iter().map(|(k, v)| (k.clone(), value_json(v))).collect::<Map<_, _>>(),
-        })).collect::<Vec<_>>(),
-        "runs": run_info,
-        "files": {
-            "beats.parquet": { "rows": runs.iter().map(|(_, r)| r.beats.len()).sum::<usize>() },
-            "waveforms.parquet": { "rows": runs.iter().map(|(_, r)| r.waveforms.as_ref().map_or(0, |w| w.time_s.len())).sum::<usize>(), "sample_interval_ms": s.output.waveform_interval_ms },
-            "events.parquet": { "rows": runs.iter().map(|(_, r)| r.events.len()).sum::<usize>() },
-        },
-        "units": units,
-        "steady_state_summary": runs.iter().map(|(n, r)| (n.to_string(), metrics_json(&r.summary))).collect::<Map<_, _>>(),
-        "trace_interval_ms": fmt_num(s.steady.trace_interval_ms),
-    });
-    write_json(&dir.join("manifest.json"), &manifest)?;
-    Ok(())
 }

@@ -249,6 +249,114 @@ pub fn read_parquet(path: &Path) -> Result<DataFrame, IoError> {
         })
 }
 
+/// Concatenates Parquet files (same schema) in the given order into `out`, atomically, with
+/// the given key/value metadata and the units of the first file's columns.
+pub fn concat_parquet(
+    parts: &[PathBuf],
+    out: &Path,
+    metadata: &[(String, String)],
+) -> Result<usize, IoError> {
+    let mut iter = parts.iter();
+    let Some(first) = iter.next() else {
+        return Err(IoError::Parquet {
+            path: out.to_path_buf(),
+            message: "no parts to merge".into(),
+        });
+    };
+    let mut df = read_parquet(first)?;
+    for p in iter {
+        let next = read_parquet(p)?;
+        df.vstack_mut(&next).map_err(|e| IoError::Parquet {
+            path: p.clone(),
+            message: format!("cannot append (schema differs?): {e}"),
+        })?;
+    }
+    df.rechunk_mut();
+    let units: serde_json::Map<String, serde_json::Value> = df
+        .get_column_names()
+        .iter()
+        .map(|n| (n.to_string(), serde_json::Value::String(unit_of(n).into())))
+        .collect();
+    let mut kv = vec![(
+        "counterpulse.units".to_string(),
+        serde_json::Value::Object(units).to_string(),
+    )];
+    kv.extend(metadata.iter().cloned());
+    let height = df.height();
+    write_atomic(out, |w| {
+        ParquetWriter::new(w)
+            .with_compression(ParquetCompression::Zstd(None))
+            .with_key_value_metadata(Some(KeyValueMetadata::from_static(kv)))
+            .finish(&mut df)
+            .map(|_| ())
+            .map_err(|e| IoError::Parquet {
+                path: out.to_path_buf(),
+                message: e.to_string(),
+            })
+    })?;
+    Ok(height)
+}
+
+/// The values of an unsigned-integer column.
+pub fn read_u64_column(path: &Path, name: &str) -> Result<Vec<u64>, IoError> {
+    let df = read_parquet(path)?;
+    let err = |e: polars::prelude::PolarsError| IoError::Parquet {
+        path: path.to_path_buf(),
+        message: format!("column `{name}`: {e}"),
+    };
+    let col = df.column(name).map_err(err)?;
+    let ca = col.u64().map_err(err)?;
+    Ok(ca.iter().map(|v| v.unwrap_or(u64::MAX)).collect())
+}
+
+/// Named columns of optional floats, as returned by [`read_f64_columns`].
+pub type F64Columns = Vec<(String, Vec<Option<f64>>)>;
+
+/// The values of a column as optional floats (integers and booleans are converted; text
+/// columns give `None`), keyed by name; missing columns are left out.
+pub fn read_f64_columns(path: &Path, names: &[&str]) -> Result<F64Columns, IoError> {
+    use polars::prelude::DataType;
+    let df = read_parquet(path)?;
+    let mut out = Vec::new();
+    for name in names {
+        let Ok(col) = df.column(name) else { continue };
+        let cast = col.cast(&DataType::Float64).map_err(|e| IoError::Parquet {
+            path: path.to_path_buf(),
+            message: format!("column `{name}`: {e}"),
+        })?;
+        let ca = cast.f64().map_err(|e| IoError::Parquet {
+            path: path.to_path_buf(),
+            message: format!("column `{name}`: {e}"),
+        })?;
+        out.push((name.to_string(), ca.iter().collect()));
+    }
+    Ok(out)
+}
+
+/// The values of a text column.
+pub fn read_str_column(path: &Path, name: &str) -> Result<Vec<String>, IoError> {
+    let df = read_parquet(path)?;
+    let err = |e: polars::prelude::PolarsError| IoError::Parquet {
+        path: path.to_path_buf(),
+        message: format!("column `{name}`: {e}"),
+    };
+    let col = df.column(name).map_err(err)?;
+    let ca = col.str().map_err(err)?;
+    Ok(ca
+        .iter()
+        .map(|v| v.unwrap_or_default().to_string())
+        .collect())
+}
+
+/// Column names of a Parquet file.
+pub fn column_names(path: &Path) -> Result<Vec<String>, IoError> {
+    Ok(read_parquet(path)?
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect())
+}
+
 /// Writes pretty JSON atomically.
 pub fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), IoError> {
     write_atomic(path, |w| {

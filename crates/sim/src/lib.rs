@@ -7,12 +7,13 @@
 
 pub mod model;
 pub mod rhythm;
-mod rng;
+pub mod rng;
 pub mod run;
 pub mod scenario;
 
 pub use model::{EventKind, LoggedEvent, Model};
 pub use run::{
-    BeatRecord, RunOptions, RunResult, SimError, Simulation, Waveforms, run, run_phase, simulate,
+    BeatRecord, RunOptions, RunResult, SimError, Simulation, Waveforms, assisted_run,
+    baseline_scenario, run, run_phase, simulate,
 };
 pub use scenario::{Scenario, SolverBackend};

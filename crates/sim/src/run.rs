@@ -321,21 +321,35 @@ fn residual(model: &Model, prev: &[f64], now: &[f64]) -> f64 {
         .fold(0.0, f64::max)
 }
 
-/// Runs the baseline and, if `iabp.enabled`, the assisted run.
-pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<Simulation, SimError> {
-    scenario.validate()?;
+/// The scenario of the baseline run: the balloon off and, when the balloon is on, without the
+/// protocol and the baseline-referenced reflex (they belong to the assisted run).
+pub fn baseline_scenario(scenario: &Scenario) -> Scenario {
     let mut base = scenario.clone();
     base.iabp.enabled = false;
-    let assisted_wanted = scenario.iabp.enabled;
-    if assisted_wanted {
-        // The protocol and a baseline-referenced reflex belong to the assisted run.
+    if scenario.iabp.enabled {
         base.protocol.clear();
         base.circulation.baroreflex.enabled = false;
     }
+    base
+}
+
+/// The assisted run, continuing from a finished baseline of the same scenario.
+pub fn assisted_run(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    baseline: &RunResult,
+) -> Result<RunResult, SimError> {
+    let sp = baseline.summary.mean_arterial_pressure_mmhg;
+    run_phase(scenario, opts, Some(baseline), sp, "assisted")
+}
+
+/// Runs the baseline and, if `iabp.enabled`, the assisted run.
+pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<Simulation, SimError> {
+    scenario.validate()?;
+    let base = baseline_scenario(scenario);
     let baseline = run_phase(&base, opts, None, None, "baseline")?;
-    let assisted = if assisted_wanted {
-        let sp = baseline.summary.mean_arterial_pressure_mmhg;
-        Some(run_phase(scenario, opts, Some(&baseline), sp, "assisted")?)
+    let assisted = if scenario.iabp.enabled {
+        Some(assisted_run(scenario, opts, &baseline)?)
     } else {
         None
     };

@@ -1,0 +1,19 @@
+//! # counterpulse-sweep
+//!
+//! Parameter sweeps: a sweep spec (TOML) names a base preset or scenario, fixed overrides and
+//! axes over any dotted key; points are sampled on a full grid, at random, or by Latin hypercube.
+//! Each point runs the baseline and the assisted simulation to steady state (baselines shared
+//! between points that differ only in balloon settings). Points are processed in fixed chunks
+//! with rayon; each chunk is written as its own Parquet part atomically, so a killed sweep
+//! loses no finished chunk and `--resume` continues where it stopped. Shards run disjoint sets
+//! of chunks; merging checks that every point is present exactly once.
+#![deny(missing_docs)]
+
+pub mod rundir;
+pub mod runner;
+pub mod spec;
+
+pub use runner::{
+    NoProgress, Progress, SweepError, SweepOptions, SweepOutcome, merge, run_sweep, summary,
+};
+pub use spec::{Axis, DEFAULT_SWEEP, Sampling, Shard, SweepSpec};

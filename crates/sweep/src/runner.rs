@@ -1,0 +1,676 @@
+//! Running a sweep: chunks of points in parallel, one Parquet part per chunk, merge.
+//!
+//! Output folder:
+//!
+//! ```text
+//! OUT/spec.toml                     the spec as given (resuming checks it is unchanged)
+//! OUT/parts/part-000000.parquet     one per chunk, written atomically when the chunk is done
+//! OUT/points.parquet                all points, sorted by point_id (written by the merge)
+//! OUT/manifest.json                 spec, version, counts, timing (written by the merge)
+//! OUT/manifest-shard-I-of-N.json    per run of a shard: timing and counts of that run
+//! OUT/points/point-000012/...       beats/waveforms/events of `record_points`
+//! ```
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use counterpulse_circulation::Value;
+use counterpulse_io::{
+    ColumnData, IoError, Table, concat_parquet, read_f64_columns, read_str_column, read_u64_column,
+    write_atomic, write_json, write_parquet,
+};
+use counterpulse_metrics::{BeatMetrics, delta};
+use counterpulse_sim::{
+    RunOptions, RunResult, SimError, assisted_run, baseline_scenario, run_phase,
+};
+use rayon::prelude::*;
+use serde_json::json;
+use thiserror::Error;
+
+use crate::rundir::{ToolInfo, utc_now, write_run_dir};
+use crate::spec::{Sampling, Shard, SweepSpec};
+
+/// Why a sweep could not run (a failing point is not an error: it becomes a row).
+#[derive(Debug, Error)]
+pub enum SweepError {
+    /// Bad spec or options (exit code 2).
+    #[error("{message}")]
+    Usage {
+        /// What is wrong, naming the key and the value.
+        message: String,
+    },
+    /// Writing or reading output failed.
+    #[error(transparent)]
+    Io(#[from] IoError),
+    /// The merge found missing or repeated points, or a part that does not fit.
+    #[error("{message}")]
+    Incomplete {
+        /// What is missing or repeated.
+        message: String,
+    },
+}
+
+/// Receives progress (implemented by the command line's progress bar).
+pub trait Progress: Sync {
+    /// `total` points will run in this call (`skipped` were already done).
+    fn start(&self, total: u64, skipped: u64);
+    /// One more point finished.
+    fn point_done(&self);
+}
+
+/// No progress display.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&self, _total: u64, _skipped: u64) {}
+    fn point_done(&self) {}
+}
+
+/// How to run a sweep.
+#[derive(Debug, Clone)]
+pub struct SweepOptions {
+    /// Output folder.
+    pub out: PathBuf,
+    /// Worker threads (None: all cores).
+    pub threads: Option<usize>,
+    /// Which chunks this process runs.
+    pub shard: Shard,
+    /// Skip chunks whose part already exists.
+    pub resume: bool,
+    /// Version, commit and command line, for manifests.
+    pub tool: ToolInfo,
+}
+
+/// What a call of [`run_sweep`] did.
+#[derive(Debug, Clone)]
+pub struct SweepOutcome {
+    /// Points run in this call.
+    pub points_run: u64,
+    /// Points skipped because their chunk was already written (resume).
+    pub points_skipped: u64,
+    /// Rows by status in this call: ok, not_converged, failed.
+    pub counts: [u64; 3],
+    /// Wall-clock time, s.
+    pub wall_time_s: f64,
+    /// Threads used.
+    pub threads: usize,
+    /// The merged file, when the run covered the whole sweep (unsharded).
+    pub merged: Option<PathBuf>,
+}
+
+/// One output row.
+#[derive(Debug, Clone)]
+struct Row {
+    id: u64,
+    values: Vec<(String, Value)>,
+    seed: u64,
+    status: &'static str,
+    message: String,
+    baseline_beats: Option<u64>,
+    assisted_beats: Option<u64>,
+    baseline: Option<BeatMetrics>,
+    assisted: Option<BeatMetrics>,
+}
+
+const STATUSES: [&str; 3] = ["ok", "not_converged", "failed"];
+
+fn part_path(out: &Path, chunk: u64) -> PathBuf {
+    out.join("parts").join(format!("part-{chunk:06}.parquet"))
+}
+
+fn baseline_key(s: &counterpulse_sim::Scenario) -> String {
+    let b = baseline_scenario(s);
+    let mut key = String::new();
+    for (k, v) in b.resolved() {
+        if !k.starts_with("iabp.") && !k.starts_with("output.") {
+            key.push_str(&k);
+            key.push('=');
+            key.push_str(&format!("{v:?};"));
+        }
+    }
+    key
+}
+
+fn run_row(
+    spec: &SweepSpec,
+    id: u64,
+    baselines: &HashMap<String, OnceLock<Result<RunResult, String>>>,
+    opts: &SweepOptions,
+) -> Row {
+    let values = spec.point_values(id);
+    let mut row = Row {
+        id,
+        values,
+        seed: spec.base.rhythm.seed,
+        status: "failed",
+        message: String::new(),
+        baseline_beats: None,
+        assisted_beats: None,
+        baseline: None,
+        assisted: None,
+    };
+    let s = match spec.scenario(id) {
+        Ok(s) => s,
+        Err(e) => {
+            row.message = format!("invalid point: {e}");
+            return row;
+        }
+    };
+    row.seed = s.rhythm.seed;
+    let record = spec.record_points.contains(&id);
+    let result = catch_unwind(AssertUnwindSafe(
+        || -> Result<(RunResult, Option<RunResult>), SimError> {
+            if record {
+                let ro = RunOptions {
+                    record_all_beats: true,
+                    waveforms: true,
+                    log_events: true,
+                };
+                let b = run_phase(&baseline_scenario(&s), &ro, None, None, "baseline")?;
+                let a = if s.iabp.enabled {
+                    Some(assisted_run(&s, &ro, &b)?)
+                } else {
+                    None
+                };
+                let mut runs = vec![("baseline", &b)];
+                if let Some(a) = &a {
+                    runs.push(("assisted", a));
+                }
+                let dir = opts.out.join("points").join(format!("point-{id:06}"));
+                if let Err(e) = write_run_dir(&dir, &s, &runs, &opts.tool) {
+                    return Err(SimError::Param(
+                        counterpulse_circulation::ParamError::Document {
+                            message: format!("recording point {id}: {e}"),
+                        },
+                    ));
+                }
+                return Ok((b, a));
+            }
+            let compute = || {
+                run_phase(
+                    &baseline_scenario(&s),
+                    &RunOptions::default(),
+                    None,
+                    None,
+                    "baseline",
+                )
+                .map_err(|e| e.to_string())
+            };
+            let b = match baselines.get(&baseline_key(&s)) {
+                Some(cell) => cell.get_or_init(compute).clone(),
+                None => compute(),
+            };
+            let b = b.map_err(|message| {
+                SimError::Param(counterpulse_circulation::ParamError::Document { message })
+            })?;
+            let a = if s.iabp.enabled {
+                Some(assisted_run(&s, &RunOptions::default(), &b)?)
+            } else {
+                None
+            };
+            Ok((b, a))
+        },
+    ));
+    match result {
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown".into());
+            row.message = format!("internal error: {what}");
+        }
+        Ok(Err(e)) => row.message = e.to_string(),
+        Ok(Ok((b, a))) => {
+            row.baseline_beats = Some(b.beats_simulated);
+            row.baseline = Some(b.summary.clone());
+            let mut unconverged = Vec::new();
+            if !b.converged {
+                unconverged.push(format!("baseline (last change {:.2e})", b.final_residual));
+            }
+            if let Some(a) = &a {
+                row.assisted_beats = Some(a.beats_simulated);
+                row.assisted = Some(a.summary.clone());
+                if !a.converged {
+                    unconverged.push(format!("assisted (last change {:.2e})", a.final_residual));
+                }
+            }
+            if unconverged.is_empty() {
+                row.status = "ok";
+            } else {
+                row.status = "not_converged";
+                row.message = format!("no periodic steady state: {}", unconverged.join(", "));
+            }
+        }
+    }
+    row
+}
+
+fn rows_table(spec: &SweepSpec, rows: &[Row]) -> Table {
+    let mut t = Table::new();
+    t.push(
+        "point_id",
+        ColumnData::U64(rows.iter().map(|r| r.id).collect()),
+    );
+    for (j, a) in spec.axes.iter().enumerate() {
+        let vals: Vec<&Value> = rows.iter().map(|r| &r.values[j].1).collect();
+        let data = match vals.first() {
+            Some(Value::Bool(_)) => ColumnData::Bool(
+                vals.iter()
+                    .map(|v| matches!(v, Value::Bool(true)))
+                    .collect(),
+            ),
+            Some(Value::Text(_)) => ColumnData::Str(vals.iter().map(|v| v.to_string()).collect()),
+            _ => ColumnData::F64(
+                vals.iter()
+                    .map(|v| match v {
+                        Value::Number(x) => *x,
+                        _ => f64::NAN,
+                    })
+                    .collect(),
+            ),
+        };
+        t.push(a.column.clone(), data);
+    }
+    t.push(
+        "seed",
+        ColumnData::U64(rows.iter().map(|r| r.seed).collect()),
+    );
+    t.push(
+        "status",
+        ColumnData::Str(rows.iter().map(|r| r.status.to_string()).collect()),
+    );
+    t.push(
+        "message",
+        ColumnData::Str(rows.iter().map(|r| r.message.clone()).collect()),
+    );
+    t.push(
+        "baseline_beats_to_steady_state",
+        ColumnData::OptF64(
+            rows.iter()
+                .map(|r| r.baseline_beats.map(|b| b as f64))
+                .collect(),
+        ),
+    );
+    t.push(
+        "assisted_beats_to_steady_state",
+        ColumnData::OptF64(
+            rows.iter()
+                .map(|r| r.assisted_beats.map(|b| b as f64))
+                .collect(),
+        ),
+    );
+    for prefix in ["baseline", "assisted", "delta"] {
+        for m in &spec.metrics {
+            let col: Vec<Option<f64>> = rows
+                .iter()
+                .map(|r| match prefix {
+                    "baseline" => r.baseline.as_ref().and_then(|b| b.get(m)),
+                    "assisted" => r.assisted.as_ref().and_then(|a| a.get(m)),
+                    _ => match (&r.assisted, &r.baseline) {
+                        (Some(a), Some(b)) => delta(a, b).get(m),
+                        _ => None,
+                    },
+                })
+                .collect();
+            t.push(format!("{prefix}_{m}"), ColumnData::OptF64(col));
+        }
+    }
+    t
+}
+
+fn metadata(spec: &SweepSpec) -> Vec<(String, String)> {
+    vec![
+        ("counterpulse.sweep_spec".into(), spec.text.clone()),
+        ("counterpulse.sweep_fingerprint".into(), spec.fingerprint()),
+    ]
+}
+
+fn process_chunk(
+    spec: &SweepSpec,
+    chunk: u64,
+    opts: &SweepOptions,
+    progress: &dyn Progress,
+) -> Result<[u64; 3], SweepError> {
+    let ids: Vec<u64> = spec.chunk(chunk).collect();
+    // Baselines shared by the points of this chunk (they differ only in balloon settings):
+    // computed once, by the first point that needs it.
+    let mut cache: HashMap<String, OnceLock<Result<RunResult, String>>> = HashMap::new();
+    for &id in &ids {
+        if let Ok(s) = spec.scenario(id) {
+            cache.entry(baseline_key(&s)).or_default();
+        }
+    }
+    let rows: Vec<Row> = ids
+        .par_iter()
+        .map(|&id| {
+            let r = run_row(spec, id, &cache, opts);
+            progress.point_done();
+            r
+        })
+        .collect();
+    let mut counts = [0u64; 3];
+    for r in &rows {
+        if let Some(i) = STATUSES.iter().position(|s| *s == r.status) {
+            counts[i] += 1;
+        }
+    }
+    let mut meta = metadata(spec);
+    meta.push(("counterpulse.chunk".into(), chunk.to_string()));
+    write_parquet(
+        &part_path(&opts.out, chunk),
+        &rows_table(spec, &rows),
+        &meta,
+    )?;
+    Ok(counts)
+}
+
+/// Runs this shard's chunks of `spec` into `opts.out`; merges when the run is unsharded.
+pub fn run_sweep(
+    spec: &SweepSpec,
+    opts: &SweepOptions,
+    progress: &dyn Progress,
+) -> Result<SweepOutcome, SweepError> {
+    let wall = Instant::now();
+    let spec_file = opts.out.join("spec.toml");
+    if spec_file.exists() {
+        let old = std::fs::read_to_string(&spec_file).map_err(|e| IoError::Fs {
+            path: spec_file.clone(),
+            source: e,
+        })?;
+        if old != spec.text {
+            return Err(SweepError::Usage {
+                message: format!(
+                    "{} holds a different sweep (its spec.toml differs); use another --out",
+                    opts.out.display()
+                ),
+            });
+        }
+    }
+    let mine: Vec<u64> = (0..spec.n_chunks())
+        .filter(|c| c % opts.shard.count == opts.shard.index)
+        .collect();
+    let done: Vec<u64> = mine
+        .iter()
+        .copied()
+        .filter(|c| part_path(&opts.out, *c).exists())
+        .collect();
+    if !done.is_empty() && !opts.resume {
+        return Err(SweepError::Usage {
+            message: format!(
+                "{} already holds {} finished chunk(s) of this sweep: add --resume to continue, or use another --out",
+                opts.out.display(),
+                done.len()
+            ),
+        });
+    }
+    write_atomic(&spec_file, |w| {
+        use std::io::Write;
+        w.write_all(spec.text.as_bytes()).map_err(|e| IoError::Fs {
+            path: spec_file.clone(),
+            source: e,
+        })
+    })?;
+    let todo: Vec<u64> = mine.iter().copied().filter(|c| !done.contains(c)).collect();
+    let n_todo: u64 = todo.iter().map(|c| spec.chunk(*c).count() as u64).sum();
+    let n_done: u64 = done.iter().map(|c| spec.chunk(*c).count() as u64).sum();
+    let threads = opts
+        .threads
+        .unwrap_or_else(rayon::current_num_threads)
+        .max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| SweepError::Usage {
+            message: format!("--threads {threads}: {e}"),
+        })?;
+    progress.start(n_todo, n_done);
+    // Chunks in order, the points of a chunk in parallel: memory holds one chunk, and parts
+    // appear in order, so a killed sweep keeps every chunk it finished.
+    let mut counts = [0u64; 3];
+    for c in &todo {
+        let done = pool.install(|| process_chunk(spec, *c, opts, progress))?;
+        for i in 0..3 {
+            counts[i] += done[i];
+        }
+    }
+    let wall_time_s = wall.elapsed().as_secs_f64();
+    let shard_manifest = json!({
+        "tool": "counterpulse",
+        "version": opts.tool.version,
+        "git_commit": opts.tool.git_commit,
+        "command": opts.tool.command,
+        "created_utc": utc_now(),
+        "sweep": spec.name,
+        "spec_fingerprint": spec.fingerprint(),
+        "shard": { "index": opts.shard.index, "count": opts.shard.count },
+        "threads": threads,
+        "points_run": n_todo,
+        "points_skipped_resume": n_done,
+        "counts": { "ok": counts[0], "not_converged": counts[1], "failed": counts[2] },
+        "wall_time_s": wall_time_s,
+        "points_per_s": if wall_time_s > 0.0 { n_todo as f64 / wall_time_s } else { 0.0 },
+    });
+    write_json(
+        &opts.out.join(format!(
+            "manifest-shard-{}-of-{}.json",
+            opts.shard.index, opts.shard.count
+        )),
+        &shard_manifest,
+    )?;
+    let merged = if opts.shard.count == 1 {
+        Some(merge(&opts.out, &opts.tool)?)
+    } else {
+        None
+    };
+    Ok(SweepOutcome {
+        points_run: n_todo,
+        points_skipped: n_done,
+        counts,
+        wall_time_s,
+        threads,
+        merged,
+    })
+}
+
+/// Merges the parts in `dir` into `points.parquet` and writes `manifest.json`, checking that
+/// every point of the sweep is present exactly once.
+pub fn merge(dir: &Path, tool: &ToolInfo) -> Result<PathBuf, SweepError> {
+    let spec_file = dir.join("spec.toml");
+    if !spec_file.exists() {
+        return Err(SweepError::Usage {
+            message: format!("{}: no spec.toml: not a sweep output folder", dir.display()),
+        });
+    }
+    let spec = SweepSpec::from_file(&spec_file)?;
+    let n = spec.n_points();
+    let mut parts = Vec::new();
+    let mut missing_chunks = Vec::new();
+    for c in 0..spec.n_chunks() {
+        let p = part_path(dir, c);
+        if p.exists() {
+            parts.push((c, p));
+        } else {
+            missing_chunks.push(c);
+        }
+    }
+    // Point ids: each exactly once, all present.
+    let mut seen = vec![0u8; n as usize];
+    for (c, p) in &parts {
+        let ids = read_u64_column(p, "point_id")?;
+        let expected: Vec<u64> = spec.chunk(*c).collect();
+        if ids != expected {
+            return Err(SweepError::Incomplete {
+                message: format!(
+                    "{}: holds points {:?}..., expected {}..{}",
+                    p.display(),
+                    &ids[..ids.len().min(5)],
+                    expected.first().copied().unwrap_or(0),
+                    expected.last().copied().unwrap_or(0)
+                ),
+            });
+        }
+        for id in ids {
+            if id >= n {
+                return Err(SweepError::Incomplete {
+                    message: format!("{}: point {id} is outside the sweep (0..{n})", p.display()),
+                });
+            }
+            seen[id as usize] += 1;
+        }
+    }
+    let repeated: Vec<usize> = (0..n as usize).filter(|&i| seen[i] > 1).collect();
+    let missing: Vec<usize> = (0..n as usize).filter(|&i| seen[i] == 0).collect();
+    if !repeated.is_empty() || !missing.is_empty() {
+        return Err(SweepError::Incomplete {
+            message: format!(
+                "{}: {} point(s) missing (first {:?}; chunks {:?}), {} repeated (first {:?}); run the missing shards or --resume",
+                dir.display(),
+                missing.len(),
+                &missing[..missing.len().min(10)],
+                &missing_chunks[..missing_chunks.len().min(10)],
+                repeated.len(),
+                &repeated[..repeated.len().min(10)]
+            ),
+        });
+    }
+    // Temporary files left by killed runs (every shard has finished when merging).
+    if let Ok(entries) = std::fs::read_dir(dir.join("parts")) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().ends_with(".tmp") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    let out = dir.join("points.parquet");
+    let paths: Vec<PathBuf> = parts.into_iter().map(|(_, p)| p).collect();
+    let rows = concat_parquet(&paths, &out, &metadata(&spec))?;
+    let status = read_str_column(&out, "status")?;
+    let count = |s: &str| status.iter().filter(|x| *x == s).count();
+    let manifest = json!({
+        "tool": "counterpulse",
+        "version": tool.version,
+        "git_commit": tool.git_commit,
+        "command": tool.command,
+        "created_utc": utc_now(),
+        "sweep": spec.name,
+        "description": spec.description,
+        "base": spec.base_label,
+        "spec": spec.text,
+        "spec_fingerprint": spec.fingerprint(),
+        "sampling": format!("{:?}", spec.sampling),
+        "axes": spec.axes.iter().map(|a| json!({"key": a.key, "column": a.column})).collect::<Vec<_>>(),
+        "points": rows,
+        "chunk_size": spec.chunk_size,
+        "counts": { "ok": count("ok"), "not_converged": count("not_converged"), "failed": count("failed") },
+        "seeds": { "sampling": match spec.sampling { Sampling::Grid => None, Sampling::Random { seed, .. } | Sampling::Lhs { seed, .. } => Some(seed) }, "rhythm.seed": spec.base.rhythm.seed },
+        "solver": { "rtol": spec.base.solver.rtol, "atol": spec.base.solver.atol, "backend": spec.base.get("solver.backend").map(|v| v.to_string()) },
+        "files": { "points.parquet": { "rows": rows }, "parts": paths.len() },
+    });
+    write_json(&dir.join("manifest.json"), &manifest)?;
+    Ok(out)
+}
+
+/// A text summary of a merged sweep: the CO gain at the reference point, its range over the
+/// sweep, and how it changes along each axis.
+pub fn summary(dir: &Path, spec: &SweepSpec) -> Result<String, SweepError> {
+    let file = dir.join("points.parquet");
+    let target = "delta_cardiac_output_l_min";
+    let mut names: Vec<&str> = spec.axes.iter().map(|a| a.column.as_str()).collect();
+    names.push(target);
+    names.push("point_id");
+    let cols = read_f64_columns(&file, &names)?;
+    let status = read_str_column(&file, "status")?;
+    let col = |n: &str| cols.iter().find(|(c, _)| c == n).map(|(_, v)| v);
+    let Some(gain) = col(target) else {
+        return Ok(format!(
+            "(no `{target}` column: the sweep has no assisted run)\n"
+        ));
+    };
+    let ok: Vec<usize> = (0..status.len()).filter(|&i| status[i] == "ok").collect();
+    let mut out = String::new();
+    let counts = ["ok", "not_converged", "failed"]
+        .iter()
+        .map(|s| format!("{} {s}", status.iter().filter(|x| x == s).count()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    out.push_str(&format!("{} points: {counts}\n", status.len()));
+    if let Some(r) = spec.reference_point() {
+        let v = gain[r as usize];
+        let desc = spec
+            .reference
+            .iter()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push_str(&format!(
+            "CO gain at the reference point ({desc}): {} L/min\n",
+            v.map(|x| format!("{x:+.3}"))
+                .unwrap_or_else(|| "n/a".into())
+        ));
+    }
+    let vals: Vec<f64> = ok.iter().filter_map(|&i| gain[i]).collect();
+    if !vals.is_empty() {
+        let (lo, hi) = vals
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(*x), b.max(*x)));
+        let mean = vals.iter().sum::<f64>() / vals.len() as f64;
+        out.push_str(&format!(
+            "CO gain over the sweep: {lo:+.3} to {hi:+.3} L/min (mean {mean:+.3})\n"
+        ));
+    }
+    for a in &spec.axes {
+        let Some(x) = col(&a.column) else { continue };
+        let mut groups: Vec<(f64, f64, usize)> = Vec::new();
+        for &i in &ok {
+            let (Some(xv), Some(g)) = (x[i], gain[i]) else {
+                continue;
+            };
+            match groups.iter_mut().find(|(v, _, _)| (*v - xv).abs() < 1e-9) {
+                Some(gr) => {
+                    gr.1 += g;
+                    gr.2 += 1;
+                }
+                None => groups.push((xv, g, 1)),
+            }
+        }
+        groups.sort_by(|a, b| a.0.total_cmp(&b.0));
+        if groups.len() <= 12 {
+            let cells: Vec<String> = groups
+                .iter()
+                .map(|(v, s, n)| {
+                    format!(
+                        "{} → {:+.3}",
+                        counterpulse_circulation::params::fmt_num(*v),
+                        s / *n as f64
+                    )
+                })
+                .collect();
+            out.push_str(&format!(
+                "  mean gain by {}: {}\n",
+                a.column,
+                cells.join(", ")
+            ));
+        } else {
+            // Continuous axis: least-squares slope of the gain against the axis value.
+            let pts: Vec<(f64, f64)> = ok.iter().filter_map(|&i| Some((x[i]?, gain[i]?))).collect();
+            let n = pts.len() as f64;
+            let mx = pts.iter().map(|p| p.0).sum::<f64>() / n;
+            let my = pts.iter().map(|p| p.1).sum::<f64>() / n;
+            let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+            let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
+            if sxx > 0.0 {
+                out.push_str(&format!(
+                    "  gain vs {}: slope {:+.4} L/min per unit (least squares over {} points)\n",
+                    a.column,
+                    sxy / sxx,
+                    pts.len()
+                ));
+            }
+        }
+    }
+    Ok(out)
+}

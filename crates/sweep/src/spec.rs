@@ -1,0 +1,811 @@
+//! Sweep specifications (TOML).
+//!
+//! ```toml
+//! [sweep]
+//! name = "my-sweep"
+//! preset = "cardiogenic-shock"      # or: scenario = "file.toml" (relative to this file)
+//! sampling = "grid"                 # "grid", "random" or "lhs" (Latin hypercube)
+//! samples = 200                     # random / lhs only
+//! seed = 1                          # random / lhs only
+//! metrics = ["cardiac_output_l_min"]  # optional: metrics to keep (default: all)
+//! record_points = [0]               # optional: points that also get beats/waveforms/events
+//! reference = { "heart.rate_bpm" = 100 }  # optional: the point the summary reports
+//!
+//! [set]                             # fixed overrides of every point
+//! iabp.enabled = true
+//!
+//! [axes]                            # lists, ranges from/to/step, or min/max (random, lhs)
+//! "heart.rate_bpm" = { from = 60, to = 140, step = 10 }
+//! "iabp.volume_ml" = [25, 30, 34, 40, 50]
+//! ```
+//!
+//! Grid point ids run over the axes in the order they are written, the last axis fastest.
+
+use std::path::{Path, PathBuf};
+
+use counterpulse_circulation::ParamError;
+use counterpulse_circulation::params::{Kind, ParamSpec, Value, fmt_num};
+use counterpulse_metrics::BeatMetrics;
+use counterpulse_sim::Scenario;
+use counterpulse_sim::rng::SplitMix64;
+
+use crate::runner::SweepError;
+
+/// The sweep run by `counterpulse sweep` without a file.
+pub const DEFAULT_SWEEP: &str = include_str!("../default-sweep.toml");
+
+/// How points are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sampling {
+    /// Every combination of the axes' values.
+    Grid,
+    /// Independent uniform draws.
+    Random {
+        /// Number of points.
+        samples: u64,
+        /// Seed of the draws.
+        seed: u64,
+    },
+    /// Latin hypercube: each axis' range cut into `samples` strata, one draw per stratum.
+    Lhs {
+        /// Number of points.
+        samples: u64,
+        /// Seed of the draws.
+        seed: u64,
+    },
+}
+
+/// Values of one axis.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AxisValues {
+    /// Listed values (grid; random and lhs pick among them).
+    List(Vec<Value>),
+    /// A continuous range (random and lhs).
+    Range {
+        /// Lower bound.
+        min: f64,
+        /// Upper bound.
+        max: f64,
+    },
+}
+
+/// One swept key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Axis {
+    /// Dotted key, e.g. `heart.rate_bpm`.
+    pub key: String,
+    /// Column name in the output (dots become underscores).
+    pub column: String,
+    /// Its values.
+    pub values: AxisValues,
+    integer: bool,
+}
+
+/// `--shard I/N`: this process runs chunk `c` when `c % N == I`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// This shard, 0-based.
+    pub index: u64,
+    /// Number of shards.
+    pub count: u64,
+}
+
+impl Shard {
+    /// Parses `I/N` (0 <= I < N).
+    pub fn parse(s: &str) -> Result<Self, SweepError> {
+        let bad = || SweepError::Usage {
+            message: format!("--shard {s}: expected I/N with 0 <= I < N, e.g. 0/4"),
+        };
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let index: u64 = i.trim().parse().map_err(|_| bad())?;
+        let count: u64 = n.trim().parse().map_err(|_| bad())?;
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Self { index, count })
+    }
+
+    /// The single shard of an unsharded run.
+    pub fn all() -> Self {
+        Self { index: 0, count: 1 }
+    }
+}
+
+/// A checked sweep specification.
+#[derive(Debug, Clone)]
+pub struct SweepSpec {
+    /// Name (used for output folders).
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// The TOML text as given.
+    pub text: String,
+    /// Where the base came from (`preset NAME` or the scenario file).
+    pub base_label: String,
+    /// Base scenario with the `[set]` overrides applied.
+    pub base: Scenario,
+    /// The `[set]` overrides.
+    pub set: Vec<(String, Value)>,
+    /// Swept keys.
+    pub axes: Vec<Axis>,
+    /// Sampling.
+    pub sampling: Sampling,
+    /// Metrics kept in the output.
+    pub metrics: Vec<&'static str>,
+    /// Points whose beats, waveforms and events are also written.
+    pub record_points: Vec<u64>,
+    /// The point reported in the summary, as key values.
+    pub reference: Vec<(String, Value)>,
+    /// Points per chunk (one Parquet part per chunk).
+    pub chunk_size: u64,
+    lhs: Vec<Vec<u64>>,
+}
+
+fn spec_err(origin: &str, message: impl std::fmt::Display) -> SweepError {
+    SweepError::Usage {
+        message: format!("{origin}: {message}"),
+    }
+}
+
+fn as_f64(v: &toml::Value) -> Option<f64> {
+    match v {
+        toml::Value::Float(x) => Some(*x),
+        toml::Value::Integer(i) => Some(*i as f64),
+        _ => None,
+    }
+}
+
+fn is_spec_table(t: &toml::Table) -> bool {
+    !t.is_empty()
+        && (t
+            .keys()
+            .all(|k| ["from", "to", "step"].contains(&k.as_str()))
+            || t.keys().all(|k| ["min", "max"].contains(&k.as_str())))
+}
+
+fn collect_axes(prefix: &str, t: &toml::Table, out: &mut Vec<(String, toml::Value)>) {
+    for (k, v) in t {
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            toml::Value::Table(inner) if !is_spec_table(inner) => collect_axes(&key, inner, out),
+            other => out.push((key, other.clone())),
+        }
+    }
+}
+
+impl SweepSpec {
+    /// Parses and checks a spec. `dir` resolves a relative `scenario` path.
+    pub fn parse(text: &str, origin: &str, dir: Option<&Path>) -> Result<Self, SweepError> {
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            spec_err(origin, format!("not valid TOML: {}", e.to_string().trim()))
+        })?;
+        for k in table.keys() {
+            if !["sweep", "set", "axes"].contains(&k.as_str()) {
+                return Err(spec_err(
+                    origin,
+                    format!("unknown table `[{k}]` (expected [sweep], [set], [axes])"),
+                ));
+            }
+        }
+        let empty = toml::Table::new();
+        let sw = match table.get("sweep") {
+            Some(toml::Value::Table(t)) => t,
+            Some(_) => return Err(spec_err(origin, "`sweep` must be a table")),
+            None => &empty,
+        };
+        const SWEEP_KEYS: &[&str] = &[
+            "name",
+            "description",
+            "preset",
+            "scenario",
+            "sampling",
+            "samples",
+            "seed",
+            "metrics",
+            "record_points",
+            "reference",
+            "chunk_size",
+        ];
+        for k in sw.keys() {
+            if !SWEEP_KEYS.contains(&k.as_str()) {
+                return Err(spec_err(
+                    origin,
+                    format!(
+                        "unknown key `sweep.{k}` (allowed: {})",
+                        SWEEP_KEYS.join(", ")
+                    ),
+                ));
+            }
+        }
+        let text_of = |k: &str| sw.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        let name = text_of("name").unwrap_or_else(|| "sweep".into());
+        if name.is_empty() || name.contains(['/', '\\']) {
+            return Err(spec_err(
+                origin,
+                format!("`sweep.name` = {name:?} must be a plain non-empty name"),
+            ));
+        }
+        let description = text_of("description").unwrap_or_default();
+
+        // Base scenario.
+        let (mut base, base_label) = match (text_of("preset"), text_of("scenario")) {
+            (Some(_), Some(_)) => {
+                return Err(spec_err(
+                    origin,
+                    "give `sweep.preset` or `sweep.scenario`, not both",
+                ));
+            }
+            (_, Some(path)) => {
+                let p: PathBuf = match dir {
+                    Some(d) => d.join(&path),
+                    None => PathBuf::from(&path),
+                };
+                let s = Scenario::from_file(&p).map_err(|e| spec_err(origin, e))?;
+                (s, format!("scenario {}", p.display()))
+            }
+            (preset, None) => {
+                let p = preset.unwrap_or_else(|| "healthy".into());
+                let s = Scenario::from_preset(&p).map_err(|e| spec_err(origin, e))?;
+                (s, format!("preset {p}"))
+            }
+        };
+
+        // Fixed overrides.
+        let mut set = Vec::new();
+        if let Some(v) = table.get("set") {
+            let t = v
+                .as_table()
+                .ok_or_else(|| spec_err(origin, "`set` must be a table"))?;
+            counterpulse_circulation::params::flatten_toml("", t, &mut set)
+                .map_err(|e| spec_err(origin, e))?;
+            for (k, val) in &set {
+                base.set(k, val)
+                    .map_err(|e| spec_err(origin, format!("[set] {e}")))?;
+            }
+        }
+
+        // Sampling.
+        let sampling_name = text_of("sampling").unwrap_or_else(|| "grid".into());
+        let integer = |k: &str, default: Option<u64>| -> Result<Option<u64>, SweepError> {
+            match sw.get(k) {
+                None => Ok(default),
+                Some(toml::Value::Integer(i)) if *i >= 0 => Ok(Some(*i as u64)),
+                Some(other) => Err(spec_err(
+                    origin,
+                    format!("`sweep.{k}` = {other}: expected a non-negative integer"),
+                )),
+            }
+        };
+        let seed = integer("seed", Some(1))?.unwrap_or(1);
+        let sampling = match sampling_name.as_str() {
+            "grid" => Sampling::Grid,
+            "random" | "lhs" => {
+                let samples = integer("samples", None)?.ok_or_else(|| {
+                    spec_err(
+                        origin,
+                        format!("`sweep.samples` is required with sampling = \"{sampling_name}\""),
+                    )
+                })?;
+                if samples == 0 {
+                    return Err(spec_err(
+                        origin,
+                        "`sweep.samples` = 0: allowed 1 to 10000000",
+                    ));
+                }
+                if samples > 10_000_000 {
+                    return Err(spec_err(
+                        origin,
+                        format!("`sweep.samples` = {samples}: allowed 1 to 10000000"),
+                    ));
+                }
+                if sampling_name == "random" {
+                    Sampling::Random { samples, seed }
+                } else {
+                    Sampling::Lhs { samples, seed }
+                }
+            }
+            other => {
+                return Err(spec_err(
+                    origin,
+                    format!(
+                        "`sweep.sampling` = {other:?}: expected one of \"grid\", \"random\", \"lhs\""
+                    ),
+                ));
+            }
+        };
+
+        // Axes.
+        let specs = Scenario::specs();
+        let find_spec = |k: &str| -> Result<&ParamSpec, SweepError> {
+            specs.iter().find(|s| s.key == k).ok_or_else(|| {
+                let probe = base.clone().set(k, &Value::Number(0.0));
+                match probe {
+                    Err(e @ ParamError::UnknownKey { .. }) => {
+                        spec_err(origin, format!("[axes] {e}"))
+                    }
+                    _ => spec_err(origin, format!("[axes] unknown key `{k}`")),
+                }
+            })
+        };
+        let mut raw = Vec::new();
+        if let Some(v) = table.get("axes") {
+            let t = v
+                .as_table()
+                .ok_or_else(|| spec_err(origin, "`axes` must be a table"))?;
+            collect_axes("", t, &mut raw);
+        }
+        let mut axes = Vec::new();
+        for (key, v) in raw {
+            let ps = find_spec(&key)?;
+            let integer_kind = matches!(ps.kind, Kind::Integer { .. });
+            let check = |val: &Value| -> Result<(), SweepError> {
+                let mut probe = base.clone();
+                probe
+                    .set(&key, val)
+                    .map(|_| ())
+                    .map_err(|e| spec_err(origin, format!("[axes] {e}")))
+            };
+            let values = match v {
+                toml::Value::Array(a) => {
+                    if a.is_empty() {
+                        return Err(spec_err(
+                            origin,
+                            format!("[axes] `{key}` is empty: give at least one value"),
+                        ));
+                    }
+                    let vals: Vec<Value> = a
+                        .iter()
+                        .map(|x| {
+                            Value::from_toml(x).ok_or_else(|| {
+                                spec_err(origin, format!("[axes] `{key}`: {x} is not a value"))
+                            })
+                        })
+                        .collect::<Result<_, _>>()?;
+                    for val in &vals {
+                        check(val)?;
+                    }
+                    AxisValues::List(vals)
+                }
+                toml::Value::Table(t)
+                    if t.contains_key("from") || t.contains_key("to") || t.contains_key("step") =>
+                {
+                    let get = |k: &str| {
+                        t.get(k).and_then(as_f64).ok_or_else(|| {
+                            spec_err(
+                                origin,
+                                format!(
+                                    "[axes] `{key}`: a range needs numbers `from`, `to` and `step`"
+                                ),
+                            )
+                        })
+                    };
+                    let (from, to, step) = (get("from")?, get("to")?, get("step")?);
+                    if step <= 0.0 || !step.is_finite() {
+                        return Err(spec_err(
+                            origin,
+                            format!("[axes] `{key}`: step = {} must be > 0", fmt_num(step)),
+                        ));
+                    }
+                    if to < from {
+                        return Err(spec_err(
+                            origin,
+                            format!(
+                                "[axes] `{key}`: to = {} is below from = {}",
+                                fmt_num(to),
+                                fmt_num(from)
+                            ),
+                        ));
+                    }
+                    let n = ((to - from) / step + 1e-9).floor() as u64 + 1;
+                    if n > 1_000_000 {
+                        return Err(spec_err(
+                            origin,
+                            format!("[axes] `{key}`: {n} values is too many"),
+                        ));
+                    }
+                    let vals: Vec<Value> = (0..n)
+                        .map(|i| {
+                            let x = from + i as f64 * step;
+                            // Snap to the decimal grid of the step (0.1 + 0.2 noise).
+                            Value::Number((x * 1e9).round() / 1e9)
+                        })
+                        .collect();
+                    for val in [&vals[0], &vals[vals.len() - 1]] {
+                        check(val)?;
+                    }
+                    AxisValues::List(vals)
+                }
+                toml::Value::Table(t) => {
+                    let get = |k: &str| {
+                        t.get(k).and_then(as_f64).ok_or_else(|| {
+                            spec_err(origin, format!("[axes] `{key}`: a continuous axis needs numbers `min` and `max`"))
+                        })
+                    };
+                    let (min, max) = (get("min")?, get("max")?);
+                    if max < min {
+                        return Err(spec_err(
+                            origin,
+                            format!(
+                                "[axes] `{key}`: max = {} is below min = {}",
+                                fmt_num(max),
+                                fmt_num(min)
+                            ),
+                        ));
+                    }
+                    check(&Value::Number(min))?;
+                    check(&Value::Number(max))?;
+                    if sampling == Sampling::Grid {
+                        return Err(spec_err(
+                            origin,
+                            format!(
+                                "[axes] `{key}`: a grid needs listed values (a list or from/to/step), not min/max"
+                            ),
+                        ));
+                    }
+                    AxisValues::Range { min, max }
+                }
+                other => {
+                    let val = Value::from_toml(&other).ok_or_else(|| {
+                        spec_err(origin, format!("[axes] `{key}`: {other} is not a value"))
+                    })?;
+                    check(&val)?;
+                    AxisValues::List(vec![val])
+                }
+            };
+            if axes.iter().any(|a: &Axis| a.key == key) {
+                return Err(spec_err(origin, format!("[axes] `{key}` given twice")));
+            }
+            axes.push(Axis {
+                column: key.replace('.', "_"),
+                key,
+                values,
+                integer: integer_kind,
+            });
+        }
+
+        // Metrics, recorded points, reference, chunks.
+        let metrics: Vec<&'static str> = match sw.get("metrics") {
+            None => BeatMetrics::NAMES.to_vec(),
+            Some(toml::Value::Array(a)) => {
+                let mut m = Vec::new();
+                for x in a {
+                    let name = x.as_str().unwrap_or_default();
+                    let known =
+                        BeatMetrics::NAMES
+                            .iter()
+                            .find(|n| **n == name)
+                            .ok_or_else(|| {
+                                spec_err(
+                                    origin,
+                                    format!("`sweep.metrics`: unknown metric {name:?}"),
+                                )
+                            })?;
+                    m.push(*known);
+                }
+                if m.is_empty() {
+                    return Err(spec_err(origin, "`sweep.metrics` is empty"));
+                }
+                m
+            }
+            Some(other) => {
+                return Err(spec_err(
+                    origin,
+                    format!("`sweep.metrics` = {other}: expected a list of metric names"),
+                ));
+            }
+        };
+        let record_points: Vec<u64> = match sw.get("record_points") {
+            None => Vec::new(),
+            Some(toml::Value::Array(a)) => a
+                .iter()
+                .map(|x| match x {
+                    toml::Value::Integer(i) if *i >= 0 => Ok(*i as u64),
+                    other => Err(spec_err(
+                        origin,
+                        format!("`sweep.record_points`: {other} is not a point id"),
+                    )),
+                })
+                .collect::<Result<_, _>>()?,
+            Some(other) => {
+                return Err(spec_err(
+                    origin,
+                    format!("`sweep.record_points` = {other}: expected a list of point ids"),
+                ));
+            }
+        };
+        let mut reference = Vec::new();
+        if let Some(v) = sw.get("reference") {
+            let t = v
+                .as_table()
+                .ok_or_else(|| spec_err(origin, "`sweep.reference` must be a table"))?;
+            counterpulse_circulation::params::flatten_toml("", t, &mut reference)
+                .map_err(|e| spec_err(origin, e))?;
+            for (k, _) in &reference {
+                if !axes.iter().any(|a| &a.key == k) {
+                    return Err(spec_err(
+                        origin,
+                        format!("`sweep.reference`: `{k}` is not an axis"),
+                    ));
+                }
+            }
+        }
+        let chunk_size = integer("chunk_size", Some(32))?.unwrap_or(32);
+        if chunk_size == 0 {
+            return Err(spec_err(
+                origin,
+                "`sweep.chunk_size` = 0: allowed 1 to 100000",
+            ));
+        }
+
+        let mut spec = Self {
+            name,
+            description,
+            text: text.to_string(),
+            base_label,
+            base,
+            set,
+            axes,
+            sampling,
+            metrics,
+            record_points,
+            reference,
+            chunk_size,
+            lhs: Vec::new(),
+        };
+        let n = spec.n_points();
+        if n == 0 {
+            return Err(spec_err(origin, "the sweep has no points"));
+        }
+        if n > 100_000_000 {
+            return Err(spec_err(
+                origin,
+                format!("{n} points is too many (limit 1e8)"),
+            ));
+        }
+        if let Some(p) = spec.record_points.iter().find(|p| **p >= n) {
+            return Err(spec_err(
+                origin,
+                format!(
+                    "`sweep.record_points`: point {p} does not exist (the sweep has {n} points)"
+                ),
+            ));
+        }
+        if let Sampling::Lhs { samples, seed } = spec.sampling {
+            // One random permutation of the strata per axis.
+            let mut rng = SplitMix64::new(seed ^ 0x5EED_1A7E_u64);
+            spec.lhs = spec
+                .axes
+                .iter()
+                .map(|_| {
+                    let mut p: Vec<u64> = (0..samples).collect();
+                    for i in (1..p.len()).rev() {
+                        let j = (rng.next_u64() % (i as u64 + 1)) as usize;
+                        p.swap(i, j);
+                    }
+                    p
+                })
+                .collect();
+        }
+        Ok(spec)
+    }
+
+    /// Reads a spec file.
+    pub fn from_file(path: &Path) -> Result<Self, SweepError> {
+        let text = std::fs::read_to_string(path).map_err(|e| SweepError::Usage {
+            message: format!("cannot read sweep file {}: {e}", path.display()),
+        })?;
+        Self::parse(&text, &path.display().to_string(), path.parent())
+    }
+
+    /// Number of points.
+    pub fn n_points(&self) -> u64 {
+        match self.sampling {
+            Sampling::Grid => self
+                .axes
+                .iter()
+                .map(|a| match &a.values {
+                    AxisValues::List(v) => v.len() as u64,
+                    AxisValues::Range { .. } => 1,
+                })
+                .product(),
+            Sampling::Random { samples, .. } | Sampling::Lhs { samples, .. } => samples,
+        }
+    }
+
+    /// Number of chunks.
+    pub fn n_chunks(&self) -> u64 {
+        self.n_points().div_ceil(self.chunk_size)
+    }
+
+    /// Point ids of chunk `c`.
+    pub fn chunk(&self, c: u64) -> std::ops::Range<u64> {
+        let start = c * self.chunk_size;
+        start..(start + self.chunk_size).min(self.n_points())
+    }
+
+    /// The axis values of point `id`.
+    pub fn point_values(&self, id: u64) -> Vec<(String, Value)> {
+        match self.sampling {
+            Sampling::Grid => {
+                let mut rem = id;
+                let mut out = vec![(String::new(), Value::Number(0.0)); self.axes.len()];
+                for (j, a) in self.axes.iter().enumerate().rev() {
+                    if let AxisValues::List(v) = &a.values {
+                        let n = v.len() as u64;
+                        out[j] = (a.key.clone(), v[(rem % n) as usize].clone());
+                        rem /= n;
+                    }
+                }
+                out
+            }
+            Sampling::Random { seed, .. } => {
+                let mut rng = SplitMix64::new(seed ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                self.axes
+                    .iter()
+                    .map(|a| (a.key.clone(), self.draw(a, rng.uniform())))
+                    .collect()
+            }
+            Sampling::Lhs { samples, seed } => {
+                let mut rng = SplitMix64::new(seed ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                self.axes
+                    .iter()
+                    .enumerate()
+                    .map(|(j, a)| {
+                        let stratum = self.lhs[j][id as usize] as f64;
+                        let u = (stratum + rng.uniform()) / samples as f64;
+                        (a.key.clone(), self.draw(a, u))
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    fn draw(&self, a: &Axis, u: f64) -> Value {
+        match &a.values {
+            AxisValues::List(v) => {
+                let i = ((u * v.len() as f64) as usize).min(v.len() - 1);
+                v[i].clone()
+            }
+            AxisValues::Range { min, max } => {
+                let x = min + u * (max - min);
+                Value::Number(if a.integer { x.round() } else { x })
+            }
+        }
+    }
+
+    /// The scenario of point `id` (base + axis values), checked.
+    pub fn scenario(&self, id: u64) -> Result<Scenario, ParamError> {
+        let mut s = self.base.clone();
+        for (k, v) in self.point_values(id) {
+            s.set(&k, &v)?;
+        }
+        s.validate()?;
+        Ok(s)
+    }
+
+    /// Id of the point whose axis values match `reference` (the first match), if any.
+    pub fn reference_point(&self) -> Option<u64> {
+        if self.reference.is_empty() || self.sampling != Sampling::Grid {
+            return None;
+        }
+        (0..self.n_points()).find(|&id| {
+            let vals = self.point_values(id);
+            self.reference
+                .iter()
+                .all(|(k, want)| vals.iter().any(|(kk, v)| kk == k && values_equal(v, want)))
+        })
+    }
+
+    /// Fingerprint of the spec text (FNV-1a, hex), to refuse resuming a different sweep.
+    pub fn fingerprint(&self) -> String {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in self.text.as_bytes() {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0000_0100_0000_01B3);
+        }
+        format!("{h:016x}")
+    }
+}
+
+fn values_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => (x - y).abs() <= 1e-9 * x.abs().max(1.0),
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(t: &str) -> Result<SweepSpec, SweepError> {
+        SweepSpec::parse(t, "test.toml", None)
+    }
+
+    #[test]
+    fn default_sweep_has_315_points_in_grid_order() {
+        let s = parse(DEFAULT_SWEEP).expect("default parses");
+        assert_eq!(s.n_points(), 9 * 5 * 7);
+        let p0 = s.point_values(0);
+        assert_eq!(p0[0], ("heart.rate_bpm".into(), Value::Number(60.0)));
+        let last = s.point_values(314);
+        assert_eq!(last[0].1, Value::Number(140.0));
+        assert_eq!(last[2].1, Value::Number(95.0));
+        // Last axis fastest.
+        assert_eq!(s.point_values(1)[2].1, Value::Number(30.0));
+        let r = s.reference_point().expect("reference point");
+        let v = s.point_values(r);
+        assert_eq!(v[0].1, Value::Number(100.0));
+        assert_eq!(v[1].1, Value::Number(40.0));
+        assert_eq!(v[2].1, Value::Number(0.0));
+    }
+
+    #[test]
+    fn bad_specs_are_named() {
+        let cases = [
+            ("[axes]\n\"heart.rate\" = [60]\n", "heart.rate"),
+            ("[axes]\n\"heart.rate_bpm\" = []\n", "is empty"),
+            (
+                "[axes]\n\"heart.rate_bpm\" = { from = 60, to = 100, step = 0 }\n",
+                "step = 0 must be > 0",
+            ),
+            (
+                "[sweep]\nsampling = \"lhs\"\nsamples = 0\n[axes]\n\"heart.rate_bpm\" = { min = 60, max = 90 }\n",
+                "samples` = 0",
+            ),
+            (
+                "[axes]\n\"heart.rate_bpm\" = [60, 400]\n",
+                "= 400 is out of range",
+            ),
+            (
+                "[axes]\n\"heart.rate_bpm\" = { min = 60, max = 90 }\n",
+                "a grid needs listed values",
+            ),
+            (
+                "[sweep]\nsampling = \"sobol\"\n",
+                "\"grid\", \"random\", \"lhs\"",
+            ),
+            ("[sweep]\nmetrics = [\"co\"]\n", "unknown metric"),
+            ("[set]\n\"iabp.volume_ml\" = 75\n", "allowed 25 to 50 mL"),
+            ("[bogus]\n", "unknown table"),
+        ];
+        for (t, needle) in cases {
+            let e = parse(t).expect_err(t).to_string();
+            assert!(e.contains(needle), "{t}: {e}");
+            assert!(e.starts_with("test.toml"), "{e}");
+        }
+        assert!(Shard::parse("5/4").is_err());
+        assert!(Shard::parse("0/0").is_err());
+        assert_eq!(
+            Shard::parse("3/4").expect("ok"),
+            Shard { index: 3, count: 4 }
+        );
+    }
+
+    #[test]
+    fn random_and_lhs_are_seeded_and_cover_their_ranges() {
+        let t = "[sweep]\nsampling = \"lhs\"\nsamples = 50\nseed = 3\n[axes]\n\"heart.rate_bpm\" = { min = 60, max = 160 }\n\"iabp.volume_ml\" = [25, 40, 50]\n";
+        let a = parse(t).expect("lhs");
+        let b = parse(t).expect("lhs");
+        let xs: Vec<f64> = (0..50)
+            .map(|i| match &a.point_values(i)[0].1 {
+                Value::Number(x) => *x,
+                _ => f64::NAN,
+            })
+            .collect();
+        assert_eq!(a.point_values(7), b.point_values(7));
+        // One draw per stratum of width 2 bpm.
+        let mut strata: Vec<u64> = xs
+            .iter()
+            .map(|x| ((x - 60.0) / 2.0).floor() as u64)
+            .collect();
+        strata.sort_unstable();
+        assert_eq!(strata, (0..50).collect::<Vec<_>>());
+        let r = parse(&t.replace("lhs", "random")).expect("random");
+        assert_ne!(r.point_values(0), a.point_values(0));
+    }
+}
