@@ -69,8 +69,12 @@ enum Command {
         #[arg(long, value_name = "I/N")]
         shard: Option<String>,
         /// Skip chunks already written in the output folder.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "force")]
         resume: bool,
+        /// Delete the earlier output of a sweep in the output folder first (only the files a
+        /// sweep writes) and run it again.
+        #[arg(long)]
+        force: bool,
         /// Print the number of points and chunks and exit.
         #[arg(long)]
         dry_run: bool,
@@ -138,8 +142,9 @@ fn dispatch(cli: Cli) -> Result<()> {
             threads,
             shard,
             resume,
+            force,
             dry_run,
-        } => sweep::run(file, out, threads, shard, resume, dry_run),
+        } => sweep::run(file, out, threads, shard, resume, force, dry_run),
         Command::Merge { dir } => sweep::merge(&dir),
     }
 }

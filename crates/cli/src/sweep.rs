@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use counterpulse_sweep::{
-    DEFAULT_SWEEP, Progress, Shard, SweepError, SweepOptions, SweepSpec, merge as merge_parts,
-    run_sweep, summary,
+    DEFAULT_SWEEP, Progress, Shard, SweepError, SweepOptions, SweepSpec, clear_output,
+    merge as merge_parts, run_sweep, summary,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -41,6 +41,7 @@ pub fn run(
     threads: Option<usize>,
     shard: Option<String>,
     resume: bool,
+    force: bool,
     dry_run: bool,
 ) -> Result<()> {
     let spec = match &file {
@@ -72,6 +73,9 @@ pub fn run(
                 .count()
         );
         return Ok(());
+    }
+    if force {
+        clear_output(&out).map_err(classify)?;
     }
     eprintln!(
         "sweep `{}` ({}): {} points, {} axes, into {}",
@@ -133,7 +137,7 @@ pub fn run(
 
 pub fn merge(dir: &Path) -> Result<()> {
     let file = merge_parts(dir, &tool_info()).map_err(classify)?;
-    let spec = SweepSpec::from_file(&dir.join("spec.toml")).map_err(classify)?;
+    let spec = SweepSpec::from_output_dir(dir).map_err(classify)?;
     print!("{}", summary(dir, &spec).map_err(classify)?);
     println!("wrote {}", file.display());
     Ok(())

@@ -61,6 +61,8 @@ pub enum ColumnData {
     OptF64(Vec<Option<f64>>),
     /// Unsigned integers.
     U64(Vec<u64>),
+    /// Unsigned integers with nulls.
+    OptU64(Vec<Option<u64>>),
     /// Booleans.
     Bool(Vec<bool>),
     /// Text.
@@ -73,6 +75,7 @@ impl ColumnData {
             ColumnData::F64(v) => v.len(),
             ColumnData::OptF64(v) => v.len(),
             ColumnData::U64(v) => v.len(),
+            ColumnData::OptU64(v) => v.len(),
             ColumnData::Bool(v) => v.len(),
             ColumnData::Str(v) => v.len(),
         }
@@ -84,6 +87,7 @@ impl ColumnData {
             ColumnData::F64(v) => Column::new(n, v),
             ColumnData::OptF64(v) => Column::new(n, v),
             ColumnData::U64(v) => Column::new(n, v),
+            ColumnData::OptU64(v) => Column::new(n, v),
             ColumnData::Bool(v) => Column::new(n, v),
             ColumnData::Str(v) => Column::new(n, v),
         }
@@ -263,16 +267,12 @@ pub fn concat_parquet(
             message: "no parts to merge".into(),
         });
     };
-    let mut df = read_parquet(first)?;
-    for p in iter {
-        let next = read_parquet(p)?;
-        df.vstack_mut(&next).map_err(|e| IoError::Parquet {
-            path: p.clone(),
-            message: format!("cannot append (schema differs?): {e}"),
-        })?;
-    }
-    df.rechunk_mut();
-    let units: serde_json::Map<String, serde_json::Value> = df
+    // Streamed: parts are appended until a row group is full, then written, so memory holds
+    // one row group whatever the size of the sweep.
+    const ROW_GROUP_ROWS: usize = 8192;
+    let mut pending = read_parquet(first)?;
+    let schema = pending.schema().clone();
+    let units: serde_json::Map<String, serde_json::Value> = pending
         .get_column_names()
         .iter()
         .map(|n| (n.to_string(), serde_json::Value::String(unit_of(n).into())))
@@ -282,17 +282,39 @@ pub fn concat_parquet(
         serde_json::Value::Object(units).to_string(),
     )];
     kv.extend(metadata.iter().cloned());
-    let height = df.height();
+    let pq_err = |path: &Path, e: polars::prelude::PolarsError| IoError::Parquet {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let mut height = 0usize;
     write_atomic(out, |w| {
-        ParquetWriter::new(w)
+        let mut writer = ParquetWriter::new(w)
             .with_compression(ParquetCompression::Zstd(None))
             .with_key_value_metadata(Some(KeyValueMetadata::from_static(kv)))
-            .finish(&mut df)
-            .map(|_| ())
-            .map_err(|e| IoError::Parquet {
-                path: out.to_path_buf(),
-                message: e.to_string(),
-            })
+            .batched(&schema)
+            .map_err(|e| pq_err(out, e))?;
+        for p in iter {
+            let next = read_parquet(p)?;
+            if next.schema() != &schema {
+                return Err(IoError::Parquet {
+                    path: p.clone(),
+                    message: "cannot append: its columns differ from the first part's".into(),
+                });
+            }
+            pending.vstack_mut(&next).map_err(|e| pq_err(p, e))?;
+            if pending.height() >= ROW_GROUP_ROWS {
+                pending.rechunk_mut();
+                writer.write_batch(&pending).map_err(|e| pq_err(out, e))?;
+                height += pending.height();
+                pending = pending.clear();
+            }
+        }
+        if pending.height() > 0 {
+            pending.rechunk_mut();
+            writer.write_batch(&pending).map_err(|e| pq_err(out, e))?;
+            height += pending.height();
+        }
+        writer.finish().map(|_| ()).map_err(|e| pq_err(out, e))
     })?;
     Ok(height)
 }

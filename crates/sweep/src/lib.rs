@@ -14,6 +14,7 @@ pub mod runner;
 pub mod spec;
 
 pub use runner::{
-    NoProgress, Progress, SweepError, SweepOptions, SweepOutcome, merge, run_sweep, summary,
+    NoProgress, Progress, SweepError, SweepOptions, SweepOutcome, clear_output, merge, run_sweep,
+    summary,
 };
 pub use spec::{Axis, DEFAULT_SWEEP, Sampling, Shard, SweepSpec};

@@ -31,7 +31,7 @@ use serde_json::json;
 use thiserror::Error;
 
 use crate::rundir::{ToolInfo, utc_now, write_run_dir};
-use crate::spec::{Sampling, Shard, SweepSpec};
+use crate::spec::{BASE_SCENARIO_FILE, Sampling, Shard, SweepSpec};
 
 /// Why a sweep could not run (a failing point is not an error: it becomes a row).
 #[derive(Debug, Error)]
@@ -289,19 +289,11 @@ fn rows_table(spec: &SweepSpec, rows: &[Row]) -> Table {
     );
     t.push(
         "baseline_beats_to_steady_state",
-        ColumnData::OptF64(
-            rows.iter()
-                .map(|r| r.baseline_beats.map(|b| b as f64))
-                .collect(),
-        ),
+        ColumnData::OptU64(rows.iter().map(|r| r.baseline_beats).collect()),
     );
     t.push(
         "assisted_beats_to_steady_state",
-        ColumnData::OptF64(
-            rows.iter()
-                .map(|r| r.assisted_beats.map(|b| b as f64))
-                .collect(),
-        ),
+        ColumnData::OptU64(rows.iter().map(|r| r.assisted_beats).collect()),
     );
     for prefix in ["baseline", "assisted", "delta"] {
         for m in &spec.metrics {
@@ -368,6 +360,56 @@ fn process_chunk(
     Ok(counts)
 }
 
+/// Deletes what a sweep writes into `dir` (spec, parts, merged file, manifests, recorded points),
+/// and nothing else; `dir` must hold a `spec.toml` (a sweep output folder) or not exist.
+pub fn clear_output(dir: &Path) -> Result<(), SweepError> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    if !dir.join("spec.toml").exists() {
+        return Err(SweepError::Usage {
+            message: format!(
+                "--force: {} is not a sweep output folder (no spec.toml); not deleting anything",
+                dir.display()
+            ),
+        });
+    }
+    let fs = |p: &Path, e: std::io::Error| IoError::Fs {
+        path: p.to_path_buf(),
+        source: e,
+    };
+    for sub in ["parts", "points"] {
+        let p = dir.join(sub);
+        if p.exists() {
+            std::fs::remove_dir_all(&p).map_err(|e| fs(&p, e))?;
+        }
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| fs(dir, e))?;
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let ours = name == "points.parquet"
+            || name == "spec.toml"
+            || name == BASE_SCENARIO_FILE
+            || name == "manifest.json"
+            || (name.starts_with("manifest-shard-") && name.ends_with(".json"));
+        if ours {
+            std::fs::remove_file(e.path()).map_err(|err| fs(&e.path(), err))?;
+        }
+    }
+    Ok(())
+}
+
+fn write_text(path: &Path, text: &str) -> Result<(), SweepError> {
+    write_atomic(path, |w| {
+        use std::io::Write;
+        w.write_all(text.as_bytes()).map_err(|e| IoError::Fs {
+            path: path.to_path_buf(),
+            source: e,
+        })
+    })?;
+    Ok(())
+}
+
 /// Runs this shard's chunks of `spec` into `opts.out`; merges when the run is unsharded.
 pub fn run_sweep(
     spec: &SweepSpec,
@@ -377,14 +419,11 @@ pub fn run_sweep(
     let wall = Instant::now();
     let spec_file = opts.out.join("spec.toml");
     if spec_file.exists() {
-        let old = std::fs::read_to_string(&spec_file).map_err(|e| IoError::Fs {
-            path: spec_file.clone(),
-            source: e,
-        })?;
-        if old != spec.text {
+        let old = SweepSpec::from_output_dir(&opts.out).ok();
+        if old.map(|o| o.fingerprint()) != Some(spec.fingerprint()) {
             return Err(SweepError::Usage {
                 message: format!(
-                    "{} holds a different sweep (its spec.toml differs); use another --out",
+                    "{} holds a different sweep (its spec.toml or base-scenario.toml differs): use another --out, or --force to replace it",
                     opts.out.display()
                 ),
             });
@@ -401,19 +440,16 @@ pub fn run_sweep(
     if !done.is_empty() && !opts.resume {
         return Err(SweepError::Usage {
             message: format!(
-                "{} already holds {} finished chunk(s) of this sweep: add --resume to continue, or use another --out",
+                "{} already holds {} finished chunk(s) of this sweep: add --resume to continue it, --force to run it again from scratch, or use another --out",
                 opts.out.display(),
                 done.len()
             ),
         });
     }
-    write_atomic(&spec_file, |w| {
-        use std::io::Write;
-        w.write_all(spec.text.as_bytes()).map_err(|e| IoError::Fs {
-            path: spec_file.clone(),
-            source: e,
-        })
-    })?;
+    write_text(&spec_file, &spec.text)?;
+    if let Some(scen) = &spec.scenario_text {
+        write_text(&opts.out.join(BASE_SCENARIO_FILE), scen)?;
+    }
     let todo: Vec<u64> = mine.iter().copied().filter(|c| !done.contains(c)).collect();
     let n_todo: u64 = todo.iter().map(|c| spec.chunk(*c).count() as u64).sum();
     let n_done: u64 = done.iter().map(|c| spec.chunk(*c).count() as u64).sum();
@@ -479,13 +515,7 @@ pub fn run_sweep(
 /// Merges the parts in `dir` into `points.parquet` and writes `manifest.json`, checking that
 /// every point of the sweep is present exactly once.
 pub fn merge(dir: &Path, tool: &ToolInfo) -> Result<PathBuf, SweepError> {
-    let spec_file = dir.join("spec.toml");
-    if !spec_file.exists() {
-        return Err(SweepError::Usage {
-            message: format!("{}: no spec.toml: not a sweep output folder", dir.display()),
-        });
-    }
-    let spec = SweepSpec::from_file(&spec_file)?;
+    let spec = SweepSpec::from_output_dir(dir)?;
     let n = spec.n_points();
     let mut parts = Vec::new();
     let mut missing_chunks = Vec::new();
@@ -582,6 +612,12 @@ pub fn summary(dir: &Path, spec: &SweepSpec) -> Result<String, SweepError> {
     let mut names: Vec<&str> = spec.axes.iter().map(|a| a.column.as_str()).collect();
     names.push(target);
     names.push("point_id");
+    let extras = [
+        ("delta_mean_arterial_pressure_mmhg", "MAP", "mmHg"),
+        ("delta_coronary_flow_ml_min", "LAD flow", "mL/min"),
+        ("delta_lv_end_diastolic_pressure_mmhg", "LVEDP", "mmHg"),
+    ];
+    names.extend(extras.iter().map(|e| e.0));
     let cols = read_f64_columns(&file, &names)?;
     let status = read_str_column(&file, "status")?;
     let col = |n: &str| cols.iter().find(|(c, _)| c == n).map(|(_, v)| v);
@@ -611,6 +647,16 @@ pub fn summary(dir: &Path, spec: &SweepSpec) -> Result<String, SweepError> {
             v.map(|x| format!("{x:+.3}"))
                 .unwrap_or_else(|| "n/a".into())
         ));
+        let others: Vec<String> = extras
+            .iter()
+            .filter_map(|(c, label, unit)| {
+                let x = col(c)?[r as usize]?;
+                Some(format!("{label} {x:+.1} {unit}"))
+            })
+            .collect();
+        if !others.is_empty() {
+            out.push_str(&format!("  and there: {}\n", others.join(", ")));
+        }
     }
     let vals: Vec<f64> = ok.iter().filter_map(|&i| gain[i]).collect();
     if !vals.is_empty() {

@@ -34,6 +34,9 @@ use crate::runner::SweepError;
 /// The sweep run by `counterpulse sweep` without a file.
 pub const DEFAULT_SWEEP: &str = include_str!("../default-sweep.toml");
 
+/// File name of the copy of the base scenario in a sweep output folder.
+pub const BASE_SCENARIO_FILE: &str = "base-scenario.toml";
+
 /// How points are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sampling {
@@ -138,6 +141,9 @@ pub struct SweepSpec {
     pub reference: Vec<(String, Value)>,
     /// Points per chunk (one Parquet part per chunk).
     pub chunk_size: u64,
+    /// The text of the base scenario file, when the base is `sweep.scenario` (copied into
+    /// the output folder so that merging and resuming do not depend on the original file).
+    pub scenario_text: Option<String>,
     lhs: Vec<Vec<u64>>,
 }
 
@@ -180,6 +186,25 @@ fn collect_axes(prefix: &str, t: &toml::Table, out: &mut Vec<(String, toml::Valu
 impl SweepSpec {
     /// Parses and checks a spec. `dir` resolves a relative `scenario` path.
     pub fn parse(text: &str, origin: &str, dir: Option<&Path>) -> Result<Self, SweepError> {
+        Self::parse_with(text, origin, dir, None)
+    }
+
+    /// Parses a spec whose `sweep.scenario` file is given as text (an output folder's
+    /// `base-scenario.toml`) instead of being read from disk.
+    pub fn parse_with_scenario(
+        text: &str,
+        origin: &str,
+        scenario_text: &str,
+    ) -> Result<Self, SweepError> {
+        Self::parse_with(text, origin, None, Some(scenario_text))
+    }
+
+    fn parse_with(
+        text: &str,
+        origin: &str,
+        dir: Option<&Path>,
+        scenario_override: Option<&str>,
+    ) -> Result<Self, SweepError> {
         let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
             spec_err(origin, format!("not valid TOML: {}", e.to_string().trim()))
         })?;
@@ -232,6 +257,7 @@ impl SweepSpec {
         let description = text_of("description").unwrap_or_default();
 
         // Base scenario.
+        let mut scenario_text = None;
         let (mut base, base_label) = match (text_of("preset"), text_of("scenario")) {
             (Some(_), Some(_)) => {
                 return Err(spec_err(
@@ -244,8 +270,22 @@ impl SweepSpec {
                     Some(d) => d.join(&path),
                     None => PathBuf::from(&path),
                 };
-                let s = Scenario::from_file(&p).map_err(|e| spec_err(origin, e))?;
-                (s, format!("scenario {}", p.display()))
+                let text = match scenario_override {
+                    Some(t) => t.to_string(),
+                    None => std::fs::read_to_string(&p).map_err(|e| {
+                        spec_err(
+                            origin,
+                            format!(
+                                "`sweep.scenario` = {path:?}: cannot read {}: {e}",
+                                p.display()
+                            ),
+                        )
+                    })?,
+                };
+                let s = Scenario::from_toml(&text, &p.display().to_string())
+                    .map_err(|e| spec_err(origin, e))?;
+                scenario_text = Some(text);
+                (s, format!("scenario {path}"))
             }
             (preset, None) => {
                 let p = preset.unwrap_or_else(|| "healthy".into());
@@ -554,6 +594,7 @@ impl SweepSpec {
             record_points,
             reference,
             chunk_size,
+            scenario_text,
             lhs: Vec::new(),
         };
         let n = spec.n_points();
@@ -599,6 +640,23 @@ impl SweepSpec {
             message: format!("cannot read sweep file {}: {e}", path.display()),
         })?;
         Self::parse(&text, &path.display().to_string(), path.parent())
+    }
+
+    /// Reads the spec saved in a sweep output folder (`spec.toml`, and `base-scenario.toml`
+    /// when the base is a scenario file).
+    pub fn from_output_dir(dir: &Path) -> Result<Self, SweepError> {
+        let spec_file = dir.join("spec.toml");
+        let text = std::fs::read_to_string(&spec_file).map_err(|e| SweepError::Usage {
+            message: format!(
+                "{}: cannot read spec.toml ({e}): not a sweep output folder",
+                dir.display()
+            ),
+        })?;
+        let origin = spec_file.display().to_string();
+        match std::fs::read_to_string(dir.join(BASE_SCENARIO_FILE)) {
+            Ok(scen) => Self::parse_with_scenario(&text, &origin, &scen),
+            Err(_) => Self::parse(&text, &origin, Some(dir)),
+        }
     }
 
     /// Number of points.
@@ -700,10 +758,17 @@ impl SweepSpec {
         })
     }
 
-    /// Fingerprint of the spec text (FNV-1a, hex), to refuse resuming a different sweep.
+    /// Fingerprint of the spec text and of the base scenario file (FNV-1a, hex).
     pub fn fingerprint(&self) -> String {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in self.text.as_bytes() {
+        let scen = self.scenario_text.as_deref().unwrap_or("");
+        for b in self
+            .text
+            .as_bytes()
+            .iter()
+            .chain([0u8].iter())
+            .chain(scen.as_bytes())
+        {
             h ^= u64::from(*b);
             h = h.wrapping_mul(0x0000_0100_0000_01B3);
         }

@@ -1,0 +1,420 @@
+//! End-to-end tests of `counterpulse sweep` and `counterpulse merge`: determinism across
+//! threads and shards, failing points as rows, resume after SIGKILL, bad specs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use counterpulse_io::{read_f64_columns, read_str_column, read_u64_column};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_counterpulse"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let p = std::env::temp_dir().join(format!("counterpulse-sweep-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&p);
+    std::fs::create_dir_all(&p).expect("temp dir");
+    p
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write spec");
+    p.display().to_string()
+}
+
+fn col(file: &Path, name: &str) -> Vec<Option<f64>> {
+    read_f64_columns(file, &[name])
+        .expect("readable")
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("no column {name}"))
+        .1
+}
+
+/// 3 heart rates x 2 balloon volumes in cardiogenic shock, 3 chunks of 2 points.
+const GRID: &str = r#"
+[sweep]
+name = "grid"
+preset = "cardiogenic-shock"
+chunk_size = 2
+[set]
+iabp.enabled = true
+iabp.ratio = "1:1"
+[axes]
+"heart.rate_bpm" = [70, 100, 130]
+"iabp.volume_ml" = [30, 40]
+"#;
+
+#[test]
+fn threads_and_shards_give_identical_parquet_and_physical_rows() {
+    let d = tmp("det");
+    let spec = write(&d, "grid.toml", GRID);
+    let one = d.join("t1");
+    let two = d.join("t2");
+    let sharded = d.join("sh");
+    for (out, threads) in [(&one, "1"), (&two, "2")] {
+        let o = run(&[
+            "sweep",
+            &spec,
+            "--out",
+            &out.display().to_string(),
+            "--threads",
+            threads,
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stdout(&o).contains("6 points: 6 ok"), "{}", stdout(&o));
+    }
+    for shard in ["1/2", "0/2"] {
+        let o = run(&[
+            "sweep",
+            &spec,
+            "--out",
+            &sharded.display().to_string(),
+            "--shard",
+            shard,
+            "--threads",
+            "2",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(!sharded.join("points.parquet").exists());
+    }
+    let o = run(&["merge", &sharded.display().to_string()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let bytes = |dir: &Path| std::fs::read(dir.join("points.parquet")).expect("points.parquet");
+    assert_eq!(bytes(&one), bytes(&two), "--threads 1 and 2 differ");
+    assert_eq!(bytes(&one), bytes(&sharded), "sharded+merged differs");
+
+    // The rows themselves: ids in order, swept values, and the balloon's effect in shock.
+    let f = one.join("points.parquet");
+    assert_eq!(
+        read_u64_column(&f, "point_id").expect("ids"),
+        vec![0, 1, 2, 3, 4, 5]
+    );
+    let hr = col(&f, "heart_rate_bpm");
+    let vol = col(&f, "iabp_volume_ml");
+    assert_eq!(hr[2], Some(100.0));
+    assert_eq!(vol[3], Some(40.0));
+    let gain = col(&f, "delta_cardiac_output_l_min");
+    let sbp = col(&f, "baseline_systolic_pressure_mmhg");
+    let map = col(&f, "baseline_mean_arterial_pressure_mmhg");
+    let dbp = col(&f, "baseline_diastolic_pressure_mmhg");
+    let aug = col(&f, "assisted_augmented_diastolic_pressure_mmhg");
+    let sys_assisted = col(&f, "assisted_systolic_pressure_mmhg");
+    for i in 0..6 {
+        let g = gain[i].expect("gain");
+        // Hajjar 2019: about +0.5 L/min; a 0D model in shock gives a positive gain of that order.
+        assert!(g > 0.1 && g < 1.0, "point {i}: CO gain {g}");
+        let (s, m, dd) = (
+            sbp[i].expect("SBP"),
+            map[i].expect("MAP"),
+            dbp[i].expect("DBP"),
+        );
+        assert!(s >= m && m >= dd, "point {i}: {s} {m} {dd}");
+        // Diastolic augmentation: the balloon lifts diastolic pressure above native systolic.
+        assert!(aug[i].expect("augmentation") > sys_assisted[i].expect("systolic"));
+    }
+    // A bigger balloon displaces more blood: more gain at every heart rate.
+    for r in 0..3 {
+        assert!(
+            gain[2 * r + 1] > gain[2 * r],
+            "40 mL should beat 30 mL at HR {:?}",
+            hr[2 * r]
+        );
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(one.join("manifest.json")).expect("manifest"))
+            .expect("JSON");
+    assert_eq!(manifest["points"], 6);
+    assert_eq!(manifest["counts"]["ok"], 6);
+    assert!(
+        manifest["spec"]
+            .as_str()
+            .unwrap_or("")
+            .contains("heart.rate_bpm")
+    );
+}
+
+#[test]
+fn merge_refuses_a_missing_shard() {
+    let d = tmp("missing");
+    let spec = write(&d, "grid.toml", GRID);
+    let out = d.join("out").display().to_string();
+    let o = run(&["sweep", &spec, "--out", &out, "--shard", "0/2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["merge", &out]);
+    assert!(!o.status.success());
+    let e = stderr(&o);
+    assert!(e.contains("missing") && e.contains("chunks [1]"), "{e}");
+    assert!(!Path::new(&out).join("points.parquet").exists());
+}
+
+#[test]
+fn failing_and_unconverged_points_become_rows() {
+    let d = tmp("fail");
+    let spec = write(
+        &d,
+        "fail.toml",
+        r#"
+[sweep]
+name = "fail"
+preset = "cardiogenic-shock"
+chunk_size = 3
+metrics = ["cardiac_output_l_min"]
+[set]
+iabp.enabled = true
+[axes]
+"heart.rate_bpm" = [80, 160]
+"iabp.inflate_offset_ms" = [0, 390]
+"steady.max_beats" = [4, 1000]
+"#,
+    );
+    let out = d.join("out");
+    let o = run(&["sweep", &spec, "--out", &out.display().to_string()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let f = out.join("points.parquet");
+    let status = read_str_column(&f, "status").expect("status");
+    let message = read_str_column(&f, "message").expect("message");
+    assert_eq!(status.len(), 8);
+    // 390 ms is longer than a beat at 160 bpm (RR 375 ms): points 6 and 7 cannot run.
+    for i in [6, 7] {
+        assert_eq!(status[i], "failed");
+        assert!(
+            message[i].contains("iabp.inflate_offset_ms") && message[i].contains("375"),
+            "{}",
+            message[i]
+        );
+    }
+    // Four beats are not enough to reach a periodic steady state.
+    for i in [0, 2, 4] {
+        assert_eq!(status[i], "not_converged", "point {i}");
+        assert!(message[i].contains("steady state"));
+    }
+    for i in [1, 3, 5] {
+        assert_eq!(status[i], "ok", "point {i}: {}", message[i]);
+        assert!(message[i].is_empty());
+    }
+    let gain = col(&f, "delta_cardiac_output_l_min");
+    assert!(gain[6].is_none() && gain[7].is_none());
+    assert!(gain[1].is_some());
+    let beats = read_u64_column(&f, "assisted_beats_to_steady_state");
+    assert!(beats.is_ok());
+}
+
+#[test]
+fn resume_after_sigkill_gives_every_point_once() {
+    let d = tmp("resume");
+    let text = r#"
+[sweep]
+name = "resume"
+preset = "cardiogenic-shock"
+chunk_size = 1
+metrics = ["cardiac_output_l_min"]
+[set]
+iabp.enabled = true
+solver.rtol = 1e-8
+[axes]
+"heart.rate_bpm" = { from = 60, to = 140, step = 2 }
+"iabp.volume_ml" = [30, 40]
+"#;
+    let spec = write(&d, "resume.toml", text);
+    let out = d.join("out");
+    let out_s = out.display().to_string();
+    let mut child = bin()
+        .args(["sweep", &spec, "--out", &out_s, "--threads", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let t0 = Instant::now();
+    let third = out.join("parts").join("part-000003.parquet");
+    while !third.exists() {
+        assert!(t0.elapsed() < Duration::from_secs(120), "no part appeared");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    assert!(
+        !out.join("points.parquet").exists(),
+        "the sweep finished before it was killed; make it longer"
+    );
+    let n_parts = std::fs::read_dir(out.join("parts"))
+        .expect("parts")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".parquet"))
+        .count();
+    assert!((4..82).contains(&n_parts), "{n_parts} parts");
+
+    // Without --resume the folder is refused, with a clear message and exit code 2.
+    let o = run(&["sweep", &spec, "--out", &out_s]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--resume"));
+
+    let o = run(&["sweep", &spec, "--out", &out_s, "--resume"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(&format!("({} skipped)", n_parts)),
+        "{}",
+        stdout(&o)
+    );
+    let ids = read_u64_column(&out.join("points.parquet"), "point_id").expect("ids");
+    assert_eq!(ids, (0..82).collect::<Vec<u64>>());
+    // No temporary file survives the merge.
+    for e in std::fs::read_dir(out.join("parts"))
+        .expect("parts")
+        .flatten()
+    {
+        assert!(!e.file_name().to_string_lossy().ends_with(".tmp"));
+    }
+    // And the resumed result is the uninterrupted result.
+    let fresh = d.join("fresh");
+    let o = run(&["sweep", &spec, "--out", &fresh.display().to_string()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(out.join("points.parquet")).expect("resumed"),
+        std::fs::read(fresh.join("points.parquet")).expect("fresh")
+    );
+}
+
+#[test]
+fn a_different_spec_is_not_resumed_into_the_same_folder() {
+    let d = tmp("other");
+    let spec = write(&d, "grid.toml", GRID);
+    let out = d.join("out").display().to_string();
+    let o = run(&["sweep", &spec, "--out", &out, "--shard", "0/3"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let other = write(&d, "other.toml", &GRID.replace("[30, 40]", "[30, 50]"));
+    let o = run(&["sweep", &other, "--out", &out, "--resume"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("different sweep"), "{}", stderr(&o));
+    // --force replaces it; a folder that is not a sweep's is never cleared.
+    let o = run(&["sweep", &other, "--out", &out, "--force"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("6 points: 6 ok"), "{}", stdout(&o));
+    let plain = d.join("plain");
+    std::fs::create_dir_all(&plain).expect("dir");
+    std::fs::write(plain.join("keep.txt"), "x").expect("file");
+    let o = run(&[
+        "sweep",
+        &other,
+        "--out",
+        &plain.display().to_string(),
+        "--force",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(plain.join("keep.txt").exists());
+}
+
+#[test]
+fn bad_specs_and_options_exit_2_naming_the_problem() {
+    let d = tmp("bad");
+    let cases: &[(&str, &str)] = &[
+        ("[axes]\n\"heart.rate\" = [60, 80]\n", "heart.rate"),
+        ("[axes]\n\"heart.rate_bpm\" = []\n", "heart.rate_bpm"),
+        (
+            "[axes]\n\"heart.rate_bpm\" = { from = 60, to = 100, step = 0 }\n",
+            "step",
+        ),
+        (
+            "[sweep]\nsampling = \"lhs\"\nsamples = 0\nseed = 1\n[axes]\n\"heart.rate_bpm\" = { min = 60, max = 100 }\n",
+            "samples",
+        ),
+        ("[axes]\n\"heart.rate_bpm\" = [60, 500]\n", "500"),
+        ("[sweep]\npreset = \"no-such\"\n", "no-such"),
+        ("[sweep]\nthreads = 3\n", "sweep.threads"),
+        ("[axes\n", "TOML"),
+    ];
+    for (i, (text, needle)) in cases.iter().enumerate() {
+        let spec = write(&d, &format!("bad{i}.toml"), text);
+        let o = run(&[
+            "sweep",
+            &spec,
+            "--out",
+            &d.join(format!("o{i}")).display().to_string(),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "case {i}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "case {i}: {}", stderr(&o));
+        assert!(!d.join(format!("o{i}")).exists(), "case {i} wrote output");
+    }
+    let spec = write(&d, "grid.toml", GRID);
+    for (args, needle) in [
+        (vec!["--shard", "5/4"], "5/4"),
+        (vec!["--shard", "x"], "I/N"),
+        (vec!["--threads", "0"], "--threads"),
+    ] {
+        let mut a = vec!["sweep", spec.as_str()];
+        a.extend(args);
+        let o = run(&a);
+        assert_eq!(o.status.code(), Some(2), "{a:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{a:?}: {}", stderr(&o));
+    }
+    let o = run(&["merge", &d.display().to_string()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn lhs_sweep_with_recorded_point_and_scenario_base() {
+    let d = tmp("lhs");
+    write(
+        &d,
+        "base.toml",
+        "[scenario]\npreset = \"cardiogenic-shock\"\n[iabp]\nenabled = true\n",
+    );
+    let text = r#"
+[sweep]
+name = "lhs"
+scenario = "base.toml"
+sampling = "lhs"
+samples = 6
+seed = 11
+chunk_size = 4
+record_points = [2]
+[axes]
+"heart.rate_bpm" = { min = 70, max = 120 }
+"iabp.volume_ml" = { min = 25, max = 50 }
+"#;
+    let spec = write(&d, "lhs.toml", text);
+    let out = d.join("out");
+    let o = run(&["sweep", &spec, "--out", &out.display().to_string()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let f = out.join("points.parquet");
+    let hr = col(&f, "heart_rate_bpm");
+    // Latin hypercube: one point in each sixth of the range.
+    let mut strata: Vec<usize> = hr
+        .iter()
+        .map(|h| ((h.expect("hr") - 70.0) / 50.0 * 6.0) as usize)
+        .collect();
+    strata.sort();
+    assert_eq!(strata, vec![0, 1, 2, 3, 4, 5]);
+    let rec = out.join("points").join("point-000002");
+    for f in ["waveforms.parquet", "beats.parquet", "events.parquet"] {
+        assert!(rec.join(f).exists(), "missing {f}");
+    }
+    // The output folder carries its own copy of the base scenario: merge works without it.
+    std::fs::remove_file(d.join("base.toml")).expect("remove");
+    std::fs::remove_file(&f).expect("remove");
+    let o = run(&["merge", &out.display().to_string()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(f.exists());
+}
+
+#[test]
+fn default_sweep_dry_run_counts_points() {
+    let o = run(&["sweep", "--dry-run"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("315 points"), "{}", stdout(&o));
+}
