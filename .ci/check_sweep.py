@@ -6,7 +6,7 @@ Usage: check_sweep.py SWEEP_DIR [--expect-points N]
 Reads points.parquet with pyarrow and polars and checks: the same rows through both readers,
 units metadata for every column, point ids 0..N-1 once each, statuses, nulls where a point
 failed, delta_* = assisted_* - baseline_* recomputed here, SBP >= MAP >= DBP and 0 <= EF <= 1 on
-ok rows, and the manifest's counts. Exits non-zero on any failure.
+ok rows (max(SBP, augmented diastolic) >= MAP with the balloon), and the manifest's counts. Exits non-zero on any failure.
 """
 import json
 import sys
@@ -78,7 +78,13 @@ def main(argv):
         cols = [f"{pre}_systolic_pressure_mmhg", f"{pre}_mean_arterial_pressure_mmhg",
                 f"{pre}_diastolic_pressure_mmhg"]
         if all(c in ok.columns for c in cols):
-            bad = ok.filter((pl.col(cols[0]) < pl.col(cols[1])) | (pl.col(cols[1]) < pl.col(cols[2])))
+            peak = pl.col(cols[0])
+            aug = f"{pre}_augmented_diastolic_pressure_mmhg"
+            if aug in ok.columns:
+                # With the balloon, the augmented diastolic peak can exceed the ejection peak
+                # and pull MAP above systolic: the beat's peak bounds MAP, not systole's.
+                peak = pl.max_horizontal(peak, pl.col(aug).fill_null(peak))
+            bad = ok.filter((peak < pl.col(cols[1])) | (pl.col(cols[1]) < pl.col(cols[2])))
             if bad.height:
                 fail(f"{pre}: SBP >= MAP >= DBP broken at points {bad['point_id'].to_list()[:10]}")
         ef = f"{pre}_ejection_fraction"
