@@ -1,6 +1,8 @@
 //! `counterpulse`: the command line of the counterpulse toolkit.
 
 mod output;
+mod plot;
+mod reproduce;
 mod sweep;
 mod table;
 
@@ -79,10 +81,110 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Draw a figure (SVG + 300 dpi PNG) from Parquet output; never re-runs the model.
+    Plot {
+        #[command(subcommand)]
+        kind: PlotKind,
+    },
+    /// Reproduce a published result: run experiments/NAME, write notebooks-data/NAME (Parquet +
+    /// figures), print observed against published values.
+    Reproduce {
+        /// Experiment (a folder of experiments/ with an experiment.toml).
+        name: Option<String>,
+        /// Every experiment.
+        #[arg(long)]
+        all: bool,
+        /// Exit with code 1 when a checked value is outside its tolerance.
+        #[arg(long)]
+        check: bool,
+        /// Folder of the experiments (default: ./experiments, else the source tree's).
+        #[arg(long)]
+        experiments: Option<PathBuf>,
+        /// Output root (default: notebooks-data).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Merge the parts of a (sharded) sweep into points.parquet, checking every point is there once.
     Merge {
         /// The sweep's output folder.
         dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum PlotKind {
+    /// Aortic and LV pressure with balloon volume at 1:2, annotated (run folder of `simulate --out`).
+    Waveform {
+        /// Run folder (waveforms.parquet, events.parquet, manifest.json) of a run at 1:2.
+        dir: PathBuf,
+        /// Output path without extension (default: DIR/figures/waveform).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// LV pressure-volume loops, baseline and assisted.
+    PvLoop {
+        /// Run folder of `simulate --out`.
+        dir: PathBuf,
+        /// Output path without extension (default: DIR/figures/pv-loop).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// A sweep metric over two swept columns (mean over the other axes unless --where fixes them).
+    Heatmap {
+        /// Sweep output folder (points.parquet).
+        dir: PathBuf,
+        /// Column on the x axis, e.g. heart_rate_bpm.
+        #[arg(long)]
+        x: String,
+        /// Column on the y axis, e.g. iabp_volume_ml.
+        #[arg(long)]
+        y: String,
+        /// Column shown by colour, e.g. delta_cardiac_output_l_min.
+        #[arg(long)]
+        z: String,
+        /// Keep only rows with COLUMN=VALUE (repeatable).
+        #[arg(long = "where", value_name = "COLUMN=VALUE")]
+        wheres: Vec<String>,
+        /// Output path without extension (default: DIR/figures/heatmap-Z-X-Y).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// A sweep metric against one swept column, one line per value of another.
+    Lines {
+        /// Sweep output folder (points.parquet).
+        dir: PathBuf,
+        /// Column on the x axis.
+        #[arg(long)]
+        x: String,
+        /// Column on the y axis.
+        #[arg(long)]
+        y: String,
+        /// One line per value of this column.
+        #[arg(long)]
+        by: String,
+        /// Keep only rows with COLUMN=VALUE (repeatable).
+        #[arg(long = "where", value_name = "COLUMN=VALUE")]
+        wheres: Vec<String>,
+        /// Output path without extension (default: DIR/figures/lines-Y-X-by-BY).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// The four classic timing errors beside correct timing, one panel each.
+    TimingErrors {
+        /// Folder with the run folders correct, early-inflation, late-inflation,
+        /// early-deflation, late-deflation (default: notebooks-data/timing-errors).
+        dir: Option<PathBuf>,
+        /// Output path without extension (default: DIR/figures/timing-errors).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// CO and MAP over time through a weaning protocol (1:1 -> 1:2 -> 1:4).
+    Weaning {
+        /// Run folder of a run with protocol steps (default: notebooks-data/weaning/weaning).
+        dir: Option<PathBuf>,
+        /// Output path without extension (default: DIR/figures/weaning).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -146,6 +248,41 @@ fn dispatch(cli: Cli) -> Result<()> {
             dry_run,
         } => sweep::run(file, out, threads, shard, resume, force, dry_run),
         Command::Merge { dir } => sweep::merge(&dir),
+        Command::Reproduce {
+            name,
+            all,
+            check,
+            experiments,
+            out,
+        } => reproduce::run(name, all, check, experiments, out),
+        Command::Plot { kind } => match kind {
+            PlotKind::Waveform { dir, out } => plot::waveform(&dir, out),
+            PlotKind::PvLoop { dir, out } => plot::pv_loop(&dir, out),
+            PlotKind::Heatmap {
+                dir,
+                x,
+                y,
+                z,
+                wheres,
+                out,
+            } => plot::heatmap(&dir, &x, &y, &z, &wheres, out),
+            PlotKind::Lines {
+                dir,
+                x,
+                y,
+                by,
+                wheres,
+                out,
+            } => plot::lines(&dir, &x, &y, &by, &wheres, out),
+            PlotKind::TimingErrors { dir, out } => plot::timing_errors(
+                &dir.unwrap_or_else(|| PathBuf::from("notebooks-data/timing-errors")),
+                out,
+            ),
+            PlotKind::Weaning { dir, out } => plot::weaning(
+                &dir.unwrap_or_else(|| PathBuf::from("notebooks-data/weaning/weaning")),
+                out,
+            ),
+        },
     }
 }
 

@@ -1,0 +1,505 @@
+//! `counterpulse reproduce NAME | --all [--check]`: runs the experiments in
+//! `experiments/NAME/experiment.toml`, writes Parquet and figures to `notebooks-data/NAME/`, and
+//! prints observed values against published ones.
+//!
+//! ```toml
+//! [experiment]
+//! title = "..."
+//! published = "Author, Journal Year;Vol:Page (which figure or table)"
+//! compares = "what is compared"
+//!
+//! [[run]]                       # counterpulse simulate --scenario FILE --out notebooks-data/NAME/RUN
+//! name = "shock"
+//! scenario = "shock.toml"
+//!
+//! [[sweep]]                     # counterpulse sweep SPEC --out notebooks-data/NAME/SWEEP
+//! name = "grid"
+//! spec = "sweep.toml"
+//!
+//! [[figure]]                    # counterpulse plot KIND ... --out notebooks-data/NAME/figures/FILE
+//! kind = "heatmap"              # waveform, pv-loop, heatmap, lines, timing-errors, weaning
+//! data = "grid"                 # a run or sweep of this experiment ("." = the experiment folder)
+//! file = "co-gain-heatmap"
+//! x = "heart_rate_bpm"          # heatmap / lines: columns; `where = ["col=value"]`
+//!
+//! [[expect]]
+//! what = "CO gain at HR 100 bpm, 40 mL"
+//! source = "Hajjar 2019"
+//! unit = "L/min"
+//! published = 0.5               # and tolerance (absolute) or tolerance_percent, and/or min/max
+//! tolerance = 0.2
+//! gate = true                   # false: printed, never fails --check (a known deviation; see note)
+//! note = "..."
+//! observed = { sweep = "grid", column = "delta_cardiac_output_l_min", where = { heart_rate_bpm = 100 }, stat = "mean" }
+//! # or { run = "shock", metric = "systolic_pressure_mmhg", value = "delta" }  (baseline, assisted,
+//! #   delta, delta_percent) or { run = "weaning", beats = "cardiac_output_l_min", from_s = 35, to_s = 45 }
+//! # optional: plus = { ... }, minus = { ... }, nested (observed = value + plus - minus)
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow};
+use counterpulse_io::{read_f64_columns, read_str_column};
+use counterpulse_sim::{RunOptions, Scenario, SimError, simulate as run_simulation};
+use counterpulse_sweep::{
+    NoProgress, Shard, SweepOptions, SweepSpec, clear_output, run_sweep, rundir::write_run_dir,
+};
+use serde_json::Value as Json;
+
+use crate::UsageError;
+use crate::output::tool_info;
+use crate::plot;
+
+fn usage(msg: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(UsageError(msg.into()))
+}
+
+/// Where the experiments live: `./experiments`, else the source tree's.
+pub fn experiments_dir(given: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(d) = given {
+        return if d.is_dir() {
+            Ok(d)
+        } else {
+            Err(usage(format!(
+                "--experiments {}: not a directory",
+                d.display()
+            )))
+        };
+    }
+    let here = PathBuf::from("experiments");
+    if here.join("timing-errors").is_dir() {
+        return Ok(here);
+    }
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../experiments");
+    if src.is_dir() {
+        return Ok(src);
+    }
+    Err(usage(
+        "no experiments/ folder here or in the source tree; run from the repository root or pass --experiments DIR",
+    ))
+}
+
+fn names(dir: &Path) -> Result<Vec<String>> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .flatten()
+        .filter(|e| e.path().join("experiment.toml").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+fn str_of<'a>(t: &'a toml::Table, key: &str, ctx: &str) -> Result<&'a str> {
+    t.get(key)
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| usage(format!("{ctx}: `{key}` (text) is required")))
+}
+
+fn num(v: &toml::Value) -> Option<f64> {
+    v.as_float().or_else(|| v.as_integer().map(|i| i as f64))
+}
+
+/// One line of the observed-against-published table.
+struct Row {
+    experiment: String,
+    what: String,
+    observed: Option<f64>,
+    published: String,
+    unit: String,
+    verdict: &'static str,
+    gate: bool,
+    note: String,
+}
+
+fn manifest(dir: &Path) -> Result<Json> {
+    let p = dir.join("manifest.json");
+    let t = std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+    Ok(serde_json::from_str(&t)?)
+}
+
+/// `value + observe(plus) - observe(minus)`, recursively.
+fn observe(spec: &toml::Table, out: &Path, ctx: &str) -> Result<f64> {
+    let mut v = observe_one(spec, out, ctx)?;
+    for (key, sign) in [("plus", 1.0), ("minus", -1.0)] {
+        match spec.get(key) {
+            Some(toml::Value::Table(m)) => v += sign * observe(m, out, ctx)?,
+            Some(_) => return Err(usage(format!("{ctx}: `{key}` must be a table"))),
+            None => {}
+        }
+    }
+    Ok(v)
+}
+
+fn observe_one(spec: &toml::Table, out: &Path, ctx: &str) -> Result<f64> {
+    if let Some(sweep) = spec.get("sweep").and_then(|v| v.as_str()) {
+        let column = str_of(spec, "column", ctx)?;
+        let file = out.join(sweep).join("points.parquet");
+        let mut names = vec![column.to_string()];
+        let filters: Vec<(String, f64)> = match spec.get("where") {
+            Some(toml::Value::Table(w)) => w
+                .iter()
+                .map(|(k, v)| {
+                    num(v)
+                        .map(|x| (k.clone(), x))
+                        .ok_or_else(|| usage(format!("{ctx}: where.{k} must be a number")))
+                })
+                .collect::<Result<_>>()?,
+            _ => Vec::new(),
+        };
+        names.extend(filters.iter().map(|f| f.0.clone()));
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let cols = read_f64_columns(&file, &refs)?;
+        let status = read_str_column(&file, "status")?;
+        let get = |n: &str| cols.iter().find(|(c, _)| c == n).map(|(_, v)| v);
+        let values = get(column)
+            .ok_or_else(|| usage(format!("{ctx}: no column `{column}` in {}", file.display())))?;
+        let sel: Vec<f64> = (0..status.len())
+            .filter(|&i| status[i] == "ok")
+            .filter(|&i| {
+                filters.iter().all(|(k, v)| {
+                    get(k)
+                        .and_then(|c| c[i])
+                        .is_some_and(|x| (x - v).abs() <= 1e-9 * v.abs().max(1.0))
+                })
+            })
+            .filter_map(|i| values[i])
+            .collect();
+        if sel.is_empty() {
+            return Err(anyhow!(
+                "{ctx}: no ok point of `{sweep}` matches {filters:?}"
+            ));
+        }
+        return match spec.get("stat").and_then(|v| v.as_str()).unwrap_or("mean") {
+            "mean" => Ok(sel.iter().sum::<f64>() / sel.len() as f64),
+            "min" => Ok(sel.iter().cloned().fold(f64::INFINITY, f64::min)),
+            "max" => Ok(sel.iter().cloned().fold(f64::NEG_INFINITY, f64::max)),
+            other => Err(usage(format!(
+                "{ctx}: stat = {other:?} (allowed: mean, min, max)"
+            ))),
+        };
+    }
+    let run = str_of(spec, "run", ctx)?;
+    let dir = out.join(run);
+    if let Some(col) = spec.get("beats").and_then(|v| v.as_str()) {
+        let m = manifest(&dir)?;
+        let start = m
+            .pointer("/runs/assisted/start_time_s")
+            .and_then(Json::as_f64)
+            .unwrap_or(0.0);
+        let (a, b) = (
+            spec.get("from_s")
+                .and_then(num)
+                .unwrap_or(f64::NEG_INFINITY),
+            spec.get("to_s").and_then(num).unwrap_or(f64::INFINITY),
+        );
+        let file = dir.join("beats.parquet");
+        let runs = read_str_column(&file, "run")?;
+        let cols = read_f64_columns(&file, &["start_time_s", col])?;
+        let (t, v) = (&cols[0].1, &cols[1].1);
+        let sel: Vec<f64> = (0..runs.len())
+            .filter(|&i| runs[i] == "assisted")
+            .filter(|&i| t[i].is_some_and(|x| x - start >= a && x - start < b))
+            .filter_map(|i| v[i])
+            .collect();
+        if sel.is_empty() {
+            return Err(anyhow!("{ctx}: no beats of `{run}` between {a} and {b} s"));
+        }
+        return Ok(sel.iter().sum::<f64>() / sel.len() as f64);
+    }
+    let metric = str_of(spec, "metric", ctx)?;
+    let which = spec
+        .get("value")
+        .and_then(|v| v.as_str())
+        .unwrap_or("assisted");
+    let m = manifest(&dir)?;
+    let get = |r: &str| {
+        m.get("steady_state_summary")
+            .and_then(|s| s.get(r))
+            .and_then(|s| s.get(metric))
+            .and_then(Json::as_f64)
+            .ok_or_else(|| anyhow!("{ctx}: run `{run}` has no {r} `{metric}`"))
+    };
+    match which {
+        "baseline" => get("baseline"),
+        "assisted" => get("assisted"),
+        "delta" => Ok(get("assisted")? - get("baseline")?),
+        "delta_percent" => Ok((get("assisted")? / get("baseline")? - 1.0) * 100.0),
+        other => Err(usage(format!(
+            "{ctx}: value = {other:?} (allowed: baseline, assisted, delta, delta_percent)"
+        ))),
+    }
+}
+
+fn fmt(v: f64) -> String {
+    let a = v.abs();
+    if a >= 100.0 {
+        format!("{v:.0}")
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+fn run_experiment(name: &str, exp_dir: &Path, out: &Path) -> Result<Vec<Row>> {
+    let text = std::fs::read_to_string(exp_dir.join("experiment.toml"))?;
+    let doc: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| usage(format!("{name}/experiment.toml: {e}")))?;
+    let title = doc
+        .get("experiment")
+        .and_then(|e| e.get("title"))
+        .and_then(|v| v.as_str())
+        .unwrap_or(name);
+    println!("== {name}: {title}");
+    std::fs::create_dir_all(out)?;
+    let arr = |k: &str| -> Vec<toml::Table> {
+        doc.get(k)
+            .and_then(|v| v.as_array())
+            .map(|a| a.iter().filter_map(|x| x.as_table().cloned()).collect())
+            .unwrap_or_default()
+    };
+    let opts = RunOptions {
+        record_all_beats: true,
+        waveforms: true,
+        log_events: true,
+    };
+    for r in arr("run") {
+        let ctx = format!("{name}/experiment.toml [[run]]");
+        let rn = str_of(&r, "name", &ctx)?;
+        let file = exp_dir.join(str_of(&r, "scenario", &ctx)?);
+        let s = Scenario::from_file(&file).map_err(|e| usage(e.to_string()))?;
+        let sim = run_simulation(&s, &opts).map_err(|e| match e {
+            SimError::Param(p) => usage(p.to_string()),
+            other => anyhow::Error::new(other),
+        })?;
+        let mut runs = vec![("baseline", &sim.baseline)];
+        if let Some(a) = &sim.assisted {
+            runs.push(("assisted", a));
+        }
+        let dir = out.join(rn);
+        write_run_dir(&dir, &s, &runs, &tool_info())?;
+        let conv = runs.iter().all(|(_, r)| r.converged);
+        println!(
+            "   run {rn}: {} -> {}{}",
+            file.display(),
+            dir.display(),
+            if conv { "" } else { " (NOT converged)" }
+        );
+    }
+    for sw in arr("sweep") {
+        let ctx = format!("{name}/experiment.toml [[sweep]]");
+        let sn = str_of(&sw, "name", &ctx)?;
+        let file = exp_dir.join(str_of(&sw, "spec", &ctx)?);
+        let spec = SweepSpec::from_file(&file).map_err(|e| usage(e.to_string()))?;
+        let dir = out.join(sn);
+        clear_output(&dir).map_err(|e| usage(e.to_string()))?;
+        let o = run_sweep(
+            &spec,
+            &SweepOptions {
+                out: dir.clone(),
+                threads: None,
+                shard: Shard::all(),
+                resume: false,
+                tool: tool_info(),
+            },
+            &NoProgress,
+        )?;
+        println!(
+            "   sweep {sn}: {} points in {:.1} s ({} ok, {} not converged, {} failed) -> {}",
+            o.points_run,
+            o.wall_time_s,
+            o.counts[0],
+            o.counts[1],
+            o.counts[2],
+            dir.display()
+        );
+    }
+    for f in arr("figure") {
+        let ctx = format!("{name}/experiment.toml [[figure]]");
+        let kind = str_of(&f, "kind", &ctx)?;
+        let data = f.get("data").and_then(|v| v.as_str()).unwrap_or(".");
+        let dir = if data == "." {
+            out.to_path_buf()
+        } else {
+            out.join(data)
+        };
+        let stem = Some(out.join("figures").join(str_of(&f, "file", &ctx)?));
+        let col = |k: &str| str_of(&f, k, &ctx).map(str::to_string);
+        let wheres: Vec<String> = f
+            .get("where")
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        match kind {
+            "waveform" => plot::waveform(&dir, stem)?,
+            "pv-loop" => plot::pv_loop(&dir, stem)?,
+            "heatmap" => plot::heatmap(&dir, &col("x")?, &col("y")?, &col("z")?, &wheres, stem)?,
+            "lines" => plot::lines(&dir, &col("x")?, &col("y")?, &col("by")?, &wheres, stem)?,
+            "timing-errors" => plot::timing_errors(&dir, stem)?,
+            "weaning" => plot::weaning(&dir, stem)?,
+            other => return Err(usage(format!("{ctx}: unknown kind {other:?}"))),
+        }
+    }
+    let mut rows = Vec::new();
+    for (i, e) in arr("expect").iter().enumerate() {
+        let ctx = format!("{name}/experiment.toml [[expect]] {}", i + 1);
+        let what = str_of(e, "what", &ctx)?.to_string();
+        let unit = e
+            .get("unit")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string();
+        let gate = e.get("gate").and_then(|v| v.as_bool()).unwrap_or(true);
+        let obs_spec = match e.get("observed") {
+            Some(toml::Value::Table(t)) => t.clone(),
+            _ => return Err(usage(format!("{ctx}: `observed` table is required"))),
+        };
+        let observed = observe(&obs_spec, out, &ctx);
+        let published = e.get("published").and_then(num);
+        let tol = e.get("tolerance").and_then(num).or_else(|| {
+            e.get("tolerance_percent")
+                .and_then(num)
+                .zip(published)
+                .map(|(p, v)| p / 100.0 * v.abs())
+        });
+        let (mut lo, mut hi) = (f64::NEG_INFINITY, f64::INFINITY);
+        if let (Some(p), Some(t)) = (published, tol) {
+            lo = p - t;
+            hi = p + t;
+        }
+        if let Some(m) = e.get("min").and_then(num) {
+            lo = lo.max(m);
+        }
+        if let Some(m) = e.get("max").and_then(num) {
+            hi = hi.min(m);
+        }
+        let published_text = match (published, tol) {
+            (Some(p), Some(t)) => format!("{} ± {}", fmt(p), fmt(t)),
+            (Some(p), None) => fmt(p),
+            _ => match (lo.is_finite(), hi.is_finite()) {
+                (true, true) => format!("{} to {}", fmt(lo), fmt(hi)),
+                (true, false) => format!("> {}", fmt(lo)),
+                (false, true) => format!("< {}", fmt(hi)),
+                _ => "—".into(),
+            },
+        };
+        let bounded = lo.is_finite() || hi.is_finite();
+        let (obs, verdict) = match observed {
+            Ok(v) if !bounded => (Some(v), "n/a"),
+            Ok(v) if v >= lo && v <= hi => (Some(v), "ok"),
+            Ok(v) => (Some(v), "OUTSIDE"),
+            Err(err) => {
+                eprintln!("   {ctx}: {err}");
+                (None, "ERROR")
+            }
+        };
+        rows.push(Row {
+            experiment: name.to_string(),
+            what,
+            observed: obs,
+            published: published_text,
+            unit,
+            verdict,
+            gate,
+            note: e
+                .get("note")
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string(),
+        });
+    }
+    Ok(rows)
+}
+
+/// Runs `name` (or every experiment) and prints the comparison; with `check`, fails when a
+/// gated value is outside its tolerance.
+pub fn run(
+    name: Option<String>,
+    all: bool,
+    check: bool,
+    experiments: Option<PathBuf>,
+    out_root: Option<PathBuf>,
+) -> Result<()> {
+    let dir = experiments_dir(experiments)?;
+    let available = names(&dir)?;
+    let chosen = match (name, all) {
+        (Some(_), true) => return Err(usage("give an experiment NAME or --all, not both")),
+        (None, false) => {
+            return Err(usage(format!(
+                "give an experiment NAME or --all; available: {}",
+                available.join(", ")
+            )));
+        }
+        (None, true) => available.clone(),
+        (Some(n), false) => {
+            if !available.contains(&n) {
+                return Err(usage(format!(
+                    "no experiment `{n}` in {}; available: {}",
+                    dir.display(),
+                    available.join(", ")
+                )));
+            }
+            vec![n]
+        }
+    };
+    let root = out_root.unwrap_or_else(|| PathBuf::from("notebooks-data"));
+    let mut rows = Vec::new();
+    for n in &chosen {
+        rows.extend(run_experiment(n, &dir.join(n), &root.join(n))?);
+    }
+    println!();
+    println!(
+        "{:<16} {:<64} {:>10} {:>16} {:<10} verdict",
+        "experiment", "quantity", "observed", "published", "unit"
+    );
+    let mut last_note = String::new();
+    for r in &rows {
+        let verdict = if r.gate {
+            r.verdict.to_string()
+        } else {
+            format!("{} (reported only)", r.verdict.to_lowercase())
+        };
+        println!(
+            "{:<16} {:<64} {:>10} {:>16} {:<10} {}",
+            r.experiment,
+            r.what,
+            r.observed.map(fmt).unwrap_or_else(|| "—".into()),
+            r.published,
+            r.unit,
+            verdict
+        );
+        if !r.note.is_empty() && (r.verdict != "ok" || !r.gate) && r.note != last_note {
+            println!("{:<16} note: {}", "", r.note);
+            last_note = r.note.clone();
+        }
+    }
+    let failed: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.gate && r.verdict != "ok")
+        .collect();
+    let gated = rows.iter().filter(|r| r.gate).count();
+    println!(
+        "\n{} of {} checked values inside their tolerance; {} reported only",
+        gated - failed.len(),
+        gated,
+        rows.len() - gated
+    );
+    if check && !failed.is_empty() {
+        return Err(anyhow!(
+            "--check: {} value(s) outside their tolerance: {}",
+            failed.len(),
+            failed
+                .iter()
+                .map(|r| format!("{}: {}", r.experiment, r.what))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
+    Ok(())
+}
