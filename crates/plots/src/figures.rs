@@ -1313,15 +1313,18 @@ mod tests {
 
     /// A synthetic 1:2 trace: valve open 0.10–0.35 s of each 0.6 s beat, the balloon inflated
     /// in the diastoles of even beats.
-    fn one_to_two() -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
+    /// Time, aortic pressure, balloon volume, valve openings, valve closures.
+    type Trace = (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>);
+
+    fn one_to_two() -> Trace {
         let rr = 0.6;
         let (mut t, mut p, mut v) = (Vec::new(), Vec::new(), Vec::new());
         for i in 0..(8 * 600) {
             let ti = i as f64 * 1e-3;
             let k = (ti / rr).floor() as usize;
             let ph = ti - k as f64 * rr;
-            let assisted_before = k > 0 && (k - 1) % 2 == 0;
-            let assisted = k % 2 == 0;
+            let assisted_before = k > 0 && (k - 1).is_multiple_of(2);
+            let assisted = k.is_multiple_of(2);
             let edp = if assisted_before { 45.0 } else { 55.0 };
             let (pp, vv) = if ph < 0.1 {
                 (edp, 0.0)
