@@ -1,13 +1,17 @@
 //! The figure kinds.
 
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
-use plotters::coord::ranged1d::SegmentValue;
+use plotters::coord::ranged1d::{SegmentValue, ValueFormatter};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::labels::axis_label;
 use crate::style::*;
 use crate::{Figure, PlotError, draw_err};
+
+/// Points per drawn curve: about one every 4 px at one-column width.
+const LINE_POINTS: usize = 260;
 
 /// At most `n` points (every k-th sample, first and last kept): plotters draws a thick line as
 /// one polygon per segment, and thousands of sub-pixel segments render as a ragged line.
@@ -22,6 +26,46 @@ fn thin(points: Vec<(f64, f64)>, n: usize) -> Vec<(f64, f64)> {
         out.push(last);
     }
     out
+}
+
+type Chart2d<'a, DB> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// The series legend, in the house style (small font, light frame, translucent white).
+fn draw_legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart2d<'a, DB>,
+    position: SeriesLabelPosition,
+) -> Result<(), PlotError> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font(small_font())
+        .background_style(WHITE.mix(0.9))
+        .border_style(line(C_LIGHT_GREY, 0.5))
+        .legend_area_size(pt(14.0))
+        .margin(pt(2.0))
+        .draw()
+        .map_err(draw_err)
+}
+
+/// Axes in the house style: no grid, tick and axis-title fonts, thin black axes.
+fn styled_mesh<'a, 'b, DB, X, Y>(
+    chart: &'a mut ChartContext<'b, DB, Cartesian2d<X, Y>>,
+) -> MeshStyle<'b, 'a, X, Y, DB>
+where
+    DB: DrawingBackend + 'b,
+    X: Ranged + ValueFormatter<<X as Ranged>::ValueType>,
+    Y: Ranged + ValueFormatter<<Y as Ranged>::ValueType>,
+{
+    let mut m = chart.configure_mesh();
+    m.disable_mesh()
+        .label_style(tick_font())
+        .axis_desc_style(axis_font())
+        .axis_style(line(INK, 0.6));
+    m
 }
 
 fn check_len(what: &str, n: usize, others: &[(&str, usize)]) -> Result<(), PlotError> {
@@ -232,7 +276,7 @@ impl Figure for WaveformFigure {
             .margin(pt(3.0), 0, 0, 0)
             .titled(&self.title, title_font())
             .map_err(draw_err)?;
-        let key_h = pt(14.0) + pt(8.5) * (self.marks.len().div_ceil(2) as u32);
+        let key_h = pt(14.0) + pt(11.0) * (self.marks.len().div_ceil(2) as u32);
         let (top, rest) = root.split_vertically((h as f64 * 0.56) as u32);
         let (mid, key) = rest.split_vertically(rest.dim_in_pixel().1 - key_h);
         let t0 = self.time_s[0];
@@ -252,15 +296,10 @@ impl Figure for WaveformFigure {
             .y_label_area_size(pt(30.0))
             .build_cartesian_2d(t0..t1, plo..phi)
             .map_err(draw_err)?;
-        chart
-            .configure_mesh()
-            .disable_mesh()
+        styled_mesh(&mut chart)
             .x_label_formatter(&|_| String::new())
             .y_desc("Pressure (mmHg)")
             .y_label_formatter(&|v| tick(*v))
-            .label_style(tick_font())
-            .axis_desc_style(axis_font())
-            .axis_style(line(INK, 0.6))
             .draw()
             .map_err(draw_err)?;
         let lv = thin(
@@ -269,7 +308,7 @@ impl Figure for WaveformFigure {
                 .cloned()
                 .zip(self.lv_mmhg.iter().cloned())
                 .collect(),
-            500,
+            LINE_POINTS,
         );
         chart
             .draw_series(DashedLineSeries::new(
@@ -289,7 +328,7 @@ impl Figure for WaveformFigure {
                 .cloned()
                 .zip(self.aortic_mmhg.iter().cloned())
                 .collect(),
-            500,
+            LINE_POINTS,
         );
         chart
             .draw_series(LineSeries::new(ao, line(INK, 1.1)))
@@ -301,16 +340,7 @@ impl Figure for WaveformFigure {
         for (i, m) in self.marks.iter().enumerate() {
             badge(&mut chart, m, i + 1)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font(small_font())
-            .background_style(WHITE.mix(0.9))
-            .border_style(line(C_LIGHT_GREY, 0.5))
-            .legend_area_size(pt(14.0))
-            .margin(pt(2.0))
-            .draw()
-            .map_err(draw_err)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
 
         let (_, vmax) = extent(self.balloon_ml.iter());
         let mut vchart = ChartBuilder::on(&mid)
@@ -320,17 +350,12 @@ impl Figure for WaveformFigure {
             .y_label_area_size(pt(30.0))
             .build_cartesian_2d(t0..t1, 0.0..(vmax.max(1.0) * 1.15))
             .map_err(draw_err)?;
-        vchart
-            .configure_mesh()
-            .disable_mesh()
+        styled_mesh(&mut vchart)
             .x_desc("Time (s)")
             .y_desc("Balloon (mL)")
             .x_label_formatter(&|v| tick(*v))
             .y_label_formatter(&|v| tick(*v))
             .y_labels(4)
-            .label_style(tick_font())
-            .axis_desc_style(axis_font())
-            .axis_style(line(INK, 0.6))
             .draw()
             .map_err(draw_err)?;
         let bv = thin(
@@ -339,7 +364,7 @@ impl Figure for WaveformFigure {
                 .cloned()
                 .zip(self.balloon_ml.iter().cloned())
                 .collect(),
-            500,
+            LINE_POINTS,
         );
         vchart
             .draw_series(
@@ -351,11 +376,11 @@ impl Figure for WaveformFigure {
         let (kw, _) = key.dim_in_pixel();
         let x0 = pt(30.0) as i32;
         let col_w = (kw as i32 - x0) / 2;
-        let r = pt(3.4) as i32;
+        let r = pt(4.6) as i32;
         for (i, m) in self.marks.iter().enumerate() {
             let row = (i / 2) as i32;
             let cx = x0 + (i % 2) as i32 * col_w + r;
-            let y = pt(10.0) as i32 + row * pt(9.0) as i32;
+            let y = pt(10.0) as i32 + row * pt(11.0) as i32;
             key.draw(&Circle::new((cx, y), r, line(INK, 0.6)))
                 .map_err(draw_err)?;
             key.draw(&Text::new(
@@ -429,16 +454,11 @@ impl Figure for PvLoopFigure {
             .y_label_area_size(pt(30.0))
             .build_cartesian_2d(vlo..vhi, 0.0..phi * (1.12 + 0.09 * self.loops.len() as f64))
             .map_err(draw_err)?;
-        chart
-            .configure_mesh()
-            .disable_mesh()
+        styled_mesh(&mut chart)
             .x_desc("LV volume (mL)")
             .y_desc("LV pressure (mmHg)")
             .x_label_formatter(&|v| tick(*v))
             .y_label_formatter(&|v| tick(*v))
-            .label_style(tick_font())
-            .axis_desc_style(axis_font())
-            .axis_style(line(INK, 0.6))
             .draw()
             .map_err(draw_err)?;
         for (i, l) in self.loops.iter().enumerate() {
@@ -449,7 +469,7 @@ impl Figure for PvLoopFigure {
                     .cloned()
                     .zip(l.pressure_mmhg.iter().cloned())
                     .collect(),
-                400,
+                LINE_POINTS,
             );
             if let Some(&first) = pts.first() {
                 pts.push(first);
@@ -473,16 +493,7 @@ impl Figure for PvLoopFigure {
                     });
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font(small_font())
-            .background_style(WHITE.mix(0.9))
-            .border_style(line(C_LIGHT_GREY, 0.5))
-            .legend_area_size(pt(14.0))
-            .margin(pt(2.0))
-            .draw()
-            .map_err(draw_err)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         Ok(())
     }
 }
@@ -597,18 +608,13 @@ impl Figure for HeatmapFigure {
             }
             SegmentValue::Last => String::new(),
         };
-        chart
-            .configure_mesh()
-            .disable_mesh()
+        styled_mesh(&mut chart)
             .x_desc(axis_label(&self.x_column))
             .y_desc(axis_label(&self.y_column))
             .x_labels(nx)
             .y_labels(ny)
             .x_label_formatter(&|v| fmt_seg(&xs, v))
             .y_label_formatter(&|v| fmt_seg(&ys, v))
-            .label_style(tick_font())
-            .axis_desc_style(axis_font())
-            .axis_style(line(INK, 0.6))
             .draw()
             .map_err(draw_err)?;
         let cell_font: TextStyle = (FAMILY, pt(if nx <= 7 { 6.0 } else { 5.2 }) as f64)
@@ -791,16 +797,11 @@ impl Figure for LinesFigure {
             .y_label_area_size(pt(30.0))
             .build_cartesian_2d(xlo..xhi, ylo..yhi)
             .map_err(draw_err)?;
-        chart
-            .configure_mesh()
-            .disable_mesh()
+        styled_mesh(&mut chart)
             .x_desc(axis_label(&self.x_column))
             .y_desc(axis_label(&self.y_column))
             .x_label_formatter(&|v| tick(*v))
             .y_label_formatter(&|v| tick(*v))
-            .label_style(tick_font())
-            .axis_desc_style(axis_font())
-            .axis_style(line(INK, 0.6))
             .draw()
             .map_err(draw_err)?;
         let by_unit = crate::labels::unit_of_column(&self.by_column);
@@ -822,16 +823,7 @@ impl Figure for LinesFigure {
                 });
             draw_markers(&mut chart, &s.points, c)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font(small_font())
-            .background_style(WHITE.mix(0.9))
-            .border_style(line(C_LIGHT_GREY, 0.5))
-            .legend_area_size(pt(14.0))
-            .margin(pt(2.0))
-            .draw()
-            .map_err(draw_err)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         Ok(())
     }
 }
@@ -915,18 +907,14 @@ impl Figure for TimingErrorsFigure {
                 .y_label_area_size(pt(28.0))
                 .build_cartesian_2d(0.0..tmax, 0.0..phi)
                 .map_err(draw_err)?;
-            chart
-                .configure_mesh()
-                .disable_mesh()
+            styled_mesh(&mut chart)
                 .x_desc("Time (s)")
                 .y_desc("Pressure (mmHg)")
                 .x_label_formatter(&|v| tick(*v))
                 .y_label_formatter(&|v| tick(*v))
                 .x_labels(8)
                 .y_labels(8)
-                .label_style(tick_font())
                 .axis_desc_style(small_font())
-                .axis_style(line(INK, 0.6))
                 .draw()
                 .map_err(draw_err)?;
             // Balloon inflated: shaded band.
@@ -966,7 +954,7 @@ impl Figure for TimingErrorsFigure {
                     .cloned()
                     .zip(p.lv_mmhg.iter().cloned())
                     .collect(),
-                300,
+                LINE_POINTS,
             );
             chart
                 .draw_series(DashedLineSeries::new(
@@ -990,7 +978,7 @@ impl Figure for TimingErrorsFigure {
                     .cloned()
                     .zip(p.aortic_mmhg.iter().cloned())
                     .collect(),
-                300,
+                LINE_POINTS,
             );
             chart
                 .draw_series(LineSeries::new(ao, line(INK, 1.0)))
@@ -1145,14 +1133,10 @@ impl WeaningFigure {
             .y_label_area_size(pt(30.0))
             .build_cartesian_2d(t0..t1, lo..hi)
             .map_err(draw_err)?;
-        let mut mesh = chart.configure_mesh();
-        mesh.disable_mesh()
-            .y_desc(y_desc)
+        let mut mesh = styled_mesh(&mut chart);
+        mesh.y_desc(y_desc)
             .y_label_formatter(&|v| tick(*v))
-            .y_labels(5)
-            .label_style(tick_font())
-            .axis_desc_style(axis_font())
-            .axis_style(line(INK, 0.6));
+            .y_labels(5);
         if x_axis {
             mesh.x_desc("Time (s)").x_label_formatter(&|v| tick(*v));
         } else {
