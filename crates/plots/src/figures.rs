@@ -68,6 +68,32 @@ where
     m
 }
 
+/// A chart with f64 axes in the house layout (margins, label areas); `x_area_pt` is the height
+/// of the x-axis label area (small when the panel shares its time axis with the one below).
+fn xy_chart<'a, DB: DrawingBackend + 'a>(
+    area: &'a DrawingArea<DB, Shift>,
+    x_area_pt: f64,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+) -> Result<Chart2d<'a, DB>, PlotError> {
+    ChartBuilder::on(area)
+        .margin_left(pt(6.0))
+        .margin_right(pt(6.0))
+        .margin_top(pt(2.0))
+        .x_label_area_size(pt(x_area_pt))
+        .y_label_area_size(pt(30.0))
+        .build_cartesian_2d(x, y)
+        .map_err(draw_err)
+}
+
+/// `(x, y)` pairs of two series, thinned to [`LINE_POINTS`].
+fn curve(xs: &[f64], ys: &[f64]) -> Vec<(f64, f64)> {
+    thin(
+        xs.iter().copied().zip(ys.iter().copied()).collect(),
+        LINE_POINTS,
+    )
+}
+
 fn check_len(what: &str, n: usize, others: &[(&str, usize)]) -> Result<(), PlotError> {
     if n < 2 {
         return Err(PlotError::Data(format!("{what}: fewer than 2 samples")));
@@ -288,28 +314,14 @@ impl Figure for WaveformFigure {
         } else {
             plo
         };
-        let mut chart = ChartBuilder::on(&top)
-            .margin_left(pt(6.0))
-            .margin_right(pt(6.0))
-            .margin_top(pt(2.0))
-            .x_label_area_size(pt(6.0))
-            .y_label_area_size(pt(30.0))
-            .build_cartesian_2d(t0..t1, plo..phi)
-            .map_err(draw_err)?;
+        let mut chart = xy_chart(&top, 6.0, t0..t1, plo..phi)?;
         styled_mesh(&mut chart)
             .x_label_formatter(&|_| String::new())
             .y_desc("Pressure (mmHg)")
             .y_label_formatter(&|v| tick(*v))
             .draw()
             .map_err(draw_err)?;
-        let lv = thin(
-            self.time_s
-                .iter()
-                .cloned()
-                .zip(self.lv_mmhg.iter().cloned())
-                .collect(),
-            LINE_POINTS,
-        );
+        let lv = curve(&self.time_s, &self.lv_mmhg);
         chart
             .draw_series(DashedLineSeries::new(
                 lv,
@@ -322,14 +334,7 @@ impl Figure for WaveformFigure {
             .legend(|(x, y)| {
                 PathElement::new(vec![(x, y), (x + pt(12.0) as i32, y)], line(C_BLUE, 0.9))
             });
-        let ao = thin(
-            self.time_s
-                .iter()
-                .cloned()
-                .zip(self.aortic_mmhg.iter().cloned())
-                .collect(),
-            LINE_POINTS,
-        );
+        let ao = curve(&self.time_s, &self.aortic_mmhg);
         chart
             .draw_series(LineSeries::new(ao, line(INK, 1.1)))
             .map_err(draw_err)?
@@ -343,13 +348,7 @@ impl Figure for WaveformFigure {
         draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
 
         let (_, vmax) = extent(self.balloon_ml.iter());
-        let mut vchart = ChartBuilder::on(&mid)
-            .margin_left(pt(6.0))
-            .margin_right(pt(6.0))
-            .x_label_area_size(pt(18.0))
-            .y_label_area_size(pt(30.0))
-            .build_cartesian_2d(t0..t1, 0.0..(vmax.max(1.0) * 1.15))
-            .map_err(draw_err)?;
+        let mut vchart = xy_chart(&mid, 18.0, t0..t1, 0.0..(vmax.max(1.0) * 1.15))?;
         styled_mesh(&mut vchart)
             .x_desc("Time (s)")
             .y_desc("Balloon (mL)")
@@ -358,14 +357,7 @@ impl Figure for WaveformFigure {
             .y_labels(4)
             .draw()
             .map_err(draw_err)?;
-        let bv = thin(
-            self.time_s
-                .iter()
-                .cloned()
-                .zip(self.balloon_ml.iter().cloned())
-                .collect(),
-            LINE_POINTS,
-        );
+        let bv = curve(&self.time_s, &self.balloon_ml);
         vchart
             .draw_series(
                 AreaSeries::new(bv.clone(), 0.0, C_SKY.mix(0.35)).border_style(line(C_SKY, 0.9)),
@@ -446,14 +438,12 @@ impl Figure for PvLoopFigure {
         let (vlo, vhi) = extent(self.loops.iter().flat_map(|l| l.volume_ml.iter()));
         let (_, phi) = extent(self.loops.iter().flat_map(|l| l.pressure_mmhg.iter()));
         let (vlo, vhi) = padded(vlo, vhi, 0.08);
-        let mut chart = ChartBuilder::on(&root)
-            .margin_left(pt(6.0))
-            .margin_right(pt(6.0))
-            .margin_top(pt(2.0))
-            .x_label_area_size(pt(20.0))
-            .y_label_area_size(pt(30.0))
-            .build_cartesian_2d(vlo..vhi, 0.0..phi * (1.12 + 0.09 * self.loops.len() as f64))
-            .map_err(draw_err)?;
+        let mut chart = xy_chart(
+            &root,
+            20.0,
+            vlo..vhi,
+            0.0..phi * (1.12 + 0.09 * self.loops.len() as f64),
+        )?;
         styled_mesh(&mut chart)
             .x_desc("LV volume (mL)")
             .y_desc("LV pressure (mmHg)")
@@ -463,14 +453,7 @@ impl Figure for PvLoopFigure {
             .map_err(draw_err)?;
         for (i, l) in self.loops.iter().enumerate() {
             let c = OKABE_ITO[i % OKABE_ITO.len()];
-            let mut pts = thin(
-                l.volume_ml
-                    .iter()
-                    .cloned()
-                    .zip(l.pressure_mmhg.iter().cloned())
-                    .collect(),
-                LINE_POINTS,
-            );
+            let mut pts = curve(&l.volume_ml, &l.pressure_mmhg);
             if let Some(&first) = pts.first() {
                 pts.push(first);
             }
@@ -789,14 +772,7 @@ impl Figure for LinesFigure {
             ylo,
             yhi + 0.25 * (yhi - ylo) * (self.series.len() as f64 / 4.0).min(1.5),
         );
-        let mut chart = ChartBuilder::on(&root)
-            .margin_left(pt(6.0))
-            .margin_right(pt(6.0))
-            .margin_top(pt(2.0))
-            .x_label_area_size(pt(20.0))
-            .y_label_area_size(pt(30.0))
-            .build_cartesian_2d(xlo..xhi, ylo..yhi)
-            .map_err(draw_err)?;
+        let mut chart = xy_chart(&root, 20.0, xlo..xhi, ylo..yhi)?;
         styled_mesh(&mut chart)
             .x_desc(axis_label(&self.x_column))
             .y_desc(axis_label(&self.y_column))
@@ -900,13 +876,7 @@ impl Figure for TimingErrorsFigure {
                 ],
             )?;
             let area = cells[i].titled(&p.title, axis_font()).map_err(draw_err)?;
-            let mut chart = ChartBuilder::on(&area)
-                .margin_right(pt(5.0))
-                .margin_left(pt(6.0))
-                .x_label_area_size(pt(17.0))
-                .y_label_area_size(pt(28.0))
-                .build_cartesian_2d(0.0..tmax, 0.0..phi)
-                .map_err(draw_err)?;
+            let mut chart = xy_chart(&area, 17.0, 0.0..tmax, 0.0..phi)?;
             styled_mesh(&mut chart)
                 .x_desc("Time (s)")
                 .y_desc("Pressure (mmHg)")
@@ -948,14 +918,7 @@ impl Figure for TimingErrorsFigure {
                     }),
                 )
                 .map_err(draw_err)?;
-            let lv = thin(
-                p.time_s
-                    .iter()
-                    .cloned()
-                    .zip(p.lv_mmhg.iter().cloned())
-                    .collect(),
-                LINE_POINTS,
-            );
+            let lv = curve(&p.time_s, &p.lv_mmhg);
             chart
                 .draw_series(DashedLineSeries::new(
                     lv,
@@ -972,14 +935,7 @@ impl Figure for TimingErrorsFigure {
                     line(C_VERMILLION, 0.7),
                 ))
                 .map_err(draw_err)?;
-            let ao = thin(
-                p.time_s
-                    .iter()
-                    .cloned()
-                    .zip(p.aortic_mmhg.iter().cloned())
-                    .collect(),
-                LINE_POINTS,
-            );
+            let ao = curve(&p.time_s, &p.aortic_mmhg);
             chart
                 .draw_series(LineSeries::new(ao, line(INK, 1.0)))
                 .map_err(draw_err)?;
@@ -1125,14 +1081,7 @@ impl WeaningFigure {
         } else {
             hi
         };
-        let mut chart = ChartBuilder::on(area)
-            .margin_left(pt(6.0))
-            .margin_right(pt(6.0))
-            .margin_top(pt(2.0))
-            .x_label_area_size(if x_axis { pt(18.0) } else { pt(4.0) })
-            .y_label_area_size(pt(30.0))
-            .build_cartesian_2d(t0..t1, lo..hi)
-            .map_err(draw_err)?;
+        let mut chart = xy_chart(area, if x_axis { 18.0 } else { 4.0 }, t0..t1, lo..hi)?;
         let mut mesh = styled_mesh(&mut chart);
         mesh.y_desc(y_desc)
             .y_label_formatter(&|v| tick(*v))
