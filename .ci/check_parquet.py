@@ -53,8 +53,11 @@ def main(run_dir):
         if c not in beats.columns:
             fail(f"beats.parquet lacks {c}")
     b = beats.filter(pl.col("beat") > 0)
-    if not (b["systolic_pressure_mmhg"] >= b["mean_arterial_pressure_mmhg"]).all():
-        fail("SBP < MAP in some beat")
+    # With the balloon the beat's peak is the larger of SBP and the augmented diastolic
+    # pressure; a strong augmentation can lift MAP above an unloaded systole.
+    peak = pl.max_horizontal("systolic_pressure_mmhg", "augmented_diastolic_pressure_mmhg")
+    if not b.select(peak >= pl.col("mean_arterial_pressure_mmhg")).to_series().all():
+        fail("the beat's peak (SBP or augmented diastolic pressure) < MAP in some beat")
     if not (b["mean_arterial_pressure_mmhg"] >= b["diastolic_pressure_mmhg"]).all():
         fail("MAP < DBP in some beat")
     if not b["ejection_fraction"].is_between(0.0, 1.0).all():
@@ -63,6 +66,12 @@ def main(run_dir):
         fail("ffr must be present and within [0, 1] for every beat")
     if beats["augmented_diastolic_pressure_mmhg"].filter(~beats["assisted"]).null_count() != (~beats["assisted"]).sum():
         fail("unassisted beats must have a null augmented diastolic pressure")
+    # The vasodilated replica can carry at least the flow of the bed at its own tone.
+    cfr = beats["hyperemic_coronary_flow_ml_min"] / beats["coronary_flow_ml_min"]
+    if not (cfr >= 0.999).all():
+        fail(f"hyperaemic flow below resting flow in some beat (min CFR {cfr.min()})")
+    if not ((cfr - beats["coronary_flow_reserve"]).abs() < 1e-9 * cfr).all():
+        fail("coronary_flow_reserve is not hyperaemic / resting flow")
     if pq.ParquetFile(d / "beats.parquet").schema_arrow.field("ffr").type != "double":
         fail("ffr should be a double column")
     # The summary is the time average over the last whole assist period(s) of each run.

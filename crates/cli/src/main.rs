@@ -149,19 +149,25 @@ enum PlotKind {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// A sweep metric against one swept column, one line per value of another.
+    /// Sweep metrics against one swept column, one line per y column and value of `--by`.
     Lines {
         /// Sweep output folder (points.parquet).
         dir: PathBuf,
         /// Column on the x axis.
         #[arg(long)]
         x: String,
-        /// Column on the y axis.
-        #[arg(long)]
-        y: String,
+        /// Column(s) on the y axis (comma-separated: one line each, sharing the axis).
+        #[arg(long, value_delimiter = ',', required = true)]
+        y: Vec<String>,
         /// One line per value of this column.
         #[arg(long)]
-        by: String,
+        by: Option<String>,
+        /// Legend text of each line, in order (repeatable; default: from the column names).
+        #[arg(long = "label")]
+        labels: Vec<String>,
+        /// Y-axis title (default: from the column names).
+        #[arg(long)]
+        y_label: Option<String>,
         /// Keep only rows with COLUMN=VALUE (repeatable).
         #[arg(long = "where", value_name = "COLUMN=VALUE")]
         wheres: Vec<String>,
@@ -271,9 +277,22 @@ fn dispatch(cli: Cli) -> Result<()> {
                 x,
                 y,
                 by,
+                labels,
+                y_label,
                 wheres,
                 out,
-            } => plot::lines(&dir, &x, &y, &by, &wheres, out),
+            } => plot::lines(
+                &dir,
+                &x,
+                &y,
+                by.as_deref(),
+                &wheres,
+                &plot::LineLabels {
+                    series: labels,
+                    y_axis: y_label,
+                },
+                out,
+            ),
             PlotKind::TimingErrors { dir, out } => plot::timing_errors(
                 &dir.unwrap_or_else(|| PathBuf::from("notebooks-data/timing-errors")),
                 out,

@@ -8,7 +8,7 @@ use counterpulse_io::{read_f64_columns, read_str_column};
 use counterpulse_plots::{
     HeatmapFigure, LineSeriesData, LinesFigure, Mark, PvLoop, PvLoopFigure, TimingErrorsFigure,
     TimingPanel, WaveformFigure, WeaningFigure, WeaningStep, annotate_one_to_two, axis_label,
-    render, unit_of_column,
+    render, tick, unit_of_column,
 };
 use serde_json::Value as Json;
 
@@ -469,36 +469,77 @@ pub fn heatmap(
     Ok(())
 }
 
-/// `plot lines SWEEP_DIR --x --y --by`.
+/// Legend and axis text of a lines figure chosen by the user.
+#[derive(Debug, Clone, Default)]
+pub struct LineLabels {
+    /// One legend entry per line, in order (empty: from the column names).
+    pub series: Vec<String>,
+    /// The y axis (None: from the column names).
+    pub y_axis: Option<String>,
+}
+
+/// `plot lines SWEEP_DIR --x X --y Y[,Y2...] [--by B]`: one line per y column and value of B.
+#[allow(clippy::too_many_arguments)]
 pub fn lines(
     dir: &Path,
     x: &str,
-    y: &str,
-    by: &str,
+    ys: &[String],
+    by: Option<&str>,
     wheres: &[String],
+    labels: &LineLabels,
     out: Option<PathBuf>,
 ) -> Result<()> {
+    if ys.is_empty() {
+        return Err(usage("lines: give at least one --y column"));
+    }
     let filters = parse_where(wheres)?;
-    let rows = sweep_rows(dir, &[x, y, by], &filters)?;
-    let (xv, yv, bv) = (&rows.cols[x], &rows.cols[y], &rows.cols[by]);
-    let bys = distinct(bv);
-    if bys.len() > 7 {
+    let mut wanted: Vec<&str> = vec![x];
+    wanted.extend(ys.iter().map(String::as_str));
+    wanted.extend(by);
+    let rows = sweep_rows(dir, &wanted, &filters)?;
+    let xv = &rows.cols[x];
+    let bv = by.map(|b| &rows.cols[b]);
+    let bys: Vec<Option<f64>> = match by {
+        Some(b) => distinct(&rows.cols[b]).into_iter().map(Some).collect(),
+        None => vec![None],
+    };
+    if bys.len() * ys.len() > 7 {
         return Err(usage(format!(
-            "lines: `{by}` has {} values; at most 7 lines stay readable (filter with --where or pick another --by)",
+            "lines: {} lines ({} --y column(s) x {} value(s) of --by); at most 7 stay readable (filter with --where or pick another --by)",
+            bys.len() * ys.len(),
+            ys.len(),
             bys.len()
         )));
     }
     let xs = distinct(xv);
-    let series = bys
+    // Several y columns: legend names without their unit and without a shared run prefix.
+    let shared_prefix = ["baseline_", "assisted_", "delta_"]
+        .into_iter()
+        .find(|p| ys.iter().all(|y| y.starts_with(p)));
+    let y_names: Vec<String> = ys
         .iter()
-        .map(|b| {
+        .map(|y| {
+            let l = axis_label(shared_prefix.and_then(|p| y.strip_prefix(p)).unwrap_or(y));
+            l.split(" (").next().unwrap_or(&l).to_string()
+        })
+        .collect();
+    let mut series = Vec::new();
+    for y in ys {
+        let yv = &rows.cols[y.as_str()];
+        let y_name = &y_names[series.len() / bys.len()];
+        for b in &bys {
             let points = xs
                 .iter()
                 .filter_map(|xx| {
                     let sel: Vec<f64> = (0..xv.len())
                         .filter(|&i| {
                             (xv[i] - xx).abs() <= 1e-9 * xx.abs().max(1.0)
-                                && (bv[i] - b).abs() <= 1e-9 * b.abs().max(1.0)
+                                && match (b, bv) {
+                                    (Some(b), Some(bv)) => {
+                                        (bv[i] - b).abs() <= 1e-9 * b.abs().max(1.0)
+                                    }
+                                    _ => true,
+                                }
                                 && yv[i].is_finite()
                         })
                         .map(|i| yv[i])
@@ -506,36 +547,111 @@ pub fn lines(
                     (!sel.is_empty()).then(|| (*xx, sel.iter().sum::<f64>() / sel.len() as f64))
                 })
                 .collect();
-            LineSeriesData {
-                by_value: *b,
-                points,
-            }
-        })
-        .collect();
+            let by_text = match (b, by) {
+                (Some(v), Some(col)) => format!("{} {}", tick(*v), unit_of_column(col))
+                    .trim()
+                    .to_string(),
+                _ => String::new(),
+            };
+            let label = match (ys.len() > 1, by_text.is_empty()) {
+                (true, true) => y_name.clone(),
+                (true, false) => format!("{y_name}, {by_text}"),
+                (false, _) => by_text,
+            };
+            series.push(LineSeriesData { label, points });
+        }
+    }
+    if !labels.series.is_empty() {
+        if labels.series.len() != series.len() {
+            return Err(usage(format!(
+                "lines: {} --label(s) for {} lines; give one per line or none",
+                labels.series.len(),
+                series.len()
+            )));
+        }
+        for (s, l) in series.iter_mut().zip(&labels.series) {
+            s.label = l.clone();
+        }
+    }
+    let y_label = match &labels.y_axis {
+        Some(l) => l.clone(),
+        None if ys.len() == 1 => axis_label(&ys[0]),
+        None => shared_label(ys),
+    };
     let fig = LinesFigure {
-        title: format!("{}: {}", sweep_title(dir), axis_label(y)),
+        title: format!(
+            "{}: {}",
+            sweep_title(dir),
+            y_label.split(" (").next().unwrap_or(&y_label)
+        ),
         x_column: x.into(),
-        y_column: y.into(),
-        by_column: by.into(),
+        y_label,
         series,
         note: {
             let n = note(&rows, &filters);
-            let by_name = axis_label(by);
-            let by_name = by_name
-                .split(" (")
-                .next()
-                .unwrap_or(&by_name)
-                .to_lowercase();
-            if n.is_empty() {
-                format!("lines: {by_name}")
-            } else {
-                format!("{n}; lines: {by_name}")
-            }
+            let by_part = by.map(|b| {
+                let name = axis_label(b);
+                format!(
+                    "lines: {}",
+                    name.split(" (").next().unwrap_or(&name).to_lowercase()
+                )
+            });
+            [Some(n).filter(|n| !n.is_empty()), by_part]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("; ")
         },
     };
-    let name = format!("lines-{y}-{x}-by-{by}");
+    let name = match by {
+        Some(b) => format!("lines-{}-{x}-by-{b}", ys.join("-")),
+        None => format!("lines-{}-{x}", ys.join("-")),
+    };
     done(render(&fig, &stem_or(out, dir, &name))?);
     Ok(())
+}
+
+/// Axis label shared by several columns: their common trailing words and unit
+/// ("LAD flow (mL/min)" for LAD flow and hyperaemic LAD flow), else "Value (unit)".
+fn shared_label(ys: &[String]) -> String {
+    let names: Vec<Vec<String>> = ys
+        .iter()
+        .map(|y| {
+            let l = axis_label(y);
+            let n = l.split(" (").next().unwrap_or(&l).to_string();
+            n.split(' ').map(str::to_string).collect()
+        })
+        .collect();
+    let mut common: Vec<String> = Vec::new();
+    'outer: for k in 1.. {
+        let mut word = None;
+        for n in &names {
+            if n.len() < k {
+                break 'outer;
+            }
+            let w = &n[n.len() - k];
+            match &word {
+                None => word = Some(w.clone()),
+                Some(x) if x.eq_ignore_ascii_case(w) => {}
+                Some(_) => break 'outer,
+            }
+        }
+        common.insert(0, word.unwrap_or_default());
+    }
+    let mut text = if common.is_empty() {
+        "Value".to_string()
+    } else {
+        let t = common.join(" ");
+        let mut c = t.chars();
+        c.next()
+            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+            .unwrap_or(t)
+    };
+    let units: Vec<&str> = ys.iter().map(|y| unit_of_column(y)).collect();
+    if !units[0].is_empty() && units.iter().all(|u| *u == units[0]) {
+        text.push_str(&format!(" ({})", units[0]));
+    }
+    text
 }
 
 /// The runs of the timing-errors experiment, in panel order.

@@ -21,6 +21,7 @@
 //! data = "grid"                 # a run or sweep of this experiment ("." = the experiment folder)
 //! file = "co-gain-heatmap"
 //! x = "heart_rate_bpm"          # heatmap / lines: columns; `where = ["col=value"]`
+//! # lines: y = "col" or ["col", ...], optional by, labels = ["...", ...], y_label = "..."
 //!
 //! [[expect]]
 //! what = "CO gain at HR 100 bpm, 40 mL"
@@ -33,6 +34,10 @@
 //! observed = { sweep = "grid", column = "delta_cardiac_output_l_min", where = { heart_rate_bpm = 100 }, stat = "mean" }
 //! # or { run = "shock", metric = "systolic_pressure_mmhg", value = "delta" }  (baseline, assisted,
 //! #   delta, delta_percent) or { run = "weaning", beats = "cardiac_output_l_min", from_s = 35, to_s = 45 }
+//! # or thresholds along a sweep axis: { sweep = "s", column = "baseline_coronary_flow_ml_min",
+//! #   along = "coronary_stenosis_percent", relative = true, crossing = 0.9 } (where the curve
+//! #   first reaches 0.9), or { ..., column = "baseline_resting_pd_pa", at = { column =
+//! #   "baseline_ffr", crossing = 0.8 } } (its value where FFR first reaches 0.8)
 //! # optional: plus = { ... }, minus = { ... }, nested (observed = value + plus - minus)
 //! ```
 
@@ -134,41 +139,13 @@ fn observe(spec: &toml::Table, out: &Path, ctx: &str) -> Result<f64> {
 fn observe_one(spec: &toml::Table, out: &Path, ctx: &str) -> Result<f64> {
     if let Some(sweep) = spec.get("sweep").and_then(|v| v.as_str()) {
         let column = str_of(spec, "column", ctx)?;
-        let file = out.join(sweep).join("points.parquet");
-        let mut names = vec![column.to_string()];
-        let filters: Vec<(String, f64)> = match spec.get("where") {
-            Some(toml::Value::Table(w)) => w
-                .iter()
-                .map(|(k, v)| {
-                    num(v)
-                        .map(|x| (k.clone(), x))
-                        .ok_or_else(|| usage(format!("{ctx}: where.{k} must be a number")))
-                })
-                .collect::<Result<_>>()?,
-            _ => Vec::new(),
-        };
-        names.extend(filters.iter().map(|f| f.0.clone()));
-        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        let cols = read_f64_columns(&file, &refs)?;
-        let status = read_str_column(&file, "status")?;
-        let get = |n: &str| cols.iter().find(|(c, _)| c == n).map(|(_, v)| v);
-        let values = get(column)
-            .ok_or_else(|| usage(format!("{ctx}: no column `{column}` in {}", file.display())))?;
-        let sel: Vec<f64> = (0..status.len())
-            .filter(|&i| status[i] == "ok")
-            .filter(|&i| {
-                filters.iter().all(|(k, v)| {
-                    get(k)
-                        .and_then(|c| c[i])
-                        .is_some_and(|x| (x - v).abs() <= 1e-9 * v.abs().max(1.0))
-                })
-            })
-            .filter_map(|i| values[i])
-            .collect();
+        if spec.contains_key("along") {
+            return observe_along(spec, sweep, column, out, ctx);
+        }
+        let (_, cols) = sweep_rows(spec, sweep, &[column], out, ctx)?;
+        let sel: Vec<f64> = cols[0].iter().filter_map(|v| *v).collect();
         if sel.is_empty() {
-            return Err(anyhow!(
-                "{ctx}: no ok point of `{sweep}` matches {filters:?}"
-            ));
+            return Err(anyhow!("{ctx}: no ok point of `{sweep}` has `{column}`"));
         }
         return match spec.get("stat").and_then(|v| v.as_str()).unwrap_or("mean") {
             "mean" => Ok(sel.iter().sum::<f64>() / sel.len() as f64),
@@ -229,6 +206,146 @@ fn observe_one(spec: &toml::Table, out: &Path, ctx: &str) -> Result<f64> {
             "{ctx}: value = {other:?} (allowed: baseline, assisted, delta, delta_percent)"
         ))),
     }
+}
+
+/// The `ok` points of sweep `sweep` that match `where = { column = value }`: how many, and
+/// the values of `columns` for them (in file order).
+fn sweep_rows(
+    spec: &toml::Table,
+    sweep: &str,
+    columns: &[&str],
+    out: &Path,
+    ctx: &str,
+) -> Result<(usize, Vec<Vec<Option<f64>>>)> {
+    let file = out.join(sweep).join("points.parquet");
+    let filters: Vec<(String, f64)> = match spec.get("where") {
+        Some(toml::Value::Table(w)) => w
+            .iter()
+            .map(|(k, v)| {
+                num(v)
+                    .map(|x| (k.clone(), x))
+                    .ok_or_else(|| usage(format!("{ctx}: where.{k} must be a number")))
+            })
+            .collect::<Result<_>>()?,
+        _ => Vec::new(),
+    };
+    let mut names: Vec<&str> = columns.to_vec();
+    names.extend(filters.iter().map(|f| f.0.as_str()));
+    let cols = read_f64_columns(&file, &names)?;
+    let status = read_str_column(&file, "status")?;
+    let get = |n: &str| cols.iter().find(|(c, _)| c == n).map(|(_, v)| v);
+    let mut picked = Vec::new();
+    for c in columns {
+        picked.push(
+            get(c).ok_or_else(|| usage(format!("{ctx}: no column `{c}` in {}", file.display())))?,
+        );
+    }
+    let rows: Vec<usize> = (0..status.len())
+        .filter(|&i| status[i] == "ok")
+        .filter(|&i| {
+            filters.iter().all(|(k, v)| {
+                get(k)
+                    .and_then(|c| c[i])
+                    .is_some_and(|x| (x - v).abs() <= 1e-9 * v.abs().max(1.0))
+            })
+        })
+        .collect();
+    if rows.is_empty() {
+        return Err(anyhow!(
+            "{ctx}: no ok point of `{sweep}` matches {filters:?}"
+        ));
+    }
+    let values = picked
+        .iter()
+        .map(|c| rows.iter().map(|&i| c[i]).collect())
+        .collect();
+    Ok((rows.len(), values))
+}
+
+/// Where the piecewise-linear curve through `(x, y)` (sorted by `x`) first reaches `level`.
+fn first_crossing(x: &[f64], y: &[f64], level: f64) -> Option<f64> {
+    if y.first() == Some(&level) {
+        return x.first().copied();
+    }
+    x.windows(2).zip(y.windows(2)).find_map(|(xw, yw)| {
+        let (a, b) = (yw[0] - level, yw[1] - level);
+        (a * b <= 0.0 && a != b).then(|| xw[0] + (xw[1] - xw[0]) * a / (a - b))
+    })
+}
+
+/// Linear interpolation of `(x, y)` (sorted by `x`) at `at`, inside the sampled range.
+fn interpolate(x: &[f64], y: &[f64], at: f64) -> Option<f64> {
+    x.windows(2).zip(y.windows(2)).find_map(|(xw, yw)| {
+        (at >= xw[0] && at <= xw[1] && xw[1] > xw[0])
+            .then(|| yw[0] + (yw[1] - yw[0]) * (at - xw[0]) / (xw[1] - xw[0]))
+    })
+}
+
+/// Threshold observables along one axis of a sweep:
+/// `crossing = L` gives the `along` value where `column` (divided by its value at the smallest
+/// `along` when `relative = true`) first reaches `L`; `at = { column = C, crossing = L }` gives
+/// `column` interpolated where `C` first reaches `L`.
+fn observe_along(
+    spec: &toml::Table,
+    sweep: &str,
+    column: &str,
+    out: &Path,
+    ctx: &str,
+) -> Result<f64> {
+    let along = str_of(spec, "along", ctx)?;
+    let at = match spec.get("at") {
+        Some(toml::Value::Table(t)) => Some((
+            str_of(t, "column", ctx)?,
+            t.get("crossing")
+                .and_then(num)
+                .ok_or_else(|| usage(format!("{ctx}: at.crossing (a number) is required")))?,
+        )),
+        Some(_) => return Err(usage(format!("{ctx}: `at` must be a table"))),
+        None => None,
+    };
+    let mut names = vec![along, column];
+    if let Some((c, _)) = at {
+        names.push(c);
+    }
+    let (_, cols) = sweep_rows(spec, sweep, &names, out, ctx)?;
+    let mut pts: Vec<Vec<f64>> = (0..cols[0].len())
+        .filter_map(|i| cols.iter().map(|c| c[i]).collect::<Option<Vec<f64>>>())
+        .collect();
+    pts.sort_by(|a, b| a[0].total_cmp(&b[0]));
+    if pts.len() < 2 {
+        return Err(anyhow!(
+            "{ctx}: fewer than two points of `{sweep}` along `{along}`"
+        ));
+    }
+    let x: Vec<f64> = pts.iter().map(|p| p[0]).collect();
+    let mut y: Vec<f64> = pts.iter().map(|p| p[1]).collect();
+    if spec
+        .get("relative")
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+    {
+        let y0 = y[0];
+        if y0 == 0.0 {
+            return Err(anyhow!(
+                "{ctx}: `{column}` is 0 at the first point; relative is undefined"
+            ));
+        }
+        y.iter_mut().for_each(|v| *v /= y0);
+    }
+    let range = format!("{along} {} to {}", fmt(x[0]), fmt(x[x.len() - 1]));
+    if let Some((c, level)) = at {
+        let yc: Vec<f64> = pts.iter().map(|p| p[2]).collect();
+        let x_star = first_crossing(&x, &yc, level)
+            .ok_or_else(|| anyhow!("{ctx}: `{c}` never reaches {level} over {range}"))?;
+        return interpolate(&x, &y, x_star)
+            .ok_or_else(|| anyhow!("{ctx}: {along} = {x_star} is outside the sweep"));
+    }
+    let level = spec
+        .get("crossing")
+        .and_then(num)
+        .ok_or_else(|| usage(format!("{ctx}: with `along`, give `crossing` or `at`")))?;
+    first_crossing(&x, &y, level)
+        .ok_or_else(|| anyhow!("{ctx}: `{column}` never reaches {level} over {range}"))
 }
 
 fn fmt(v: f64) -> String {
@@ -340,7 +457,36 @@ fn run_experiment(name: &str, exp_dir: &Path, out: &Path) -> Result<Vec<Row>> {
             "waveform" => plot::waveform(&dir, stem)?,
             "pv-loop" => plot::pv_loop(&dir, stem)?,
             "heatmap" => plot::heatmap(&dir, &col("x")?, &col("y")?, &col("z")?, &wheres, stem)?,
-            "lines" => plot::lines(&dir, &col("x")?, &col("y")?, &col("by")?, &wheres, stem)?,
+            "lines" => {
+                let ys: Vec<String> = match f.get("y") {
+                    Some(toml::Value::Array(a)) => a
+                        .iter()
+                        .map(|v| {
+                            v.as_str().map(str::to_string).ok_or_else(|| {
+                                usage(format!("{ctx}: `y` must be a column or a list of columns"))
+                            })
+                        })
+                        .collect::<Result<_>>()?,
+                    _ => vec![col("y")?],
+                };
+                let by = f.get("by").and_then(|v| v.as_str());
+                let labels = plot::LineLabels {
+                    series: f
+                        .get("labels")
+                        .and_then(|v| v.as_array())
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|x| x.as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    y_axis: f
+                        .get("y_label")
+                        .and_then(|v| v.as_str())
+                        .map(str::to_string),
+                };
+                plot::lines(&dir, &col("x")?, &ys, by, &wheres, &labels, stem)?
+            }
             "timing-errors" => plot::timing_errors(&dir, stem)?,
             "weaning" => plot::weaning(&dir, stem)?,
             other => return Err(usage(format!("{ctx}: unknown kind {other:?}"))),
@@ -502,4 +648,23 @@ pub fn run(
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crossings_and_interpolation_are_linear_between_points() {
+        let x = [0.0, 10.0, 20.0, 30.0];
+        let y = [1.0, 0.95, 0.75, 0.5];
+        // 0.9 lies a quarter of the way from 0.95 to 0.75.
+        assert!((first_crossing(&x, &y, 0.9).expect("crosses") - 12.5).abs() < 1e-12);
+        assert_eq!(first_crossing(&x, &y, 1.0), Some(0.0));
+        assert_eq!(first_crossing(&x, &y, 0.3), None);
+        // Rising curves cross too; the first crossing wins.
+        assert_eq!(first_crossing(&x, &[0.0, 2.0, 0.0, 2.0], 1.0), Some(5.0));
+        assert!((interpolate(&x, &y, 25.0).expect("inside") - 0.625).abs() < 1e-12);
+        assert_eq!(interpolate(&x, &y, 31.0), None);
+    }
 }

@@ -234,6 +234,41 @@ fn heatmap_and_lines_from_a_sweep() {
             "Heart rate = 80 bpm",
         ],
     );
+    // Several y columns on one axis, no --by, own legend text.
+    let stem = d.join("figs/lines-multi");
+    ok(&[
+        "plot",
+        "lines",
+        &sweep,
+        "--x",
+        "coronary_stenosis_percent",
+        "--y",
+        "baseline_coronary_flow_ml_min,baseline_hyperemic_coronary_flow_ml_min",
+        "--label",
+        "Resting",
+        "--label",
+        "Maximal",
+        "--out",
+        &stem.display().to_string(),
+    ]);
+    check_figure(
+        &stem,
+        (3.5, 3.0),
+        &["LAD flow (mL/min)", "Resting", "Maximal"],
+    );
+    let o = run(&[
+        "plot",
+        "lines",
+        &sweep,
+        "--x",
+        "coronary_stenosis_percent",
+        "--y",
+        "baseline_coronary_flow_ml_min,baseline_ffr",
+        "--label",
+        "only one",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("1 --label(s) for 2 lines"));
 }
 
 #[test]

@@ -162,6 +162,7 @@ pub fn unit_of(column: &str) -> &'static str {
         ("_ml", "mL"),
         ("_bpm", "1/min"),
         ("_ms", "ms"),
+        ("_percent", "%"),
         ("_cm2", "cm^2"),
         ("_cm", "cm"),
         ("_per_ml", "1/mL"),

@@ -104,6 +104,10 @@ metrics_struct! {
     ffr,
     /// Resting Pd/Pa: mean Pd / mean Pa of the bed at its actual tone.
     resting_pd_pa,
+    /// Mean flow through the stenosis of the maximally vasodilated replica (hyperaemic flow), mL/min.
+    hyperemic_coronary_flow_ml_min,
+    /// Coronary flow reserve: hyperaemic / actual-tone flow, same beat and aortic pressure (Gould KL & Lipscomb K, Am J Cardiol 1974;34:48).
+    coronary_flow_reserve,
     /// Cardiac power output MAP × CO / 451, W (Fincke R et al., JACC 2004;44:340).
     cardiac_power_output_w,
     /// Coronary O2 delivery: coronary flow × arterial O2 content, mL O2/min.
@@ -308,6 +312,13 @@ pub fn beat_metrics(tr: &BeatTrace, next: Option<&BeatTrace>) -> BeatMetrics {
         m.coronary_distal_pressure_mmhg = Some(pd);
         m.resting_pd_pa = Some(pd / map);
         m.ffr = Some(mean(&tr.hyperemic_distal_pressure_mmhg) / map);
+        if tr.hyperemic_coronary_flow_ml_s.len() == n {
+            let q_h = mean(&tr.hyperemic_coronary_flow_ml_s);
+            m.hyperemic_coronary_flow_ml_min = Some(q_h * 60.0);
+            if q_mean > 1e-9 {
+                m.coronary_flow_reserve = Some(q_h / q_mean);
+            }
+        }
         if let Some((_, close)) = eject {
             let (s0, s1) = if i_on < close {
                 (i_on, close)

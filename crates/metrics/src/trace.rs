@@ -50,6 +50,8 @@ pub struct BeatTrace {
     pub coronary_distal_pressure_mmhg: Vec<f64>,
     /// Distal pressure of the maximally vasodilated replica of the bed, mmHg.
     pub hyperemic_distal_pressure_mmhg: Vec<f64>,
+    /// Inflow through the stenosis of the maximally vasodilated replica, mL/s.
+    pub hyperemic_coronary_flow_ml_s: Vec<f64>,
     /// End-diastole: onset of ventricular contraction (R wave + electromechanical delay), s.
     /// Without it, end-diastole is the largest volume before ejection.
     pub end_diastole_s: Option<f64>,
@@ -120,10 +122,11 @@ impl BeatTrace {
     }
 
     /// Appends the coronary channels of the last sample.
-    pub fn push_coronary(&mut self, q_cor: f64, p_d: f64, p_d_hyperemic: f64) {
+    pub fn push_coronary(&mut self, q_cor: f64, p_d: f64, p_d_hyperemic: f64, q_hyperemic: f64) {
         self.coronary_flow_ml_s.push(q_cor);
         self.coronary_distal_pressure_mmhg.push(p_d);
         self.hyperemic_distal_pressure_mmhg.push(p_d_hyperemic);
+        self.hyperemic_coronary_flow_ml_s.push(q_hyperemic);
     }
 
     /// Number of samples.
@@ -166,5 +169,6 @@ impl BeatTrace {
         self.coronary_flow_ml_s.clear();
         self.coronary_distal_pressure_mmhg.clear();
         self.hyperemic_distal_pressure_mmhg.clear();
+        self.hyperemic_coronary_flow_ml_s.clear();
     }
 }

@@ -695,8 +695,8 @@ impl Figure for HeatmapFigure {
 /// One line of a [`LinesFigure`].
 #[derive(Debug, Clone)]
 pub struct LineSeriesData {
-    /// The value of the `by` column this line is for.
-    pub by_value: f64,
+    /// Legend text, e.g. "40 mL" or "Hyperaemic LAD flow".
+    pub label: String,
     /// (x, y) points, ascending in x.
     pub points: Vec<(f64, f64)>,
 }
@@ -708,10 +708,8 @@ pub struct LinesFigure {
     pub title: String,
     /// Column on the x axis.
     pub x_column: String,
-    /// Column on the y axis.
-    pub y_column: String,
-    /// Column whose values make the lines.
-    pub by_column: String,
+    /// Label of the y axis, with its unit.
+    pub y_label: String,
     /// The lines.
     pub series: Vec<LineSeriesData>,
     /// A line under the title (e.g. what was averaged).
@@ -743,7 +741,7 @@ impl Figure for LinesFigure {
         if self.series.is_empty() || self.series.iter().all(|s| s.points.is_empty()) {
             return Err(PlotError::Data(format!(
                 "lines: no `{}` values (no ok points?)",
-                self.y_column
+                self.y_label
             )));
         }
         let root = root
@@ -775,23 +773,18 @@ impl Figure for LinesFigure {
         let mut chart = xy_chart(&root, 20.0, xlo..xhi, ylo..yhi)?;
         styled_mesh(&mut chart)
             .x_desc(axis_label(&self.x_column))
-            .y_desc(axis_label(&self.y_column))
+            .y_desc(&self.y_label)
             .x_label_formatter(&|v| tick(*v))
             .y_label_formatter(&|v| tick(*v))
             .draw()
             .map_err(draw_err)?;
-        let by_unit = crate::labels::unit_of_column(&self.by_column);
         for (i, s) in self.series.iter().enumerate() {
             let c = OKABE_ITO[i % OKABE_ITO.len()];
             let style = line(c, 1.0);
             chart
                 .draw_series(LineSeries::new(s.points.clone(), style))
                 .map_err(draw_err)?
-                .label(
-                    format!("{} {}", tick(s.by_value), by_unit)
-                        .trim()
-                        .to_string(),
-                )
+                .label(s.label.clone())
                 .legend(move |(x, y)| {
                     EmptyElement::at((x, y))
                         + PathElement::new(vec![(0, 0), (pt(12.0) as i32, 0)], style)

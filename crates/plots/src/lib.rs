@@ -34,7 +34,7 @@ pub use figures::{
     TimingPanel, WaveformFigure, WeaningFigure, WeaningStep, annotate_one_to_two,
 };
 pub use labels::{axis_label, unit_of_column};
-pub use style::{OKABE_ITO, register_font};
+pub use style::{OKABE_ITO, register_font, tick};
 
 /// Why a figure could not be drawn or written.
 #[derive(Debug, Error)]

@@ -109,7 +109,7 @@ pub(crate) fn extent<'a>(values: impl IntoIterator<Item = &'a f64>) -> (f64, f64
 }
 
 /// Formats a tick value with no more decimals than needed.
-pub(crate) fn tick(v: f64) -> String {
+pub fn tick(v: f64) -> String {
     if v == 0.0 {
         return "0".into();
     }

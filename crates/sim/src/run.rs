@@ -200,6 +200,7 @@ impl Recorder {
             s[Sig::CoronaryFlow.i()],
             s[Sig::CoronaryDistalPressure.i()],
             s[Sig::HyperemicDistalPressure.i()],
+            s[Sig::HyperemicCoronaryFlow.i()],
         );
     }
 

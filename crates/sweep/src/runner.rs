@@ -684,6 +684,10 @@ pub fn summary(dir: &Path, spec: &SweepSpec) -> Result<String, SweepError> {
             }
         }
         groups.sort_by(|a, b| a.0.total_cmp(&b.0));
+        if groups.is_empty() {
+            // No balloon in this sweep: there is no gain to break down.
+            continue;
+        }
         if groups.len() <= 12 {
             let cells: Vec<String> = groups
                 .iter()
