@@ -101,6 +101,21 @@ fn str_of<'a>(t: &'a toml::Table, key: &str, ctx: &str) -> Result<&'a str> {
         .ok_or_else(|| usage(format!("{ctx}: `{key}` (text) is required")))
 }
 
+/// `key` as a list of texts (a single text counts as a list of one); None when absent.
+fn str_list(t: &toml::Table, key: &str, ctx: &str) -> Result<Option<Vec<String>>> {
+    let bad = || usage(format!("{ctx}: `{key}` must be a text or a list of texts"));
+    match t.get(key) {
+        None => Ok(None),
+        Some(toml::Value::String(s)) => Ok(Some(vec![s.clone()])),
+        Some(toml::Value::Array(a)) => a
+            .iter()
+            .map(|v| v.as_str().map(str::to_string).ok_or_else(bad))
+            .collect::<Result<Vec<_>>>()
+            .map(Some),
+        Some(_) => Err(bad()),
+    }
+}
+
 fn num(v: &toml::Value) -> Option<f64> {
     v.as_float().or_else(|| v.as_integer().map(|i| i as f64))
 }
@@ -444,42 +459,19 @@ fn run_experiment(name: &str, exp_dir: &Path, out: &Path) -> Result<Vec<Row>> {
         };
         let stem = Some(out.join("figures").join(str_of(&f, "file", &ctx)?));
         let col = |k: &str| str_of(&f, k, &ctx).map(str::to_string);
-        let wheres: Vec<String> = f
-            .get("where")
-            .and_then(|v| v.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let wheres = str_list(&f, "where", &ctx)?.unwrap_or_default();
         match kind {
             "waveform" => plot::waveform(&dir, stem)?,
             "pv-loop" => plot::pv_loop(&dir, stem)?,
             "heatmap" => plot::heatmap(&dir, &col("x")?, &col("y")?, &col("z")?, &wheres, stem)?,
             "lines" => {
-                let ys: Vec<String> = match f.get("y") {
-                    Some(toml::Value::Array(a)) => a
-                        .iter()
-                        .map(|v| {
-                            v.as_str().map(str::to_string).ok_or_else(|| {
-                                usage(format!("{ctx}: `y` must be a column or a list of columns"))
-                            })
-                        })
-                        .collect::<Result<_>>()?,
-                    _ => vec![col("y")?],
+                let ys = match str_list(&f, "y", &ctx)? {
+                    Some(ys) => ys,
+                    None => vec![col("y")?],
                 };
                 let by = f.get("by").and_then(|v| v.as_str());
                 let labels = plot::LineLabels {
-                    series: f
-                        .get("labels")
-                        .and_then(|v| v.as_array())
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(|x| x.as_str().map(str::to_string))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
+                    series: str_list(&f, "labels", &ctx)?.unwrap_or_default(),
                     y_axis: f
                         .get("y_label")
                         .and_then(|v| v.as_str())

@@ -417,3 +417,47 @@ fn reproduce_check_fails_outside_tolerance() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn reproduce_reads_thresholds_along_a_sweep_axis() {
+    let d = fixtures().join("exps-along");
+    let exp = d.join("toy");
+    std::fs::create_dir_all(&exp).expect("dir");
+    std::fs::write(
+        exp.join("sweep.toml"),
+        "[sweep]\nname = \"toy\"\npreset = \"healthy\"\n[axes]\n\
+         \"coronary.stenosis_percent\" = { from = 0, to = 90, step = 10 }\n",
+    )
+    .expect("spec");
+    let along = "sweep = \"s\", along = \"coronary_stenosis_percent\"";
+    std::fs::write(
+        exp.join("experiment.toml"),
+        format!(
+            "[experiment]\ntitle = \"toy\"\n[[sweep]]\nname = \"s\"\nspec = \"sweep.toml\"\n\
+             [[expect]]\nwhat = \"FFR 0.80\"\nmin = 50\nmax = 80\n\
+             observed = {{ {along}, column = \"baseline_ffr\", crossing = 0.8 }}\n\
+             [[expect]]\nwhat = \"Pd/Pa there\"\nmin = 0.8\nmax = 1.0\n\
+             observed = {{ {along}, column = \"baseline_resting_pd_pa\", at = {{ column = \"baseline_ffr\", crossing = 0.8 }} }}\n\
+             [[expect]]\nwhat = \"never\"\nmin = 0\n\
+             observed = {{ {along}, column = \"baseline_coronary_flow_ml_min\", relative = true, crossing = -1 }}\n"
+        ),
+    )
+    .expect("experiment");
+    let o = run(&[
+        "reproduce",
+        "toy",
+        "--check",
+        "--experiments",
+        &d.display().to_string(),
+        "--out",
+        &d.join("out").display().to_string(),
+    ]);
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    // Two thresholds found and inside; the third never reached: an error row, and --check fails.
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(out.contains("2 of 3 checked values inside"), "{out}");
+    assert!(err.contains("never reaches -1"), "{err}");
+}
