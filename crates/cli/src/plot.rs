@@ -244,10 +244,12 @@ fn after_assisted_diastole(dir: &Path, beat: f64) -> Option<bool> {
     Some(c[1][i] > 0.5)
 }
 
-/// Ok rows of a sweep with the requested columns, after `--where` filters.
-struct SweepRows {
-    cols: BTreeMap<String, Vec<f64>>,
-    averaged: Vec<String>,
+/// Ok rows of a sweep with the requested columns (null as NaN), after `--where` filters.
+pub(crate) struct SweepRows {
+    /// Column name to values, one per kept row.
+    pub(crate) cols: BTreeMap<String, Vec<f64>>,
+    /// Swept columns neither requested nor filtered (a figure averages over them).
+    pub(crate) averaged: Vec<String>,
 }
 
 fn parse_where(w: &[String]) -> Result<Vec<(String, f64)>> {
@@ -265,7 +267,11 @@ fn parse_where(w: &[String]) -> Result<Vec<(String, f64)>> {
         .collect()
 }
 
-fn sweep_rows(dir: &Path, wanted: &[&str], filters: &[(String, f64)]) -> Result<SweepRows> {
+pub(crate) fn sweep_rows(
+    dir: &Path,
+    wanted: &[&str],
+    filters: &[(String, f64)],
+) -> Result<SweepRows> {
     let file = dir.join("points.parquet");
     if !file.exists() {
         return Err(usage(format!(
@@ -311,13 +317,14 @@ fn sweep_rows(dir: &Path, wanted: &[&str], filters: &[(String, f64)]) -> Result<
         })
         .collect();
     if keep.is_empty() {
+        let wanted: Vec<String> = filters.iter().map(|(k, v)| format!("{k}={v}")).collect();
         return Err(usage(format!(
             "{}: no ok points{}",
             file.display(),
             if filters.is_empty() {
-                ""
+                String::new()
             } else {
-                " match --where"
+                format!(" with {}", wanted.join(", "))
             }
         )));
     }
@@ -499,8 +506,8 @@ pub fn lines(
     let rows = sweep_rows(dir, &wanted, &filters)?;
     let xv = &rows.cols[x];
     let bv = by.map(|b| &rows.cols[b]);
-    let bys: Vec<Option<f64>> = match by {
-        Some(b) => distinct(&rows.cols[b]).into_iter().map(Some).collect(),
+    let bys: Vec<Option<f64>> = match bv {
+        Some(v) => distinct(v).into_iter().map(Some).collect(),
         None => vec![None],
     };
     if bys.len() * ys.len() > 7 {
@@ -519,8 +526,10 @@ pub fn lines(
     let y_names: Vec<String> = ys
         .iter()
         .map(|y| {
-            let l = axis_label(shared_prefix.and_then(|p| y.strip_prefix(p)).unwrap_or(y));
-            l.split(" (").next().unwrap_or(&l).to_string()
+            bare(&axis_label(
+                shared_prefix.and_then(|p| y.strip_prefix(p)).unwrap_or(y),
+            ))
+            .to_string()
         })
         .collect();
     let mut series = Vec::new();
@@ -579,23 +588,13 @@ pub fn lines(
         None => shared_label(ys),
     };
     let fig = LinesFigure {
-        title: format!(
-            "{}: {}",
-            sweep_title(dir),
-            y_label.split(" (").next().unwrap_or(&y_label)
-        ),
+        title: format!("{}: {}", sweep_title(dir), bare(&y_label)),
         x_column: x.into(),
         y_label,
         series,
         note: {
             let n = note(&rows, &filters);
-            let by_part = by.map(|b| {
-                let name = axis_label(b);
-                format!(
-                    "lines: {}",
-                    name.split(" (").next().unwrap_or(&name).to_lowercase()
-                )
-            });
+            let by_part = by.map(|b| format!("lines: {}", bare(&axis_label(b)).to_lowercase()));
             [Some(n).filter(|n| !n.is_empty()), by_part]
                 .into_iter()
                 .flatten()
@@ -611,15 +610,21 @@ pub fn lines(
     Ok(())
 }
 
+/// An axis label without its " (unit)".
+fn bare(label: &str) -> &str {
+    label.split(" (").next().unwrap_or(label)
+}
+
 /// Axis label shared by several columns: their common trailing words and unit
 /// ("LAD flow (mL/min)" for LAD flow and hyperaemic LAD flow), else "Value (unit)".
 fn shared_label(ys: &[String]) -> String {
     let names: Vec<Vec<String>> = ys
         .iter()
         .map(|y| {
-            let l = axis_label(y);
-            let n = l.split(" (").next().unwrap_or(&l).to_string();
-            n.split(' ').map(str::to_string).collect()
+            bare(&axis_label(y))
+                .split(' ')
+                .map(str::to_string)
+                .collect()
         })
         .collect();
     let mut common: Vec<String> = Vec::new();

@@ -157,8 +157,8 @@ fn observe_one(spec: &toml::Table, out: &Path, ctx: &str) -> Result<f64> {
         if spec.contains_key("along") {
             return observe_along(spec, sweep, column, out, ctx);
         }
-        let (_, cols) = sweep_rows(spec, sweep, &[column], out, ctx)?;
-        let sel: Vec<f64> = cols[0].iter().filter_map(|v| *v).collect();
+        let cols = sweep_rows(spec, sweep, &[column], out, ctx)?;
+        let sel: Vec<f64> = cols[0].iter().copied().filter(|v| v.is_finite()).collect();
         if sel.is_empty() {
             return Err(anyhow!("{ctx}: no ok point of `{sweep}` has `{column}`"));
         }
@@ -223,16 +223,15 @@ fn observe_one(spec: &toml::Table, out: &Path, ctx: &str) -> Result<f64> {
     }
 }
 
-/// The `ok` points of sweep `sweep` that match `where = { column = value }`: how many, and
-/// the values of `columns` for them (in file order).
+/// The values of `columns` (null as NaN) at the `ok` points of sweep `sweep` that match
+/// `where = { column = value }`.
 fn sweep_rows(
     spec: &toml::Table,
     sweep: &str,
     columns: &[&str],
     out: &Path,
     ctx: &str,
-) -> Result<(usize, Vec<Vec<Option<f64>>>)> {
-    let file = out.join(sweep).join("points.parquet");
+) -> Result<Vec<Vec<f64>>> {
     let filters: Vec<(String, f64)> = match spec.get("where") {
         Some(toml::Value::Table(w)) => w
             .iter()
@@ -244,37 +243,12 @@ fn sweep_rows(
             .collect::<Result<_>>()?,
         _ => Vec::new(),
     };
-    let mut names: Vec<&str> = columns.to_vec();
-    names.extend(filters.iter().map(|f| f.0.as_str()));
-    let cols = read_f64_columns(&file, &names)?;
-    let status = read_str_column(&file, "status")?;
-    let get = |n: &str| cols.iter().find(|(c, _)| c == n).map(|(_, v)| v);
-    let mut picked = Vec::new();
-    for c in columns {
-        picked.push(
-            get(c).ok_or_else(|| usage(format!("{ctx}: no column `{c}` in {}", file.display())))?,
-        );
-    }
-    let rows: Vec<usize> = (0..status.len())
-        .filter(|&i| status[i] == "ok")
-        .filter(|&i| {
-            filters.iter().all(|(k, v)| {
-                get(k)
-                    .and_then(|c| c[i])
-                    .is_some_and(|x| (x - v).abs() <= 1e-9 * v.abs().max(1.0))
-            })
-        })
-        .collect();
-    if rows.is_empty() {
-        return Err(anyhow!(
-            "{ctx}: no ok point of `{sweep}` matches {filters:?}"
-        ));
-    }
-    let values = picked
+    let mut rows = plot::sweep_rows(&out.join(sweep), columns, &filters)
+        .with_context(|| format!("{ctx}: sweep `{sweep}`"))?;
+    Ok(columns
         .iter()
-        .map(|c| rows.iter().map(|&i| c[i]).collect())
-        .collect();
-    Ok((rows.len(), values))
+        .map(|c| rows.cols.remove(*c).unwrap_or_default())
+        .collect())
 }
 
 /// Where the piecewise-linear curve through `(x, y)` (sorted by `x`) first reaches `level`.
@@ -322,9 +296,10 @@ fn observe_along(
     if let Some((c, _)) = at {
         names.push(c);
     }
-    let (_, cols) = sweep_rows(spec, sweep, &names, out, ctx)?;
+    let cols = sweep_rows(spec, sweep, &names, out, ctx)?;
     let mut pts: Vec<Vec<f64>> = (0..cols[0].len())
-        .filter_map(|i| cols.iter().map(|c| c[i]).collect::<Option<Vec<f64>>>())
+        .map(|i| cols.iter().map(|c| c[i]).collect::<Vec<f64>>())
+        .filter(|p| p.iter().all(|v| v.is_finite()))
         .collect();
     pts.sort_by(|a, b| a[0].total_cmp(&b[0]));
     if pts.len() < 2 {
