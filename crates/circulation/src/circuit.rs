@@ -343,6 +343,7 @@ pub struct CoronaryBed {
     autoregulation: bool,
     target_ml_s: f64,
     tau_auto_s: f64,
+    gain_auto: f64,
     x_min: f64,
     x_max: f64,
 }
@@ -507,6 +508,7 @@ impl Circulation {
                     autoregulation: c.autoregulation && !c.vasodilated,
                     target_ml_s: c.target_flow_ml_min / 60.0,
                     tau_auto_s: c.autoregulation_time_constant_s,
+                    gain_auto: c.autoregulation_gain,
                     x_min: c.vasodilated_resistance_fraction.ln(),
                     x_max: c.autoregulation_max_constriction.ln(),
                 }
@@ -707,8 +709,14 @@ impl Circulation {
         dy[St::HyperemicIntramyocardialVolume.i()] = hq_a - hq_out;
         let cb = &self.coronary;
         dy[St::CoronaryAutoregulation.i()] = if cb.autoregulation {
+            // τ dx/dt = Gc (Q − Q_target)/Q_target − (1 − Gc) x, x = ln(R_a / R_a,rest). To first
+            // order (Q ∝ P e^−x) the steady state has ΔQ/Q = (1 − Gc) ΔP/P, Gc the closed-loop
+            // gain, and the loop settles with τ whatever Gc. Gc = 1 is integral control: the
+            // beat-averaged flow is held exactly. The error is linear in Q because the inflow
+            // is pulsatile: a log error would hold the geometric, not the arithmetic, mean.
             let x = y[St::CoronaryAutoregulation.i()];
-            let d = (e.q_cor_in - cb.target_ml_s) / cb.target_ml_s / cb.tau_auto_s;
+            let error = (e.q_cor_in - cb.target_ml_s) / cb.target_ml_s;
+            let d = (cb.gain_auto * error - (1.0 - cb.gain_auto) * x) / cb.tau_auto_s;
             // Anti-windup at the limits of dilation and constriction.
             if (x >= cb.x_max && d > 0.0) || (x <= cb.x_min && d < 0.0) {
                 0.0

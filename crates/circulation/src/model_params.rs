@@ -175,6 +175,8 @@ param_group! {
         pub target_flow_ml_min: f64 = ["mL/min", 5, 1000],
         /// Time constant of autoregulation
         pub autoregulation_time_constant_s: f64 = ["s", 0.5, 600],
+        /// Closed-loop autoregulatory gain Gc = 1 - (dQ/Q)/(dP/P) at steady state (1: flow held exactly, 0: passive bed)
+        pub autoregulation_gain: f64 = ["1", 0, 1],
         /// Largest arteriolar constriction autoregulation can add, as a multiple of rest
         pub autoregulation_max_constriction: f64 = ["1", 1, 10],
     }

@@ -171,6 +171,84 @@ fn autoregulation_holds_resting_flow_until_the_reserve_is_used_up() {
     assert!(passive < 0.85 * open, "{passive}");
 }
 
+/// Beat-by-beat LAD flow of an autoregulated healthy bed whose stenosis steps from 0 to `ds`
+/// at 20 s: (time after the step, mL/min) for every beat from the step on.
+fn stenosis_step(ds: f64, sets: &str) -> Vec<(f64, f64)> {
+    let text = format!(
+        "[scenario]\npreset = \"healthy\"\n[coronary]\nautoregulation = true\n{sets}\n\
+         [iabp]\nenabled = true\nstandby = true\n\
+         [[protocol]]\nat_s = 20\ncoronary.stenosis_percent = {ds}\n"
+    );
+    let s = Scenario::from_toml(&text, "step").expect("scenario");
+    let opts = RunOptions {
+        record_all_beats: true,
+        ..RunOptions::default()
+    };
+    let a = simulate(&s, &opts)
+        .expect("runs")
+        .assisted
+        .expect("assisted run");
+    let t0 = a.start_time_s + 20.0;
+    a.beats
+        .iter()
+        .filter(|b| b.start_time_s >= t0 - 1e-9)
+        .map(|b| (b.start_time_s - t0, get(&b.metrics, "coronary_flow_ml_min")))
+        .collect()
+}
+
+#[test]
+fn autoregulation_recovers_with_the_measured_half_time() {
+    // Dankelman J et al., "Dynamic response of coronary regulation to heart rate and perfusion
+    // changes in dogs", Am J Physiol 1992: half-time of the dilating response to a fall in
+    // perfusion 5.5 ± 0.1 s at constant pressure, 9.7 ± 1.6 s at constant flow. A stenosis
+    // is a series resistance, between the two.
+    let q = stenosis_step(50.0, "");
+    let low = q.iter().take(4).map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let end = q.last().expect("beats").1;
+    assert!(
+        end > 0.99 * 100.0 && low < 0.95 * end,
+        "dip {low}, end {end}"
+    );
+    let half = low + 0.5 * (end - low);
+    let t50 = q
+        .iter()
+        .find(|p| p.0 > 0.0 && p.1 >= half)
+        .expect("recovers")
+        .0;
+    assert!((5.0..=10.0).contains(&t50), "t50 {t50} s");
+}
+
+#[test]
+fn autoregulation_gain_scales_how_much_flow_is_held() {
+    let flow = |sets: &[&str]| {
+        let mut v = vec!["coronary.stenosis_percent=65"];
+        v.extend_from_slice(sets);
+        get(&base("healthy", &v).summary, "coronary_flow_ml_min")
+    };
+    let passive = flow(&[]);
+    let by_gain: Vec<f64> = [0.0, 0.5, 0.8, 1.0]
+        .iter()
+        .map(|g| {
+            flow(&[
+                "coronary.autoregulation=true",
+                &format!("coronary.autoregulation_gain={g}"),
+            ])
+        })
+        .collect();
+    // Gain 0: the tone relaxes to rest, the passive bed.
+    assert!(
+        (by_gain[0] - passive).abs() / passive < 1e-3,
+        "{by_gain:?} vs {passive}"
+    );
+    for w in by_gain.windows(2) {
+        assert!(w[1] > w[0] + 1.0, "more gain, more flow held: {by_gain:?}");
+    }
+    assert!(
+        (by_gain[3] - 100.0).abs() < 1.0,
+        "gain 1 holds the target: {by_gain:?}"
+    );
+}
+
 #[test]
 fn the_balloon_raises_coronary_flow_by_more_than_mean_pressure() {
     // With a linear bed flow would track mean aortic pressure; the waterfall and the
