@@ -533,9 +533,8 @@ pub fn lines(
         })
         .collect();
     let mut series = Vec::new();
-    for y in ys {
+    for (y, y_name) in ys.iter().zip(&y_names) {
         let yv = &rows.cols[y.as_str()];
-        let y_name = &y_names[series.len() / bys.len()];
         for b in &bys {
             let points = xs
                 .iter()
