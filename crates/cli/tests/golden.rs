@@ -1,0 +1,135 @@
+//! Golden regression of `counterpulse reproduce --all`: every sweep point of every experiment
+//! and a subsample of the beats of every run folder (every 25th beat and the last three of each
+//! run), recorded from the release binary of commit a9c1813, before the circuit was assembled
+//! from components. Numbers must agree to 1e-9 relative; text columns exactly.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use counterpulse_io::{read_f64_columns, read_str_column};
+use serde_json::Value as Json;
+
+const GOLDEN: &str = include_str!("golden/reproduce.json");
+const REL_TOL: f64 = 1e-9;
+
+#[test]
+fn reproduce_all_matches_its_golden_rows() {
+    let out = std::env::temp_dir().join(format!("counterpulse-golden-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let experiments = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../experiments");
+    let status = Command::new(env!("CARGO_BIN_EXE_counterpulse"))
+        .args(["reproduce", "--all", "--experiments"])
+        .arg(&experiments)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("binary runs");
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let golden: serde_json::Map<String, Json> =
+        serde_json::from_str(GOLDEN).expect("golden file is JSON");
+    let mut failures = Vec::new();
+    for (file, columns) in &golden {
+        let path = out.join(file);
+        let Json::Object(columns) = columns else {
+            panic!("{file}: golden columns")
+        };
+        // Rows of the golden subsample: by (run, beat) for beats, by point_id for sweeps.
+        let is_beats = file.ends_with("beats.parquet");
+        let key_col = if is_beats { "beat" } else { "point_id" };
+        let keys = |path: &PathBuf| -> Vec<(String, u64)> {
+            let ids = read_f64_columns(path, &[key_col]).expect("key column");
+            let runs = if is_beats {
+                read_str_column(path, "run").expect("run column")
+            } else {
+                vec![String::new(); ids[0].1.len()]
+            };
+            runs.into_iter()
+                .zip(ids[0].1.iter().map(|v| v.unwrap_or(f64::NAN) as u64))
+                .collect()
+        };
+        let have = keys(&path);
+        let want_keys: Vec<(String, u64)> = columns[key_col]
+            .as_array()
+            .expect("key values")
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let run = if is_beats {
+                    columns["run"][i].as_str().unwrap_or_default().to_string()
+                } else {
+                    String::new()
+                };
+                (run, v.as_u64().expect("integer key"))
+            })
+            .collect();
+        let rows: Vec<Option<usize>> = want_keys
+            .iter()
+            .map(|k| have.iter().position(|h| h == k))
+            .collect();
+        for (k, r) in want_keys.iter().zip(&rows) {
+            if r.is_none() {
+                failures.push(format!("{file}: row {k:?} missing"));
+            }
+        }
+        for (name, values) in columns {
+            let values = values.as_array().expect("column values");
+            if values.iter().any(Json::is_string) {
+                let got = read_str_column(&path, name).unwrap_or_default();
+                for (i, w) in values.iter().enumerate() {
+                    if let Some(r) = rows[i]
+                        && got.get(r).map(String::as_str) != w.as_str()
+                    {
+                        failures.push(format!(
+                            "{file}: {name}[{:?}] = {:?}, golden {w}",
+                            want_keys[i],
+                            got.get(r)
+                        ));
+                    }
+                }
+                continue;
+            }
+            let got = read_f64_columns(&path, &[name.as_str()]).unwrap_or_default();
+            let Some((_, got)) = got.first() else {
+                failures.push(format!("{file}: column {name} missing"));
+                continue;
+            };
+            for (i, w) in values.iter().enumerate() {
+                let Some(r) = rows[i] else { continue };
+                let g = got[r];
+                let w = w.as_f64().or(w.as_bool().map(|b| f64::from(u8::from(b))));
+                match (w, g) {
+                    (None, None) => {}
+                    (Some(w), Some(g)) => {
+                        let scale = w.abs().max(g.abs()).max(1e-12);
+                        if (w - g).abs() > REL_TOL * scale {
+                            failures.push(format!(
+                                "{file}: {name}[{:?}] = {g:e}, golden {w:e}",
+                                want_keys[i]
+                            ));
+                        }
+                    }
+                    (w, g) => failures.push(format!(
+                        "{file}: {name}[{:?}] = {g:?}, golden {w:?}",
+                        want_keys[i]
+                    )),
+                }
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&out);
+    assert!(
+        failures.is_empty(),
+        "{} differences from the golden rows (first 40):\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}

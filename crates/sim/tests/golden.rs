@@ -1,0 +1,101 @@
+//! Golden regression: the steady-state summaries of every preset (baseline and assisted at 1:1,
+//! 40 mL) and of a few configurations that exercise the baroreflex, 1:2 assist, autoregulation
+//! behind a stenosis and atrial fibrillation, recorded from the release binary of commit a9c1813
+//! (before the circuit was assembled from components) with `tests/golden/capture.py`.
+//!
+//! The model must reproduce them to 1e-9 relative: a refactor that changes a number is not a
+//! refactor. A deliberate physiology change regenerates the file with the capture script and
+//! says so in its commit.
+
+use counterpulse_metrics::BeatMetrics;
+use counterpulse_sim::{RunResult, Scenario, simulate};
+use serde_json::Value as Json;
+
+const GOLDEN: &str = include_str!("golden/presets.json");
+const REL_TOL: f64 = 1e-9;
+
+fn compare(case: &str, run: &str, want: &Json, got: &BeatMetrics, failures: &mut Vec<String>) {
+    let Json::Object(want) = want else {
+        failures.push(format!("{case}/{run}: golden summary is not an object"));
+        return;
+    };
+    for (name, w) in want {
+        let g = got.get(name);
+        match (w.as_f64(), g) {
+            (None, None) => {}
+            (Some(w), Some(g)) => {
+                let scale = w.abs().max(g.abs()).max(1e-12);
+                if (w - g).abs() > REL_TOL * scale {
+                    failures.push(format!(
+                        "{case}/{run}: {name} = {g:e}, golden {w:e} (relative {:e})",
+                        (w - g).abs() / scale
+                    ));
+                }
+            }
+            (w, g) => failures.push(format!("{case}/{run}: {name} = {g:?}, golden {w:?}")),
+        }
+    }
+}
+
+fn compare_run(case: &str, name: &str, want: &Json, got: &RunResult, failures: &mut Vec<String>) {
+    for (key, value) in [
+        ("beats_to_steady_state", got.beats_to_steady_state),
+        ("beats_simulated", got.beats_simulated),
+    ] {
+        if want[key].as_u64() != Some(value) {
+            failures.push(format!(
+                "{case}/{name}: {key} = {value}, golden {}",
+                want[key]
+            ));
+        }
+    }
+}
+
+#[test]
+fn every_preset_reproduces_its_golden_summary() {
+    let golden: serde_json::Map<String, Json> =
+        serde_json::from_str(GOLDEN).expect("golden file is JSON");
+    let mut failures = Vec::new();
+    for (case, g) in &golden {
+        let mut s = Scenario::from_preset(g["preset"].as_str().expect("preset name"))
+            .expect("shipped preset");
+        for a in g["set"].as_array().expect("set list") {
+            s.set_cli(a.as_str().expect("assignment"))
+                .expect("valid override");
+        }
+        let sim = simulate(&s, &Default::default()).expect("runs");
+        compare(
+            case,
+            "baseline",
+            &g["baseline"],
+            &sim.baseline.summary,
+            &mut failures,
+        );
+        compare_run(
+            case,
+            "baseline",
+            &g["run"]["baseline"],
+            &sim.baseline,
+            &mut failures,
+        );
+        match (&sim.assisted, g.get("assisted")) {
+            (Some(a), Some(w)) if !w.is_null() => {
+                compare(case, "assisted", w, &a.summary, &mut failures);
+                compare_run(case, "assisted", &g["run"]["assisted"], a, &mut failures);
+            }
+            (None, None) => {}
+            (None, Some(w)) if w.is_null() => {}
+            (a, w) => failures.push(format!(
+                "{case}: assisted run present {} but golden {:?}",
+                a.is_some(),
+                w
+            )),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} differences from the golden summaries:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
