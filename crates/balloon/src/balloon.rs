@@ -44,8 +44,14 @@ impl BalloonSt {
     ];
     /// Number of states.
     pub const COUNT: usize = 3;
+    /// Column names of all states, in order.
+    pub const NAMES: [&'static str; 3] = [
+        BalloonSt::Volume.name(),
+        BalloonSt::ConsolePressure.name(),
+        BalloonSt::GasLeaked.name(),
+    ];
     /// Column name.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             BalloonSt::Volume => "balloon_volume_ml",
             BalloonSt::ConsolePressure => "balloon_line_pressure_mmhg",

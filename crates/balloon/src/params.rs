@@ -1,8 +1,7 @@
 //! Settings of the balloon and its console (`iabp.*`). Values and their sources are in
 //! `defaults.toml`.
 
-use counterpulse_circulation::params::{Choice, Unset};
-use counterpulse_circulation::{choice_param, param_group};
+use counterpulse_params::{Choice, Unset, choice_param, param_group};
 
 /// Assist ratio: one assisted beat every `k` beats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

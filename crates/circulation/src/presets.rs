@@ -1,7 +1,7 @@
 //! Presets: TOML documents shipped with the crate. `healthy` sets every circulation key; the
 //! others name it as `base` and override what differs, each value with its source.
 
-use crate::params::{ParamError, Value, flatten_toml};
+use counterpulse_params::{ParamError, Value, flatten_toml};
 
 /// A preset as shipped: name and TOML text.
 #[derive(Debug, Clone, Copy)]

@@ -1,13 +1,18 @@
 //! The assembled hybrid model: circulation + rhythm, and optionally the balloon with its console
 //! and the baroreflex, with the discrete events that drive them.
 //!
-//! State layout: the circulation's [`St`] block first; then, if the balloon is on, its
-//! [`BalloonSt`] block; then, if the baroreflex is on, its [`ReflexSt`] block. With the balloon
-//! off the model is exactly the circulation (same states, same event functions), so results are
-//! bit-identical to a run without a balloon.
+//! State layout: the circulation's block first (positions handed out by its assembly, with the
+//! baroreflex's states when the reflex is on); then, if the balloon is on, its [`BalloonSt`]
+//! block. With the balloon off the model is exactly the circulation (same states, same event
+//! functions), so results are bit-identical to a run without a balloon.
 
 use counterpulse_balloon::{Actions, Balloon, BalloonSt, Console, ConsoleEvent, ConsoleLog};
-use counterpulse_circulation::{Baroreflex, Circulation, Inputs, ParamError, ReflexSt, St, Value};
+use counterpulse_circulation::components::baroreflex::HEART_RATE_STATE;
+use counterpulse_circulation::{
+    BALLOON_BLOCK, BALLOON_VOLUME_INPUT, CircuitOptions, Circulation, ParamError, Signal, Value,
+    reference_circuit,
+};
+
 use counterpulse_engine::{Direction, EventContext, EventPriority, HybridModel, OdeSystem};
 
 use crate::rhythm::{BeatPlan, Rhythm};
@@ -128,24 +133,31 @@ pub struct BalloonUnit {
     pub offset: usize,
 }
 
-/// The baroreflex inside the model.
-#[derive(Debug, Clone)]
-pub struct ReflexUnit {
-    /// The reflex.
-    pub reflex: Baroreflex,
-    /// Offset of the reflex block in the state vector.
-    pub offset: usize,
+/// Positions in the circulation that the model's events and the recorders use, resolved by
+/// name once when the model is built.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Landmarks {
+    /// Flow through the aortic valve (state).
+    pub aortic_valve_flow: usize,
+    /// Volume of the aortic root (state).
+    pub aortic_root_volume: usize,
+    /// Pressure in the descending aorta, around the balloon.
+    pub descending_aorta_pressure: Signal,
+    /// The baroreflex's heart-rate change (state), when the reflex is part of the circuit.
+    pub heart_rate_change: Option<usize>,
 }
 
-/// Circulation driven by a rhythm, with optional balloon and baroreflex, as a hybrid system.
+/// Circulation driven by a rhythm, with an optional balloon, as a hybrid system. The
+/// baroreflex, when enabled, is a controller inside the circulation.
 #[derive(Debug, Clone)]
 pub struct Model {
     /// The circulation.
     pub circulation: Circulation,
     /// Balloon pump, when enabled.
     pub balloon: Option<BalloonUnit>,
-    /// Baroreflex, when enabled.
-    pub reflex: Option<ReflexUnit>,
+    /// Positions used by events and recorders.
+    pub landmarks: Landmarks,
+    circuit_options: CircuitOptions,
     scenario: Scenario,
     rhythm: Rhythm,
     dim: usize,
@@ -165,46 +177,67 @@ pub struct Model {
     pub log_events: bool,
 }
 
+fn landmarks(c: &Circulation) -> Result<Landmarks, ParamError> {
+    let missing = |what: &str| ParamError::Inconsistent {
+        message: format!(
+            "circuit assembly: the simulation needs `{what}`, which the circuit lacks"
+        ),
+    };
+    if c.input_names() != [BALLOON_VOLUME_INPUT] {
+        return Err(missing(BALLOON_VOLUME_INPUT));
+    }
+    Ok(Landmarks {
+        aortic_valve_flow: c
+            .state("aortic_valve_flow_ml_s")
+            .ok_or_else(|| missing("aortic_valve_flow_ml_s"))?,
+        aortic_root_volume: c
+            .state("aortic_root_volume_ml")
+            .ok_or_else(|| missing("aortic_root_volume_ml"))?,
+        descending_aorta_pressure: c
+            .signal("descending_aorta_pressure_mmhg")
+            .ok_or_else(|| missing("descending_aorta_pressure_mmhg"))?,
+        heart_rate_change: c.state(HEART_RATE_STATE),
+    })
+}
+
 impl Model {
     /// Builds the model of a checked scenario. The balloon is included when `iabp.enabled`;
     /// the baroreflex when `baroreflex.enabled` and a set point is known
     /// (`reflex_set_point_mmhg`: the baseline MAP, or `baroreflex.set_point_mmhg`).
     pub fn new(s: &Scenario, reflex_set_point_mmhg: Option<f64>) -> Result<Self, ParamError> {
         s.validate()?;
-        let circulation = Circulation::new(&s.circulation)?;
-        let mut dim = St::COUNT;
-        let balloon = s.iabp.enabled.then(|| {
-            let unit = BalloonUnit {
-                balloon: Balloon::new(&s.iabp),
-                console: Console::new(&s.iabp),
-                offset: dim,
-            };
-            dim += BalloonSt::COUNT;
-            unit
-        });
         let br = &s.circulation.baroreflex;
-        let reflex = if br.enabled {
-            let sp = if br.set_point_from_baseline {
+        let circuit_options = CircuitOptions {
+            baroreflex_set_point_mmhg: if br.set_point_from_baseline {
                 reflex_set_point_mmhg
             } else {
                 Some(br.set_point_mmhg)
-            };
-            sp.map(|sp| {
-                let unit = ReflexUnit {
-                    reflex: Baroreflex::new(br, sp),
-                    offset: dim,
-                };
-                dim += ReflexSt::COUNT;
-                unit
-            })
-        } else {
-            None
+            },
+            balloon_states: s.iabp.enabled.then_some(&BalloonSt::NAMES[..]),
+        };
+        let circulation = reference_circuit(&s.circulation, circuit_options)?;
+        let landmarks = landmarks(&circulation)?;
+        let dim = circulation.dim();
+        let balloon = match circulation.reserved(BALLOON_BLOCK) {
+            Some(block) if block.len() == BalloonSt::COUNT => Some(BalloonUnit {
+                balloon: Balloon::new(&s.iabp),
+                console: Console::new(&s.iabp),
+                offset: block.start,
+            }),
+            Some(_) => {
+                return Err(ParamError::Inconsistent {
+                    message: "circuit assembly: the balloon's state block has the wrong size"
+                        .into(),
+                });
+            }
+            None => None,
         };
         let rr = 60.0 / s.circulation.heart.rate_bpm;
         Ok(Self {
             circulation,
             balloon,
-            reflex,
+            landmarks,
+            circuit_options,
             scenario: s.clone(),
             rhythm: Rhythm::new(&s.rhythm),
             dim,
@@ -218,27 +251,44 @@ impl Model {
         })
     }
 
-    /// Initial state: the circulation's start, an empty balloon, a reflex at its set point.
+    /// Initial state: the circulation's start and an empty balloon.
     pub fn initial_state(&self) -> Vec<f64> {
-        let mut y = self
-            .circulation
-            .initial_state()
-            .unwrap_or_else(|_| vec![0.0; St::COUNT]);
-        self.extend_state(&mut y);
+        let mut y = self.circulation.initial_state();
+        self.start_balloon(&mut y);
         y
     }
 
-    /// Appends the balloon and reflex blocks to a circulation state.
-    pub fn extend_state(&self, y: &mut Vec<f64>) {
-        y.truncate(St::COUNT);
-        if let Some(b) = &self.balloon {
-            y.extend_from_slice(
-                &b.balloon
-                    .initial_state(self.scenario.iabp.baseline_pressure_mmhg),
-            );
+    /// Names of the states of the vector (the circulation's, with the balloon's block), in
+    /// order.
+    pub fn circulation_state_names(&self) -> Vec<String> {
+        self.circulation
+            .state_names()
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// A start that continues the state of another model's run (which ended with the states
+    /// `names` = `values`): states this model shares take their values, new ones (a reflex
+    /// started with the balloon) start at rest, and the balloon starts empty.
+    pub fn continue_state(&self, names: &[String], values: &[f64]) -> Vec<f64> {
+        let mut y = self.circulation.initial_state();
+        for (i, name) in self.circulation.state_names().iter().enumerate() {
+            if let Some(j) = names.iter().position(|n| n == name) {
+                y[i] = values[j];
+            }
         }
-        if let Some(r) = &self.reflex {
-            y.extend_from_slice(&r.reflex.initial_state());
+        self.start_balloon(&mut y);
+        y
+    }
+
+    /// Puts an empty balloon into its block of `y`.
+    fn start_balloon(&self, y: &mut [f64]) {
+        if let Some(b) = &self.balloon {
+            let start = b
+                .balloon
+                .initial_state(self.scenario.iabp.baseline_pressure_mmhg);
+            y[b.offset..b.offset + BalloonSt::COUNT].copy_from_slice(&start);
         }
     }
 
@@ -247,25 +297,20 @@ impl Model {
         &self.scenario
     }
 
-    /// External inputs of the circulation at state `y`.
+    /// Inputs of the circulation at state `y` (the balloon's gas volume).
     #[inline]
-    pub fn inputs(&self, y: &[f64]) -> Inputs {
-        let mut u = Inputs::default();
-        if let Some(b) = &self.balloon {
-            u.balloon_ml = y[b.offset + BalloonSt::Volume.i()];
+    pub fn inputs(&self, y: &[f64]) -> [f64; 1] {
+        match &self.balloon {
+            Some(b) => [y[b.offset + BalloonSt::Volume.i()]],
+            None => [0.0],
         }
-        if let Some(r) = &self.reflex {
-            u.resistance_factor = 1.0 + y[r.offset + ReflexSt::Resistance.i()];
-            u.venous_unstressed_shift_ml = y[r.offset + ReflexSt::VenousVolume.i()];
-        }
-        u
     }
 
     /// Current heart rate target (with the baroreflex's change), bpm.
     pub fn heart_rate_bpm(&self, y: &[f64]) -> f64 {
         let base = self.scenario.circulation.heart.rate_bpm;
-        match &self.reflex {
-            Some(r) => (base + y[r.offset + ReflexSt::HeartRate.i()]).clamp(20.0, 250.0),
+        match self.landmarks.heart_rate_change {
+            Some(i) => (base + y[i]).clamp(20.0, 250.0),
             None => base,
         }
     }
@@ -274,17 +319,6 @@ impl Model {
     /// which only grows). A state is steady when its change over an assist period is below
     /// `steady.tolerance × max(|y|, scale)`.
     pub fn steady_scale(&self, i: usize) -> Option<f64> {
-        if i < St::COUNT {
-            let s = St::ALL[i];
-            return Some(match s {
-                St::MitralOpening
-                | St::AorticOpening
-                | St::TricuspidOpening
-                | St::PulmonaryOpening
-                | St::CoronaryAutoregulation => 1.0,
-                _ => 10.0,
-            });
-        }
         if let Some(b) = &self.balloon
             && i >= b.offset
             && i < b.offset + BalloonSt::COUNT
@@ -294,17 +328,7 @@ impl Model {
                 _ => Some(10.0),
             };
         }
-        if let Some(r) = &self.reflex
-            && i >= r.offset
-            && i < r.offset + ReflexSt::COUNT
-        {
-            return Some(match ReflexSt::ALL[i - r.offset] {
-                ReflexSt::Resistance => 1.0,
-                ReflexSt::VenousVolume => 100.0,
-                _ => 10.0,
-            });
-        }
-        None
+        (i < self.circulation.dim()).then(|| self.circulation.steady_scale(i))
     }
 
     /// Whether there is no periodic steady state: an irregular rhythm, or a balloon on its
@@ -348,7 +372,6 @@ impl Model {
         key: &str,
         value: &Value,
         t: f64,
-        y: &[f64],
         out: &mut Actions,
     ) -> Result<(), ParamError> {
         self.scenario.set(key, value)?;
@@ -359,16 +382,17 @@ impl Model {
                     let line = b.balloon.line;
                     b.balloon = Balloon::new(&self.scenario.iabp);
                     b.balloon.line = line;
-                    let _ = y;
                     b.console.update_params(&self.scenario.iabp, t, out);
                 }
             }
             "rhythm" => self.rhythm.update(&self.scenario.rhythm),
             "heart" if key == "heart.rate_bpm" => {}
             _ => {
-                let drive = self.circulation.drive;
-                self.circulation = Circulation::new(&self.scenario.circulation)?;
-                self.circulation.drive = drive;
+                // Same options, same state layout: only parameters change.
+                let drive = self.circulation.drive();
+                self.circulation =
+                    reference_circuit(&self.scenario.circulation, self.circuit_options)?;
+                self.circulation.set_drive(drive);
             }
         }
         Ok(())
@@ -383,21 +407,16 @@ impl OdeSystem for Model {
     #[inline]
     fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]) {
         let u = self.inputs(y);
-        let e = self.circulation.rhs(t, y, dy, &u);
+        self.circulation.rhs(t, y, dy, &u);
         if let Some(b) = &self.balloon {
             let o = b.offset;
+            let p_desc = self
+                .circulation
+                .last_signal(self.landmarks.descending_aorta_pressure);
             b.balloon.rhs(
                 &y[o..o + BalloonSt::COUNT],
-                e.p_desc,
+                p_desc,
                 &mut dy[o..o + BalloonSt::COUNT],
-            );
-        }
-        if let Some(r) = &self.reflex {
-            let o = r.offset;
-            r.reflex.rhs(
-                &y[o..o + ReflexSt::COUNT],
-                e.p_root,
-                &mut dy[o..o + ReflexSt::COUNT],
             );
         }
     }
@@ -406,15 +425,20 @@ impl OdeSystem for Model {
         if self.balloon.is_some() { 5 } else { 2 }
     }
 
-    fn events(&self, _t: f64, y: &[f64], g: &mut [f64]) {
-        let q = y[St::AorticValveFlow.i()];
+    fn events(&self, t: f64, y: &[f64], g: &mut [f64]) {
+        let q = y[self.landmarks.aortic_valve_flow];
         g[EV_AV_OPEN] = q;
         g[EV_AV_CLOSE] = q;
         if let Some(b) = &self.balloon {
             // Notch: the aortic root pressure stops falling after closure (net inflow turns
             // positive), located only while the console's detector is armed.
             g[EV_NOTCH] = if b.console.notch_armed() {
-                self.circulation.root_net_inflow(y, &self.inputs(y))
+                self.circulation.net_inflow(
+                    t,
+                    y,
+                    &self.inputs(y),
+                    self.landmarks.aortic_root_volume,
+                )
             } else {
                 -1.0
             };
@@ -434,12 +458,10 @@ impl OdeSystem for Model {
         }
     }
 
-    fn atol_scale(&self, i: usize) -> f64 {
-        if i < St::COUNT {
-            Circulation::atol_scale(i)
-        } else {
-            1.0
-        }
+    /// Volumes (mL), flows (mL/s) and valve openings (0–1) all use the solver's `atol` as is:
+    /// an error of 1e-6 in an opening is as negligible as 1e-6 mL.
+    fn atol_scale(&self, _i: usize) -> f64 {
+        1.0
     }
 }
 
@@ -514,11 +536,10 @@ impl HybridModel for Model {
             Event::Protocol { index } => {
                 let step = self.scenario.protocol.get(index).cloned();
                 if let Some(step) = step {
-                    let y = ctx.y().to_vec();
                     let mut a = Actions::default();
                     for (k, v) in &step.values {
                         // Checked when the scenario was loaded; a failure here cannot happen.
-                        let _ = self.apply_value(k, v, t, &y, &mut a);
+                        let _ = self.apply_value(k, v, t, &mut a);
                     }
                     self.protocol_applied = index + 1;
                     self.log(t, EventKind::ProtocolStep);

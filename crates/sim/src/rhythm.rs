@@ -1,8 +1,7 @@
 //! Heart rhythms: sinus (optionally with beat-to-beat variability), atrial fibrillation and
 //! premature ventricular beats, all from a seeded generator.
 
-use counterpulse_circulation::params::{Choice, Unset};
-use counterpulse_circulation::{choice_param, param_group};
+use counterpulse_params::{Choice, Unset, choice_param, param_group};
 
 use crate::rng::SplitMix64;
 

@@ -10,8 +10,8 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use counterpulse_balloon::{BalloonSt, CycleRecord};
-use counterpulse_circulation::{Circulation, Drive, ParamError, ReflexSt, Sig, St};
+use counterpulse_balloon::CycleRecord;
+use counterpulse_circulation::{Drive, ParamError, Signal};
 use counterpulse_engine::{
     AnyIntegrator, Backend, DenseStep, Integrator, RunOutcome, Simulator, SolveError,
     SolverSettings, Stats, StepObserver,
@@ -70,7 +70,7 @@ pub struct BeatRecord {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Waveforms {
     /// Column names after `time_s` and `beat` (states, then signals).
-    pub columns: Vec<&'static str>,
+    pub columns: Vec<String>,
     /// Sample times, s.
     pub time_s: Vec<f64>,
     /// Beat of each sample (the beat during which it was taken; a sample exactly on an R wave
@@ -115,8 +115,10 @@ pub struct RunResult {
     pub blood_volume_start_ml: f64,
     /// Blood volume at the end, mL.
     pub blood_volume_end_ml: f64,
-    /// State at the last R wave.
+    /// State of the circulation at the last R wave.
     pub final_state: Vec<f64>,
+    /// Names of the states in `final_state`.
+    pub final_state_names: Vec<String>,
     /// Activation timing at the last R wave (to continue the run).
     pub final_drive: Drive,
     /// Waveforms, if requested.
@@ -163,6 +165,8 @@ struct WaveChunk {
 
 struct WaveRec {
     active: bool,
+    /// Signals recorded after the states.
+    signals: Vec<Signal>,
     dt: f64,
     next_m: u64,
     keep_beats: u64,
@@ -170,10 +174,56 @@ struct WaveRec {
     chunks: VecDeque<WaveChunk>,
 }
 
+/// Where the per-beat trace's signals live, resolved by name from the circulation.
+struct TraceChannels {
+    aortic_root_pressure: Signal,
+    lv_pressure: Signal,
+    la_pressure: Signal,
+    ra_pressure: Signal,
+    pulmonary_artery_pressure: Signal,
+    coronary_flow: Signal,
+    coronary_distal_pressure: Signal,
+    hyperemic_distal_pressure: Signal,
+    hyperemic_flow: Signal,
+    lv_volume: usize,
+    aortic_valve_flow: usize,
+    mitral_flow: usize,
+    pulmonary_valve_flow: usize,
+}
+
+impl TraceChannels {
+    fn resolve(model: &Model) -> Result<Self, ParamError> {
+        let c = &model.circulation;
+        let missing = |name: &str| ParamError::Inconsistent {
+            message: format!(
+                "circuit assembly: the metrics need `{name}`, which the circuit lacks"
+            ),
+        };
+        let sig = |name: &str| c.signal(name).ok_or_else(|| missing(name));
+        let st = |name: &str| c.state(name).ok_or_else(|| missing(name));
+        Ok(Self {
+            aortic_root_pressure: sig("aortic_root_pressure_mmhg")?,
+            lv_pressure: sig("lv_pressure_mmhg")?,
+            la_pressure: sig("la_pressure_mmhg")?,
+            ra_pressure: sig("ra_pressure_mmhg")?,
+            pulmonary_artery_pressure: sig("pulmonary_artery_pressure_mmhg")?,
+            coronary_flow: sig("coronary_flow_ml_s")?,
+            coronary_distal_pressure: sig("coronary_distal_pressure_mmhg")?,
+            hyperemic_distal_pressure: sig("hyperemic_coronary_distal_pressure_mmhg")?,
+            hyperemic_flow: sig("hyperemic_coronary_flow_ml_s")?,
+            lv_volume: st("lv_volume_ml")?,
+            aortic_valve_flow: st("aortic_valve_flow_ml_s")?,
+            mitral_flow: st("mitral_flow_ml_s")?,
+            pulmonary_valve_flow: st("pulmonary_valve_flow_ml_s")?,
+        })
+    }
+}
+
 /// Step observer that samples the per-beat trace and the waveforms on their time grids.
 struct Recorder {
     trace: TraceRec,
     wave: WaveRec,
+    channels: TraceChannels,
     y: Vec<f64>,
     sig: Vec<f64>,
 }
@@ -182,25 +232,24 @@ impl Recorder {
     fn sample_trace(&mut self, model: &Model, t: f64) {
         let u = model.inputs(&self.y);
         model.circulation.signals(t, &self.y, &u, &mut self.sig);
-        let s = &self.sig;
-        let y = &self.y;
+        let (s, y, c) = (&self.sig, &self.y, &self.channels);
         self.trace.trace.push(
             t,
-            s[Sig::AorticRootPressure.i()],
-            s[Sig::LvPressure.i()],
-            y[St::LvVolume.i()],
-            s[Sig::LaPressure.i()],
-            s[Sig::RaPressure.i()],
-            s[Sig::PulmonaryArteryPressure.i()],
-            y[St::AorticValveFlow.i()],
-            y[St::MitralFlow.i()],
-            y[St::PulmonaryValveFlow.i()],
+            s[c.aortic_root_pressure.index()],
+            s[c.lv_pressure.index()],
+            y[c.lv_volume],
+            s[c.la_pressure.index()],
+            s[c.ra_pressure.index()],
+            s[c.pulmonary_artery_pressure.index()],
+            y[c.aortic_valve_flow],
+            y[c.mitral_flow],
+            y[c.pulmonary_valve_flow],
         );
         self.trace.trace.push_coronary(
-            s[Sig::CoronaryFlow.i()],
-            s[Sig::CoronaryDistalPressure.i()],
-            s[Sig::HyperemicDistalPressure.i()],
-            s[Sig::HyperemicCoronaryFlow.i()],
+            s[c.coronary_flow.index()],
+            s[c.coronary_distal_pressure.index()],
+            s[c.hyperemic_distal_pressure.index()],
+            s[c.hyperemic_flow.index()],
         );
     }
 
@@ -210,7 +259,9 @@ impl Recorder {
         if let Some(chunk) = self.wave.chunks.back_mut() {
             chunk.time_s.push(t);
             chunk.rows.extend_from_slice(&self.y);
-            chunk.rows.extend_from_slice(&self.sig[..Sig::COUNT]);
+            chunk
+                .rows
+                .extend(self.wave.signals.iter().map(|s| self.sig[s.index()]));
         }
     }
 
@@ -366,15 +417,8 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunResult, SimError
 }
 
 /// State names of the model's vector, for waveform columns.
-fn state_names(model: &Model) -> Vec<&'static str> {
-    let mut v: Vec<&'static str> = St::ALL.iter().map(|s| s.name()).collect();
-    if model.balloon.is_some() {
-        v.extend(BalloonSt::ALL.iter().map(|s| s.name()));
-    }
-    if model.reflex.is_some() {
-        v.extend(ReflexSt::ALL.iter().map(|s| s.name()));
-    }
-    v
+fn state_names(model: &Model) -> Vec<String> {
+    model.circulation_state_names()
 }
 
 /// Assist period after all protocol steps (the last `iabp.ratio` set, if any).
@@ -406,9 +450,8 @@ pub fn run_phase(
     model.log_events = opts.log_events;
     let (t0, y0) = match start {
         Some(prev) => {
-            let mut y = prev.final_state.clone();
-            model.extend_state(&mut y);
-            model.circulation.drive = prev.final_drive;
+            let y = model.continue_state(&prev.final_state_names, &prev.final_state);
+            model.circulation.set_drive(prev.final_drive);
             (prev.end_time_s, y)
         }
         None => (0.0, model.initial_state()),
@@ -425,12 +468,19 @@ pub fn run_phase(
     };
     let dim = counterpulse_engine::OdeSystem::dim(&model);
     let integrator = AnyIntegrator::new(backend, dim, settings);
-    let lv_v0 = model.circulation.lv_unstressed_volume_ml();
+    let channels = TraceChannels::resolve(&model)?;
+    let n_signals = model.circulation.signal_names().len();
+    let lv_v0 = model.circulation.chamber("lv").map_or(0.0, |lv| lv.v0_ml);
     let period = model.assist_period();
     let irregular = model.irregular();
-    let columns: Vec<&'static str> = state_names(&model)
+    let wave_signals = model.circulation.output_signals();
+    let columns: Vec<String> = state_names(&model)
         .into_iter()
-        .chain(Sig::ALL.iter().map(|s| s.name()))
+        .chain(
+            wave_signals
+                .iter()
+                .map(|s| model.circulation.signal_names()[s.index()].clone()),
+        )
         .collect();
     let protocol_end = scenario
         .protocol
@@ -474,14 +524,16 @@ pub fn run_phase(
         },
         wave: WaveRec {
             active: false,
+            signals: wave_signals,
             dt: scenario.output.waveform_interval_ms * 1e-3,
             next_m: 0,
             keep_beats: scenario.output.waveform_beats,
             ncol: columns.len(),
             chunks: VecDeque::new(),
         },
+        channels,
         y: vec![0.0; dim],
-        sig: vec![0.0; Sig::COUNT],
+        sig: vec![0.0; n_signals],
     };
 
     // Whole assist periods of the final ratio.
@@ -670,10 +722,11 @@ pub fn run_phase(
         end_time_s: sim.t(),
         stats: sim.integrator.stats(),
         wall_time_s: wall.elapsed().as_secs_f64(),
-        blood_volume_start_ml: Circulation::blood_volume(&y0),
-        blood_volume_end_ml: Circulation::blood_volume(sim.y()),
-        final_state: sim.y()[..St::COUNT].to_vec(),
-        final_drive: sim.model.circulation.drive,
+        blood_volume_start_ml: sim.model.circulation.blood_volume(&y0),
+        blood_volume_end_ml: sim.model.circulation.blood_volume(sim.y()),
+        final_state: sim.y()[..sim.model.circulation.dim()].to_vec(),
+        final_state_names: sim.model.circulation_state_names(),
+        final_drive: sim.model.circulation.drive(),
         waveforms,
         events: std::mem::take(&mut sim.model.log),
         balloon_cycles,

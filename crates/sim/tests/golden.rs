@@ -38,9 +38,13 @@ fn compare(case: &str, run: &str, want: &Json, got: &BeatMetrics, failures: &mut
 }
 
 fn compare_run(case: &str, name: &str, want: &Json, got: &RunResult, failures: &mut Vec<String>) {
+    // The same integration path: step for step, evaluation for evaluation.
     for (key, value) in [
         ("beats_to_steady_state", got.beats_to_steady_state),
         ("beats_simulated", got.beats_simulated),
+        ("accepted_steps", got.stats.accepted_steps),
+        ("rejected_steps", got.stats.rejected_steps),
+        ("rhs_evaluations", got.stats.rhs_evals),
     ] {
         if want[key].as_u64() != Some(value) {
             failures.push(format!(

@@ -1,7 +1,7 @@
 //! Physics checks of the closed-loop model. Run them in release (`cargo test --release`): they
 //! simulate hundreds of beats.
 
-use counterpulse_circulation::components::Compliance;
+use counterpulse_circulation::components::{Compliance, NodeLaw};
 use counterpulse_engine::{
     Dopri5, Integrator, NoObserver, OdeSolversDopri5, OdeSystem, SolverSettings, Stop,
 };
@@ -94,7 +94,7 @@ impl OdeSystem for Windkessel {
         1
     }
     fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]) {
-        let p = self.c.pressure(y[0]);
+        let p = self.c.pressure(y[0], &[]);
         dy[0] = self.q0 * (self.omega * t).sin() - p / self.r;
     }
 }
@@ -102,10 +102,7 @@ impl OdeSystem for Windkessel {
 #[test]
 fn windkessel_matches_analytic_solution_with_both_backends() {
     let wk = Windkessel {
-        c: Compliance {
-            c_ml_mmhg: 1.5,
-            v0_ml: 100.0,
-        },
+        c: Compliance::new(1.5, 100.0),
         r: 1.0,
         q0: 90.0,
         omega: 2.0 * std::f64::consts::PI * 1.2,
@@ -131,7 +128,7 @@ fn windkessel_matches_analytic_solution_with_both_backends() {
         assert_eq!(a.advance(&wk, t, &mut NoObserver), Ok(Stop::Reached));
         assert_eq!(b.advance(&wk, t, &mut NoObserver), Ok(Stop::Reached));
         for y in [a.y()[0], b.y()[0]] {
-            max_err = max_err.max((wk.c.pressure(y) - exact(t)).abs());
+            max_err = max_err.max((wk.c.pressure(y, &[]) - exact(t)).abs());
         }
     }
     assert!(max_err < 1e-6, "max pressure error {max_err} mmHg");

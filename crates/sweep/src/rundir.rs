@@ -111,11 +111,11 @@ fn beats_table(runs: &[(&str, &RunResult)]) -> Table {
 /// is null in the others.
 fn waveforms_table(runs: &[(&str, &RunResult)]) -> Table {
     let mut t = Table::new();
-    let mut names: Vec<&'static str> = Vec::new();
+    let mut names: Vec<&str> = Vec::new();
     for (_, r) in runs {
         if let Some(w) = &r.waveforms {
             for c in &w.columns {
-                if !names.contains(c) {
+                if !names.contains(&c.as_str()) {
                     names.push(c);
                 }
             }

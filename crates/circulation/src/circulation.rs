@@ -1,0 +1,275 @@
+//! The assembled circulation at run time: one tight evaluation over plain data, in the order
+//! the assembly fixed (see [`crate::assembly`]).
+
+use std::cell::RefCell;
+
+use crate::components::{
+    Chamber, ControllerKind, ControllerLaw, Drive, HeartActivation, LinkKind, LinkLaw, NodeKind,
+    NodeLaw, Signal, StateSpec, TissuePressure,
+};
+
+/// A node at run time.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct NodeRun {
+    pub(crate) law: NodeKind,
+    pub(crate) volume: usize,
+    pub(crate) pressure: usize,
+}
+
+/// One step of the pressure phase: a node, or a coupling computed from earlier pressures.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum PressureStep {
+    Node(usize),
+    Coupling { law: TissuePressure, out: usize },
+}
+
+/// A link at run time: its law, the pressure signals of its ends, its flow signal and the
+/// volume states it takes from and gives to.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LinkRun {
+    pub(crate) law: LinkKind,
+    pub(crate) up: usize,
+    pub(crate) down: usize,
+    pub(crate) flow: usize,
+    pub(crate) take_from: Option<usize>,
+    pub(crate) give_to: Option<usize>,
+}
+
+/// The closed-loop circulation assembled from components ([`crate::circuit`]).
+///
+/// State vector: positions handed out by the assembly ([`Circulation::state_names`]); signals
+/// (pressures, flows, activations, couplings, controller outputs): [`Circulation::signal_names`].
+#[derive(Debug, Clone)]
+pub struct Circulation {
+    pub(crate) activation: HeartActivation,
+    pub(crate) activation_signals: (usize, usize),
+    pub(crate) inputs: Vec<usize>,
+    pub(crate) controllers: Vec<ControllerKind>,
+    pub(crate) nodes: Vec<NodeRun>,
+    pub(crate) node_names: Vec<String>,
+    pub(crate) steps: Vec<PressureStep>,
+    pub(crate) links: Vec<LinkRun>,
+    pub(crate) link_names: Vec<String>,
+    pub(crate) node_volumes: Vec<usize>,
+    pub(crate) loop_volumes: Vec<usize>,
+    pub(crate) reserved: Vec<(String, std::ops::Range<usize>)>,
+    pub(crate) states: Vec<StateSpec>,
+    pub(crate) initial: Vec<f64>,
+    pub(crate) signal_names: Vec<String>,
+    /// Signals that are not also states (the output columns), in workspace order.
+    pub(crate) exported_signals: Vec<usize>,
+    /// Signal values of the last evaluation (every entry is written before it is read).
+    pub(crate) workspace: RefCell<Vec<f64>>,
+    /// Derivatives of evaluations made only for their signals.
+    pub(crate) scratch: RefCell<Vec<f64>>,
+}
+
+impl Circulation {
+    /// Number of states.
+    pub fn dim(&self) -> usize {
+        self.states.len()
+    }
+
+    /// State names (with units), in state-vector order.
+    pub fn state_names(&self) -> Vec<&str> {
+        self.states.iter().map(|s| s.name.as_str()).collect()
+    }
+
+    /// Signal names (with units), in workspace order.
+    pub fn signal_names(&self) -> &[String] {
+        &self.signal_names
+    }
+
+    /// The signals that are not also states (a conduit's or valve's flow is both), in
+    /// workspace order: the signal columns of recorded waveforms.
+    pub fn output_signals(&self) -> Vec<Signal> {
+        self.exported_signals.iter().map(|i| Signal(*i)).collect()
+    }
+
+    /// Position of the state called `name`.
+    pub fn state(&self, name: &str) -> Option<usize> {
+        self.states.iter().position(|s| s.name == name)
+    }
+
+    /// The signal called `name`.
+    pub fn signal(&self, name: &str) -> Option<Signal> {
+        self.signal_names.iter().position(|s| s == name).map(Signal)
+    }
+
+    /// Positions of the states reserved for the device `name` (see
+    /// [`crate::CircuitBuilder::reserve`]).
+    pub fn reserved(&self, name: &str) -> Option<std::ops::Range<usize>> {
+        self.reserved
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, r)| r.clone())
+    }
+
+    /// Names of the inputs the caller provides at each evaluation, in order.
+    pub fn input_names(&self) -> Vec<&str> {
+        self.inputs
+            .iter()
+            .map(|i| self.signal_names[*i].as_str())
+            .collect()
+    }
+
+    /// Scale of state `i` for the steady-state test.
+    pub fn steady_scale(&self, i: usize) -> f64 {
+        self.states[i].steady_scale
+    }
+
+    /// The initial state: every node at its initial pressure, the reservoir with the rest of
+    /// the blood, valves as declared, controllers at rest.
+    pub fn initial_state(&self) -> Vec<f64> {
+        self.initial.clone()
+    }
+
+    /// Positions of the states that hold blood of the loop (their sum is conserved).
+    pub fn blood_volume_states(&self) -> &[usize] {
+        &self.loop_volumes
+    }
+
+    /// Total blood volume held by the state, mL.
+    pub fn blood_volume(&self, y: &[f64]) -> f64 {
+        self.loop_volumes.iter().map(|i| y[*i]).sum()
+    }
+
+    /// The chamber law of node `name`, if that node is a chamber.
+    pub fn chamber(&self, name: &str) -> Option<&Chamber> {
+        let i = self.node_names.iter().position(|n| n == name)?;
+        match &self.nodes[i].law {
+            NodeKind::Chamber(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Position of the volume state of node `name`.
+    pub fn node_volume(&self, name: &str) -> Option<usize> {
+        let i = self.node_names.iter().position(|n| n == name)?;
+        Some(self.nodes[i].volume)
+    }
+
+    /// Names of the links, in accumulation order.
+    pub fn link_names(&self) -> &[String] {
+        &self.link_names
+    }
+
+    /// The heart's activation (timing and curves).
+    pub fn activation(&self) -> &HeartActivation {
+        &self.activation
+    }
+
+    /// Activation timing, as the rhythm's events set it.
+    pub fn drive(&self) -> Drive {
+        self.activation.drive
+    }
+
+    /// Restores activation timing (to continue a run in a rebuilt model).
+    pub fn set_drive(&mut self, drive: Drive) {
+        self.activation.drive = drive;
+    }
+
+    /// Starts a ventricular activation at `t_s` for a beat whose RR interval is `rr_s`.
+    pub fn start_ventricular_activation(&mut self, t_s: f64, rr_s: f64) {
+        let scale = self.activation.timing_scale(rr_s);
+        let d = &mut self.activation.drive;
+        d.ventricular_onset_s = t_s;
+        d.ventricular_scale = scale;
+    }
+
+    /// Starts an atrial activation at `t_s` for a beat whose RR interval is `rr_s`.
+    pub fn start_atrial_activation(&mut self, t_s: f64, rr_s: f64) {
+        let scale = self.activation.timing_scale(rr_s);
+        let d = &mut self.activation.drive;
+        d.atrial_onset_s = t_s;
+        d.atrial_scale = scale;
+    }
+
+    /// Stops atrial contraction (atrial fibrillation: no organised atrial activation).
+    pub fn stop_atrial_activation(&mut self) {
+        self.activation.drive.atrial_onset_s = f64::INFINITY;
+    }
+
+    /// Writes `dy/dt` of the circulation's states (`y`, `dy` at least [`Circulation::dim`]
+    /// long) given the values of its inputs (in the order of [`Circulation::input_names`]).
+    ///
+    /// Order: activations and inputs; controller outputs; node pressures and couplings in
+    /// assembly order; link flows in assembly order, each taken from its upstream and given to
+    /// its downstream node's volume; controller derivatives.
+    #[inline]
+    pub fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64], inputs: &[f64]) {
+        let mut w = self.workspace.borrow_mut();
+        self.evaluate(t, y, dy, inputs, &mut w);
+    }
+
+    #[inline]
+    fn evaluate(&self, t: f64, y: &[f64], dy: &mut [f64], inputs: &[f64], w: &mut [f64]) {
+        let (av, aa) = self.activation_signals;
+        w[av] = self.activation.ventricular(t);
+        w[aa] = self.activation.atrial(t);
+        for (slot, value) in self.inputs.iter().zip(inputs) {
+            w[*slot] = *value;
+        }
+        for c in &self.controllers {
+            c.outputs(y, w);
+        }
+        for step in &self.steps {
+            match step {
+                PressureStep::Node(n) => {
+                    let n = &self.nodes[*n];
+                    let p = n.law.pressure(y[n.volume], w);
+                    w[n.pressure] = p;
+                }
+                PressureStep::Coupling { law, out } => {
+                    let v = law.value(w);
+                    w[*out] = v;
+                }
+            }
+        }
+        for v in &self.node_volumes {
+            dy[*v] = 0.0;
+        }
+        for l in &self.links {
+            let q = l.law.flow(w[l.up], w[l.down], y, w, dy);
+            w[l.flow] = q;
+            if let Some(s) = l.take_from {
+                dy[s] -= q;
+            }
+            if let Some(s) = l.give_to {
+                dy[s] += q;
+            }
+        }
+        for c in &self.controllers {
+            c.derivatives(y, w, dy);
+        }
+    }
+
+    /// Evaluates at `(t, y)` and copies every signal into `out` (at least as long as
+    /// [`Circulation::signal_names`]).
+    pub fn signals(&self, t: f64, y: &[f64], inputs: &[f64], out: &mut [f64]) {
+        let mut scratch = self.scratch.borrow_mut();
+        scratch.resize(self.dim(), 0.0);
+        let mut w = self.workspace.borrow_mut();
+        self.evaluate(t, y, &mut scratch, inputs, &mut w);
+        out[..w.len()].copy_from_slice(&w);
+    }
+
+    /// Net blood flow into the node whose volume is state `volume` at `(t, y)`, mL/s (its
+    /// volume's derivative).
+    pub fn net_inflow(&self, t: f64, y: &[f64], inputs: &[f64], volume: usize) -> f64 {
+        let mut scratch = self.scratch.borrow_mut();
+        scratch.resize(self.dim(), 0.0);
+        let mut w = self.workspace.borrow_mut();
+        self.evaluate(t, y, &mut scratch, inputs, &mut w);
+        scratch[volume]
+    }
+}
+
+impl Circulation {
+    /// Value of `signal` in the last evaluation ([`Circulation::rhs`] or
+    /// [`Circulation::signals`]).
+    #[inline]
+    pub fn last_signal(&self, signal: Signal) -> f64 {
+        self.workspace.borrow()[signal.0]
+    }
+}
