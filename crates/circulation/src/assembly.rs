@@ -31,10 +31,11 @@ use std::cell::RefCell;
 
 use counterpulse_params::{ParamError, fmt_num};
 
-use crate::circulation::{Circulation, LinkRun, NodeRun, PressureStep};
+use crate::circulation::{Circulation, Coupling, Update};
 use crate::components::{
-    ControllerKind, ControllerLaw, HeartActivation, Layout, LinkKind, LinkLaw, NodeKind, NodeLaw,
-    Signal, StateRef, StateSpec, TissuePressure,
+    ControllerKind, ControllerLaw, HeartActivation, Layout, LinkKind, LinkLaw, LinkSet,
+    MAX_SIGNALS, NodeKind, NodeLaw, NodeSet, Signal, StateRef, StateSpec, TissuePressure,
+    Workspace,
 };
 
 /// A node of an assembled circuit: its pressure signal and its volume state.
@@ -54,17 +55,20 @@ pub struct Link {
     pub flow: Signal,
 }
 
-/// What computes a signal, for the order check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What computes a signal, for the order check. Evaluation order: sources; nodes by kind (then
+/// in order of addition); couplings; links; controllers' derivatives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Writer {
     /// The activation, inputs and controller outputs: available to every node and link.
     Source,
-    /// A driven signal whose controller is not attached yet.
-    Undriven,
-    /// The pressure step with this index.
-    Pressure(usize),
+    /// The node of this kind rank and index within its kind.
+    Node(usize, usize),
+    /// The coupling with this index.
+    Coupling(usize),
     /// The link with this index.
     Link(usize),
+    /// A driven signal whose controller is not attached yet.
+    Undriven,
 }
 
 /// Collects components and their connections; see the module documentation.
@@ -79,7 +83,7 @@ pub struct CircuitBuilder {
     node_initial_pressure: Vec<Option<f64>>,
     loop_node: Vec<bool>,
     reservoir: Option<usize>,
-    steps: Vec<PressureStep>,
+    couplings: Vec<(TissuePressure, Signal)>,
     links: Vec<(String, LinkKind, Vec<StateRef>, Node, Node, Signal)>,
     controllers: Vec<(String, ControllerKind, Vec<StateRef>)>,
     reserved: Vec<(String, Vec<StateRef>)>,
@@ -100,7 +104,15 @@ impl CircuitBuilder {
         }
         self.signals.push(name);
         self.writers.push(writer);
-        Signal(self.signals.len() - 1)
+        match u8::try_from(self.signals.len() - 1) {
+            Ok(i) => Signal(i),
+            Err(_) => {
+                self.errors.push(format!(
+                    "more than {MAX_SIGNALS} signals: the workspace is full"
+                ));
+                Signal(u8::MAX)
+            }
+        }
     }
 
     fn allocate(&mut self, specs: Vec<StateSpec>) -> Vec<StateRef> {
@@ -149,11 +161,9 @@ impl CircuitBuilder {
             steady_scale: 10.0,
         }])[0];
         let index = self.nodes.len();
-        let pressure = self.signal(
-            format!("{name}_pressure_mmhg"),
-            Writer::Pressure(self.steps.len()),
-        );
-        self.steps.push(PressureStep::Node(index));
+        let rank = law.rank();
+        let within = self.nodes.iter().filter(|n| n.1.rank() == rank).count();
+        let pressure = self.signal(format!("{name}_pressure_mmhg"), Writer::Node(rank, within));
         self.nodes.push((name.into(), law, volume, pressure));
         self.node_initial_pressure.push(initial_pressure_mmhg);
         self.loop_node.push(loop_blood);
@@ -196,10 +206,12 @@ impl CircuitBuilder {
         self.add_node(name, law.into(), Some(initial_pressure_mmhg), false)
     }
 
-    /// A signal computed from node pressures (after the nodes it reads).
+    /// A signal computed from node pressures, after every node (links may read it; a node
+    /// that needs the same quantity computes it from the law itself, e.g.
+    /// [`crate::components::Compliance::under`]).
     pub fn coupling(&mut self, name: &str, law: TissuePressure) -> Signal {
-        let out = self.signal(name.into(), Writer::Pressure(self.steps.len()));
-        self.steps.push(PressureStep::Coupling { law, out: out.0 });
+        let out = self.signal(name.into(), Writer::Coupling(self.couplings.len()));
+        self.couplings.push((law, out));
         out
     }
 
@@ -242,11 +254,11 @@ impl CircuitBuilder {
         let law = law.into();
         let own = self.allocate(law.states(name));
         for d in law.drives() {
-            match self.writers.get(d.0) {
-                Some(Writer::Undriven) => self.writers[d.0] = Writer::Source,
+            match self.writers.get(d.index()) {
+                Some(Writer::Undriven) => self.writers[d.index()] = Writer::Source,
                 _ => self.errors.push(format!(
                     "controller `{name}` drives `{}`, which is not a free driven signal",
-                    self.signals.get(d.0).map_or("?", String::as_str)
+                    self.signals.get(d.index()).map_or("?", String::as_str)
                 )),
             }
         }
@@ -259,43 +271,48 @@ impl CircuitBuilder {
             self.errors
                 .push(format!("signal `{name}` is declared twice"));
         }
-        self.signals[signal.0] = name.into();
+        self.signals[signal.index()] = name.into();
     }
 
     /// Checks that each component reads only signals computed before it.
     fn check_order(&mut self) {
-        let name = |s: &Signal, signals: &[String]| signals.get(s.0).cloned().unwrap_or_default();
         let mut problems = Vec::new();
-        for (i, step) in self.steps.iter().enumerate() {
-            let (reads, who) = match step {
-                PressureStep::Node(n) => (self.nodes[*n].1.reads(), &self.nodes[*n].0),
-                PressureStep::Coupling { law, out } => {
-                    (vec![law.chamber_pressure], &self.signals[*out])
-                }
-            };
-            for r in reads {
-                let ok = match self.writers.get(r.0) {
-                    Some(Writer::Source) => true,
-                    Some(Writer::Pressure(j)) => *j < i,
-                    _ => false,
-                };
-                if !ok {
+        let name = |s: Signal| self.signals.get(s.index()).cloned().unwrap_or_default();
+        let writer = |s: Signal| {
+            self.writers
+                .get(s.index())
+                .copied()
+                .unwrap_or(Writer::Undriven)
+        };
+        for (who, law, _, pressure) in &self.nodes {
+            let me = writer(*pressure);
+            for r in law.reads() {
+                if writer(r) >= me {
                     problems.push(format!(
-                        "`{who}` reads `{}` before it is computed",
-                        name(&r, &self.signals)
+                        "node `{who}` reads `{}` before it is computed",
+                        name(r)
                     ));
                 }
             }
         }
-        for (name_l, l, ..) in &self.links {
-            for r in l.reads() {
+        for (law, out) in &self.couplings {
+            if writer(law.chamber_pressure) >= writer(*out) {
+                problems.push(format!(
+                    "coupling `{}` reads `{}` before it is computed",
+                    name(*out),
+                    name(law.chamber_pressure)
+                ));
+            }
+        }
+        for (who, law, ..) in &self.links {
+            for r in law.reads() {
                 if !matches!(
-                    self.writers.get(r.0),
-                    Some(Writer::Source | Writer::Pressure(_))
+                    writer(r),
+                    Writer::Source | Writer::Node(..) | Writer::Coupling(_)
                 ) {
                     problems.push(format!(
-                        "link `{name_l}` reads `{}`, which no node, coupling or controller computes",
-                        name(&r, &self.signals)
+                        "link `{who}` reads `{}`, which no node, coupling or controller computes",
+                        name(r)
                     ));
                 }
             }
@@ -305,10 +322,10 @@ impl CircuitBuilder {
                 problems.push(format!("no controller drives `{}`", self.signals[i]));
             }
         }
-        for (name_c, c, _) in &self.controllers {
+        for (who, c, _) in &self.controllers {
             for r in c.senses() {
-                if r.0 >= self.signals.len() {
-                    problems.push(format!("controller `{name_c}` senses an unknown signal"));
+                if r.index() >= self.signals.len() {
+                    problems.push(format!("controller `{who}` senses an unknown signal"));
                 }
             }
         }
@@ -363,7 +380,7 @@ impl CircuitBuilder {
         let mut exported = Vec::new();
         for (i, name) in self.signals.iter().enumerate() {
             match (self.states.iter().any(|s| &s.name == name), self.writers[i]) {
-                (false, _) => exported.push(i),
+                (false, _) => exported.push(Signal(i as u8)),
                 (true, Writer::Link(_)) => {}
                 (true, _) => self
                     .errors
@@ -378,31 +395,26 @@ impl CircuitBuilder {
             states[layout.positions[decl]] = spec.clone();
         }
         let mut initial: Vec<f64> = states.iter().map(|s| s.initial).collect();
-        let nodes: Vec<NodeRun> = self
+        let volume_of: Vec<usize> = self.nodes.iter().map(|n| layout.position(n.2)).collect();
+        for ((_, law, ..), (v, p)) in self
             .nodes
             .iter()
-            .map(|(_, law, volume, pressure)| NodeRun {
-                law: law.clone(),
-                volume: layout.position(*volume),
-                pressure: pressure.0,
-            })
-            .collect();
-        for (n, p) in nodes.iter().zip(&self.node_initial_pressure) {
+            .zip(volume_of.iter().zip(&self.node_initial_pressure))
+        {
             if let Some(p) = p {
-                initial[n.volume] = n.law.volume_at(*p);
+                initial[*v] = law.volume_at(*p);
             }
         }
-        let loop_volumes: Vec<usize> = nodes
+        let loop_volumes: Vec<usize> = volume_of
             .iter()
             .zip(&self.loop_node)
             .filter(|(_, l)| **l)
-            .map(|(n, _)| n.volume)
+            .map(|(v, _)| *v)
             .collect();
         let others: f64 = loop_volumes.iter().map(|i| initial[*i]).sum();
-        let res_name = &self.nodes[reservoir].0;
-        let res = &nodes[reservoir];
+        let (res_name, res_law, ..) = &self.nodes[reservoir];
         let rest = total_blood_ml - others;
-        let v_min = res.law.volume_at(0.0) * 0.5;
+        let v_min = res_law.volume_at(0.0) * 0.5;
         if rest < v_min {
             return Err(ParamError::Inconsistent {
                 message: format!(
@@ -412,57 +424,98 @@ impl CircuitBuilder {
                     fmt_num(others.round()),
                     res_name.replace('_', " "),
                     fmt_num(v_min.round()),
-                    fmt_num(res.law.volume_at(0.0))
+                    fmt_num(res_law.volume_at(0.0))
                 ),
             });
         }
-        initial[res.volume] = rest;
-        let position = |refs: &[StateRef]| -> Vec<usize> {
-            refs.iter().map(|r| layout.position(*r)).collect()
-        };
-        let mut links = Vec::new();
+        initial[volume_of[reservoir]] = rest;
+        let mut nodes = NodeSet::default();
+        for ((_, law, _, pressure), v) in self.nodes.iter().zip(&volume_of) {
+            nodes.push(law.clone(), *v, *pressure);
+        }
+        let mut links = LinkSet::default();
+        let mut updates = Vec::new();
         for (_, law, own, up, down, flow) in &self.links {
             let mut law = law.clone();
-            law.bind(&position(own), &layout);
+            let own: Vec<usize> = own.iter().map(|r| layout.position(*r)).collect();
+            law.bind(&own, &layout);
+            if own.is_empty() && !law.is_active() {
+                continue;
+            }
+            links.push(law, up.pressure, down.pressure, *flow);
+            // A link between the loop and a probe counts only on the probe's side.
             let (up_loop, down_loop) = (self.loop_node[up.index], self.loop_node[down.index]);
             let probe_link = up_loop != down_loop;
-            links.push(LinkRun {
-                law,
-                up: up.pressure.0,
-                down: down.pressure.0,
-                flow: flow.0,
-                take_from: (!probe_link || !up_loop).then_some(nodes[up.index].volume),
-                give_to: (!probe_link || !down_loop).then_some(nodes[down.index].volume),
-            });
+            if !probe_link || !up_loop {
+                updates.push((volume_of[up.index], *flow, -1.0));
+            }
+            if !probe_link || !down_loop {
+                updates.push((volume_of[down.index], *flow, 1.0));
+            }
         }
+        // Each node's first term is assigned, the others added in link order.
+        let (mut first_terms, mut other_terms) = (Vec::new(), Vec::new());
+        let mut seen = Vec::new();
+        for (volume, flow, sign) in updates {
+            let term = Update {
+                volume: volume as u32,
+                flow,
+                sign,
+            };
+            if seen.contains(&volume) {
+                other_terms.push(term);
+            } else {
+                seen.push(volume);
+                first_terms.push(term);
+            }
+        }
+        let isolated_volumes = volume_of
+            .iter()
+            .filter(|v| !seen.contains(v))
+            .copied()
+            .collect();
         let mut controllers = Vec::new();
         for (_, law, own) in &self.controllers {
             let mut law = law.clone();
-            law.bind(&position(own));
+            let own: Vec<usize> = own.iter().map(|r| layout.position(*r)).collect();
+            law.bind(&own);
             controllers.push(law);
         }
-        let node_volumes = nodes.iter().map(|n| n.volume).collect();
-        let node_names = self.nodes.iter().map(|n| n.0.clone()).collect();
+        let node_index = self
+            .nodes
+            .iter()
+            .zip(&volume_of)
+            .map(|(n, v)| (n.0.clone(), *v))
+            .collect();
         let link_names = self.links.iter().map(|l| l.0.clone()).collect();
-        let n_signals = self.signals.len();
+        let couplings = self
+            .couplings
+            .iter()
+            .map(|(law, out)| Coupling {
+                law: *law,
+                out: *out,
+            })
+            .collect();
         Ok(Circulation {
             activation,
-            activation_signals: (act_v.0, act_a.0),
-            inputs: self.inputs.iter().map(|s| s.0).collect(),
+            activation_signals: (act_v, act_a),
+            inputs: self.inputs.clone(),
             controllers,
             nodes,
-            node_names,
-            steps: self.steps,
+            node_index,
+            couplings,
             links,
+            first_terms,
+            other_terms,
+            isolated_volumes,
             link_names,
-            node_volumes,
             loop_volumes,
             reserved,
             states,
             initial,
             signal_names: self.signals,
             exported_signals: exported,
-            workspace: RefCell::new(vec![0.0; n_signals]),
+            workspace: RefCell::new(Workspace::new()),
             scratch: RefCell::new(Vec::new()),
         })
     }

@@ -161,10 +161,8 @@ pub fn reference_circuit(
         9.0,
     );
     // LAD territory: the contracting LV compresses its intramyocardial vessels.
-    let tissue = c.coupling(
-        "intramyocardial_pressure_mmhg",
-        TissuePressure::new(cor.intramyocardial_pressure_fraction, lv.pressure),
-    );
+    let tissue_law = TissuePressure::new(cor.intramyocardial_pressure_fraction, lv.pressure);
+    let tissue = c.coupling("intramyocardial_pressure_mmhg", tissue_law);
     let distal = c.node(
         "coronary_distal",
         Compliance::new(cor.distal_compliance_ml_mmhg, 0.0),
@@ -172,7 +170,7 @@ pub fn reference_circuit(
     );
     let intramyocardial = c.node(
         "coronary_intramyocardial",
-        Compliance::new(cor.intramyocardial_compliance_ml_mmhg, 0.0).under(tissue),
+        Compliance::new(cor.intramyocardial_compliance_ml_mmhg, 0.0).under(tissue_law),
         30.0,
     );
     c.rename(
@@ -187,7 +185,7 @@ pub fn reference_circuit(
     );
     let hyperemic_intramyocardial = c.probe_node(
         "hyperemic_coronary_intramyocardial",
-        Compliance::new(cor.intramyocardial_compliance_ml_mmhg, 0.0).under(tissue),
+        Compliance::new(cor.intramyocardial_compliance_ml_mmhg, 0.0).under(tissue_law),
         30.0,
     );
 

@@ -4,35 +4,24 @@
 use std::cell::RefCell;
 
 use crate::components::{
-    Chamber, ControllerKind, ControllerLaw, Drive, HeartActivation, LinkKind, LinkLaw, NodeKind,
-    NodeLaw, Signal, StateSpec, TissuePressure,
+    Chamber, ControllerKind, ControllerLaw, Drive, HeartActivation, LinkSet, NodeSet, Signal,
+    StateSpec, TissuePressure, Workspace,
 };
 
-/// A node at run time.
+/// A coupling at run time: its law and its signal.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct NodeRun {
-    pub(crate) law: NodeKind,
-    pub(crate) volume: usize,
-    pub(crate) pressure: usize,
+pub(crate) struct Coupling {
+    pub(crate) law: TissuePressure,
+    pub(crate) out: Signal,
 }
 
-/// One step of the pressure phase: a node, or a coupling computed from earlier pressures.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum PressureStep {
-    Node(usize),
-    Coupling { law: TissuePressure, out: usize },
-}
-
-/// A link at run time: its law, the pressure signals of its ends, its flow signal and the
-/// volume states it takes from and gives to.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct LinkRun {
-    pub(crate) law: LinkKind,
-    pub(crate) up: usize,
-    pub(crate) down: usize,
-    pub(crate) flow: usize,
-    pub(crate) take_from: Option<usize>,
-    pub(crate) give_to: Option<usize>,
+/// One term of a node's volume balance: `sign` (+1 in, −1 out) × a link's flow. Multiplying
+/// by ±1 is exact, so `dy + sign·q` is bit for bit `dy ± q`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Update {
+    pub(crate) volume: u32,
+    pub(crate) flow: Signal,
+    pub(crate) sign: f64,
 }
 
 /// The closed-loop circulation assembled from components ([`crate::circuit`]).
@@ -42,24 +31,30 @@ pub(crate) struct LinkRun {
 #[derive(Debug, Clone)]
 pub struct Circulation {
     pub(crate) activation: HeartActivation,
-    pub(crate) activation_signals: (usize, usize),
-    pub(crate) inputs: Vec<usize>,
+    pub(crate) activation_signals: (Signal, Signal),
+    pub(crate) inputs: Vec<Signal>,
     pub(crate) controllers: Vec<ControllerKind>,
-    pub(crate) nodes: Vec<NodeRun>,
-    pub(crate) node_names: Vec<String>,
-    pub(crate) steps: Vec<PressureStep>,
-    pub(crate) links: Vec<LinkRun>,
+    pub(crate) nodes: NodeSet,
+    /// Name and volume position of every node, in order of addition.
+    pub(crate) node_index: Vec<(String, usize)>,
+    /// Nodes that no link touches (their volume never changes).
+    pub(crate) isolated_volumes: Vec<usize>,
+    pub(crate) couplings: Vec<Coupling>,
+    pub(crate) links: LinkSet,
+    /// The first term of each node's volume balance (assigned).
+    pub(crate) first_terms: Vec<Update>,
+    /// The other terms, in the order links were added (added).
+    pub(crate) other_terms: Vec<Update>,
     pub(crate) link_names: Vec<String>,
-    pub(crate) node_volumes: Vec<usize>,
     pub(crate) loop_volumes: Vec<usize>,
     pub(crate) reserved: Vec<(String, std::ops::Range<usize>)>,
     pub(crate) states: Vec<StateSpec>,
     pub(crate) initial: Vec<f64>,
     pub(crate) signal_names: Vec<String>,
     /// Signals that are not also states (the output columns), in workspace order.
-    pub(crate) exported_signals: Vec<usize>,
+    pub(crate) exported_signals: Vec<Signal>,
     /// Signal values of the last evaluation (every entry is written before it is read).
-    pub(crate) workspace: RefCell<Vec<f64>>,
+    pub(crate) workspace: RefCell<Workspace>,
     /// Derivatives of evaluations made only for their signals.
     pub(crate) scratch: RefCell<Vec<f64>>,
 }
@@ -83,7 +78,7 @@ impl Circulation {
     /// The signals that are not also states (a conduit's or valve's flow is both), in
     /// workspace order: the signal columns of recorded waveforms.
     pub fn output_signals(&self) -> Vec<Signal> {
-        self.exported_signals.iter().map(|i| Signal(*i)).collect()
+        self.exported_signals.clone()
     }
 
     /// Position of the state called `name`.
@@ -93,7 +88,11 @@ impl Circulation {
 
     /// The signal called `name`.
     pub fn signal(&self, name: &str) -> Option<Signal> {
-        self.signal_names.iter().position(|s| s == name).map(Signal)
+        self.signal_names
+            .iter()
+            .position(|s| s == name)
+            .and_then(|i| u8::try_from(i).ok())
+            .map(Signal)
     }
 
     /// Positions of the states reserved for the device `name` (see
@@ -109,7 +108,7 @@ impl Circulation {
     pub fn input_names(&self) -> Vec<&str> {
         self.inputs
             .iter()
-            .map(|i| self.signal_names[*i].as_str())
+            .map(|i| self.signal_names[i.index()].as_str())
             .collect()
     }
 
@@ -136,17 +135,20 @@ impl Circulation {
 
     /// The chamber law of node `name`, if that node is a chamber.
     pub fn chamber(&self, name: &str) -> Option<&Chamber> {
-        let i = self.node_names.iter().position(|n| n == name)?;
-        match &self.nodes[i].law {
-            NodeKind::Chamber(c) => Some(c),
-            _ => None,
-        }
+        let v = self.node_volume(name)?;
+        self.nodes
+            .chambers
+            .iter()
+            .find(|c| c.volume == v)
+            .map(|c| &c.law)
     }
 
     /// Position of the volume state of node `name`.
     pub fn node_volume(&self, name: &str) -> Option<usize> {
-        let i = self.node_names.iter().position(|n| n == name)?;
-        Some(self.nodes[i].volume)
+        self.node_index
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
     }
 
     /// Names of the links, in accumulation order.
@@ -193,9 +195,9 @@ impl Circulation {
     /// Writes `dy/dt` of the circulation's states (`y`, `dy` at least [`Circulation::dim`]
     /// long) given the values of its inputs (in the order of [`Circulation::input_names`]).
     ///
-    /// Order: activations and inputs; controller outputs; node pressures and couplings in
-    /// assembly order; link flows in assembly order, each taken from its upstream and given to
-    /// its downstream node's volume; controller derivatives.
+    /// Order: activations and inputs; controller outputs; node pressures, kind by kind;
+    /// couplings; link flows; each flow taken from its upstream and given to its downstream
+    /// node's volume, in the order the links were added; controller derivatives.
     #[inline]
     pub fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64], inputs: &[f64]) {
         let mut w = self.workspace.borrow_mut();
@@ -203,7 +205,7 @@ impl Circulation {
     }
 
     #[inline]
-    fn evaluate(&self, t: f64, y: &[f64], dy: &mut [f64], inputs: &[f64], w: &mut [f64]) {
+    fn evaluate(&self, t: f64, y: &[f64], dy: &mut [f64], inputs: &[f64], w: &mut Workspace) {
         let (av, aa) = self.activation_signals;
         w[av] = self.activation.ventricular(t);
         w[aa] = self.activation.atrial(t);
@@ -213,31 +215,20 @@ impl Circulation {
         for c in &self.controllers {
             c.outputs(y, w);
         }
-        for step in &self.steps {
-            match step {
-                PressureStep::Node(n) => {
-                    let n = &self.nodes[*n];
-                    let p = n.law.pressure(y[n.volume], w);
-                    w[n.pressure] = p;
-                }
-                PressureStep::Coupling { law, out } => {
-                    let v = law.value(w);
-                    w[*out] = v;
-                }
-            }
+        self.nodes.evaluate(y, w);
+        for c in &self.couplings {
+            let v = c.law.value(w);
+            w[c.out] = v;
         }
-        for v in &self.node_volumes {
+        self.links.evaluate(y, w, dy);
+        for v in &self.isolated_volumes {
             dy[*v] = 0.0;
         }
-        for l in &self.links {
-            let q = l.law.flow(w[l.up], w[l.down], y, w, dy);
-            w[l.flow] = q;
-            if let Some(s) = l.take_from {
-                dy[s] -= q;
-            }
-            if let Some(s) = l.give_to {
-                dy[s] += q;
-            }
+        for u in &self.first_terms {
+            dy[u.volume as usize] = u.sign * w[u.flow];
+        }
+        for u in &self.other_terms {
+            dy[u.volume as usize] += u.sign * w[u.flow];
         }
         for c in &self.controllers {
             c.derivatives(y, w, dy);
@@ -251,7 +242,8 @@ impl Circulation {
         scratch.resize(self.dim(), 0.0);
         let mut w = self.workspace.borrow_mut();
         self.evaluate(t, y, &mut scratch, inputs, &mut w);
-        out[..w.len()].copy_from_slice(&w);
+        let n = self.signal_names.len();
+        out[..n].copy_from_slice(w.values(n));
     }
 
     /// Net blood flow into the node whose volume is state `volume` at `(t, y)`, mL/s (its
@@ -270,6 +262,6 @@ impl Circulation {
     /// [`Circulation::signals`]).
     #[inline]
     pub fn last_signal(&self, signal: Signal) -> f64 {
-        self.workspace.borrow()[signal.0]
+        self.workspace.borrow()[signal]
     }
 }

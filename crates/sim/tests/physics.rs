@@ -1,7 +1,7 @@
 //! Physics checks of the closed-loop model. Run them in release (`cargo test --release`): they
 //! simulate hundreds of beats.
 
-use counterpulse_circulation::components::{Compliance, NodeLaw};
+use counterpulse_circulation::components::{Compliance, NodeLaw, Workspace};
 use counterpulse_engine::{
     Dopri5, Integrator, NoObserver, OdeSolversDopri5, OdeSystem, SolverSettings, Stop,
 };
@@ -84,6 +84,7 @@ fn steady_state_is_reached_within_reported_beats() {
 /// `P(t) = Q0 R / (1 + (ωRC)²) · [sin ωt − ωRC cos ωt + ωRC e^{−t/RC}]`.
 struct Windkessel {
     c: Compliance,
+    w: Workspace,
     r: f64,
     q0: f64,
     omega: f64,
@@ -94,7 +95,7 @@ impl OdeSystem for Windkessel {
         1
     }
     fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]) {
-        let p = self.c.pressure(y[0], &[]);
+        let p = self.c.pressure(y[0], &self.w);
         dy[0] = self.q0 * (self.omega * t).sin() - p / self.r;
     }
 }
@@ -103,6 +104,7 @@ impl OdeSystem for Windkessel {
 fn windkessel_matches_analytic_solution_with_both_backends() {
     let wk = Windkessel {
         c: Compliance::new(1.5, 100.0),
+        w: Workspace::new(),
         r: 1.0,
         q0: 90.0,
         omega: 2.0 * std::f64::consts::PI * 1.2,
@@ -128,7 +130,7 @@ fn windkessel_matches_analytic_solution_with_both_backends() {
         assert_eq!(a.advance(&wk, t, &mut NoObserver), Ok(Stop::Reached));
         assert_eq!(b.advance(&wk, t, &mut NoObserver), Ok(Stop::Reached));
         for y in [a.y()[0], b.y()[0]] {
-            max_err = max_err.max((wk.c.pressure(y, &[]) - exact(t)).abs());
+            max_err = max_err.max((wk.c.pressure(y, &wk.w) - exact(t)).abs());
         }
     }
     assert!(max_err < 1e-6, "max pressure error {max_err} mmHg");

@@ -17,7 +17,7 @@
 //!
 //! State: `{name}_log_factor` (`coronary_autoregulation_log_factor` in the reference circuit).
 
-use super::{ControllerLaw, Signal, StateSpec};
+use super::{ControllerLaw, Signal, StateSpec, Workspace};
 
 /// Coronary autoregulation; see the module documentation.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -91,8 +91,8 @@ impl ControllerLaw for Autoregulation {
     }
 
     #[inline]
-    fn outputs(&self, y: &[f64], w: &mut [f64]) {
-        w[self.tone.0] = if self.enabled {
+    fn outputs(&self, y: &[f64], w: &mut Workspace) {
+        w[self.tone] = if self.enabled {
             y[self.state].clamp(self.x_min, self.x_max).exp()
         } else {
             1.0
@@ -100,10 +100,10 @@ impl ControllerLaw for Autoregulation {
     }
 
     #[inline]
-    fn derivatives(&self, y: &[f64], w: &[f64], dy: &mut [f64]) {
+    fn derivatives(&self, y: &[f64], w: &Workspace, dy: &mut [f64]) {
         dy[self.state] = if self.enabled {
             let x = y[self.state];
-            let error = (w[self.flow.0] - self.target_ml_s) / self.target_ml_s;
+            let error = (w[self.flow] - self.target_ml_s) / self.target_ml_s;
             let d = (self.gain * error - (1.0 - self.gain) * x) / self.time_constant_s;
             if (x >= self.x_max && d > 0.0) || (x <= self.x_min && d < 0.0) {
                 0.0
@@ -132,15 +132,15 @@ mod tests {
         // whatever P is (inside the limits), reached with time constant ~τ.
         let a = controller(1.0);
         let (p, r) = (120.0, 100.0); // Q at x = 0 is 1.2 mL/s, target 1 mL/s
-        let (mut y, mut dy, mut w) = ([0.0], [0.0], [0.0, 0.0]);
+        let (mut y, mut dy, mut w) = ([0.0], [0.0], Workspace::new());
         let dt = 0.01;
         for _ in 0..20_000 {
             a.outputs(&y, &mut w);
-            w[0] = p / (r * w[1]);
+            w[Signal(0)] = p / (r * w[Signal(1)]);
             a.derivatives(&y, &w, &mut dy);
             y[0] += dt * dy[0];
         }
-        assert!((w[0] - 1.0).abs() < 1e-6, "flow {}", w[0]);
+        assert!((w[Signal(0)] - 1.0).abs() < 1e-6, "flow {}", w[Signal(0)]);
         assert!((y[0] - 1.2f64.ln()).abs() < 1e-5, "x {}", y[0]);
     }
 
@@ -149,14 +149,14 @@ mod tests {
         // Gc = 0.5: linearised steady state ΔQ/Q = (1 − Gc) ΔP/P for a small step.
         let a = controller(0.5);
         let (p, r) = (61.0, 1.0 / (60.0 / 60.0) * 60.0); // 1.6 % above the target's pressure
-        let (mut y, mut dy, mut w) = ([0.0], [0.0], [0.0, 0.0]);
+        let (mut y, mut dy, mut w) = ([0.0], [0.0], Workspace::new());
         for _ in 0..50_000 {
             a.outputs(&y, &mut w);
-            w[0] = p / (r * w[1]);
+            w[Signal(0)] = p / (r * w[Signal(1)]);
             a.derivatives(&y, &w, &mut dy);
             y[0] += 0.01 * dy[0];
         }
-        let dq = w[0] - 1.0;
+        let dq = w[Signal(0)] - 1.0;
         let dp = 1.0 / 60.0;
         assert!(
             (dq / dp - 0.5).abs() < 0.02,
@@ -165,9 +165,9 @@ mod tests {
         );
         // A huge overpressure saturates at the largest constriction and stops integrating.
         let mut y = [2.0f64.ln() + 0.1];
-        let mut w = [10.0, 0.0];
+        let mut w = Workspace::from_values(&[10.0, 0.0]);
         a.outputs(&y, &mut w);
-        assert_eq!(w[1], 2.0);
+        assert_eq!(w[Signal(1)], 2.0);
         a.derivatives(&y, &w, &mut dy);
         assert_eq!(dy[0], 0.0);
         y[0] = 0.3;
@@ -176,6 +176,6 @@ mod tests {
             ..a
         };
         off.outputs(&y, &mut w);
-        assert_eq!(w[1], 1.0);
+        assert_eq!(w[Signal(1)], 1.0);
     }
 }

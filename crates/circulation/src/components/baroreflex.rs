@@ -18,7 +18,7 @@
 
 use counterpulse_params::param_group;
 
-use super::{ControllerLaw, Signal, StateSpec};
+use super::{ControllerLaw, Signal, StateSpec, Workspace};
 
 param_group! {
     /// Arterial baroreflex (off by default).
@@ -142,19 +142,19 @@ impl ControllerLaw for Baroreflex {
     }
 
     #[inline]
-    fn outputs(&self, y: &[f64], w: &mut [f64]) {
+    fn outputs(&self, y: &[f64], w: &mut Workspace) {
         let [_, r, _, v] = self.states;
-        w[self.systemic_tone.0] = 1.0 + y[r];
-        w[self.venous_volume.0] = -y[v];
+        w[self.systemic_tone] = 1.0 + y[r];
+        w[self.venous_volume] = -y[v];
     }
 
     #[inline]
-    fn derivatives(&self, y: &[f64], w: &[f64], dy: &mut [f64]) {
+    fn derivatives(&self, y: &[f64], w: &Workspace, dy: &mut [f64]) {
         let [tp, gr, mr, tr, gh, mh, th, gv, mv, tv] = self.p;
         let [f, r, h, v] = self.states;
         let pf = y[f];
         let e = pf - self.set_point_mmhg;
-        dy[f] = (w[self.pressure.0] - pf) / tp;
+        dy[f] = (w[self.pressure] - pf) / tp;
         dy[r] = (-saturate(gr, mr, e) - y[r]) / tr;
         dy[h] = (-saturate(gh, mh, e) - y[h]) / th;
         dy[v] = (saturate(gv, mv, e) - y[v]) / tv;
@@ -190,7 +190,7 @@ mod tests {
         r.bind(&[0, 1, 2, 3]);
         let mut y: Vec<f64> = r.states("").iter().map(|s| s.initial).collect();
         let mut dy = vec![0.0; 4];
-        let mut w = [95.0, 0.0, 0.0];
+        let mut w = Workspace::from_values(&[95.0, 0.0, 0.0]);
         for _ in 0..400_000 {
             r.outputs(&y, &mut w);
             r.derivatives(&y, &w, &mut dy);
@@ -203,7 +203,7 @@ mod tests {
         assert!((y[2] + 40.0 * (0.6 * 5.0 / 40.0f64).tanh()).abs() < 1e-6);
         assert!((y[3] - 500.0 * (30.0 * 5.0 / 500.0f64).tanh()).abs() < 1e-4);
         r.outputs(&y, &mut w);
-        assert_eq!(w[1], 1.0 + y[1]);
-        assert_eq!(w[2], -y[3]);
+        assert_eq!(w[Signal(1)], 1.0 + y[1]);
+        assert_eq!(w[Signal(2)], -y[3]);
     }
 }

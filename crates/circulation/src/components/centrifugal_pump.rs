@@ -11,7 +11,7 @@
 
 use counterpulse_params::param_group;
 
-use super::LinkLaw;
+use super::{LinkLaw, Workspace};
 
 param_group! {
     /// Veno-arterial ECMO: drains the right atrium, returns into the descending aorta.
@@ -46,8 +46,12 @@ impl CentrifugalPump {
 }
 
 impl LinkLaw for CentrifugalPump {
+    fn is_active(&self) -> bool {
+        self.flow_ml_s > 0.0
+    }
+
     #[inline]
-    fn flow(&self, p_up: f64, _p_down: f64, _y: &[f64], _w: &[f64], _dy: &mut [f64]) -> f64 {
+    fn flow(&self, p_up: f64, _p_down: f64, _y: &[f64], _w: &Workspace, _dy: &mut [f64]) -> f64 {
         if self.flow_ml_s > 0.0 {
             self.flow_ml_s
                 * 0.5
@@ -68,17 +72,22 @@ mod tests {
             flow_l_min: 3.0,
             suction_pressure_mmhg: 0.0,
         });
-        assert!((p.flow(10.0, 80.0, &[], &[], &mut []) - 50.0).abs() < 1e-3);
+        assert!(
+            (p.flow(10.0, 80.0, &[], &Workspace::from_values(&[]), &mut []) - 50.0).abs() < 1e-3
+        );
         assert_eq!(
-            p.flow(0.0, 80.0, &[], &[], &mut []),
+            p.flow(0.0, 80.0, &[], &Workspace::from_values(&[]), &mut []),
             25.0,
             "half at the suction pressure"
         );
-        assert!(p.flow(-10.0, 80.0, &[], &[], &mut []) < 1e-3);
+        assert!(p.flow(-10.0, 80.0, &[], &Workspace::from_values(&[]), &mut []) < 1e-3);
         let off = CentrifugalPump {
             flow_ml_s: 0.0,
             ..p
         };
-        assert_eq!(off.flow(10.0, 80.0, &[], &[], &mut []), 0.0);
+        assert_eq!(
+            off.flow(10.0, 80.0, &[], &Workspace::from_values(&[]), &mut []),
+            0.0
+        );
     }
 }

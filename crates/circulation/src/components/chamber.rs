@@ -10,7 +10,7 @@
 
 use counterpulse_params::param_group;
 
-use super::{NodeLaw, Signal};
+use super::{NodeLaw, Signal, Workspace};
 
 param_group! {
     /// A time-varying elastance chamber (LV, RV, LA or RA).
@@ -81,12 +81,12 @@ impl Chamber {
 
 impl NodeLaw for Chamber {
     #[inline]
-    fn pressure(&self, v: f64, w: &[f64]) -> f64 {
+    fn pressure(&self, v: f64, w: &Workspace) -> f64 {
         let ees = match self.elastance_factor {
-            Some(f) => self.ees_mmhg_ml * w[f.0],
+            Some(f) => self.ees_mmhg_ml * w[f],
             None => self.ees_mmhg_ml,
         };
-        self.law(v, w[self.activation.0], ees)
+        self.law(v, w[self.activation], ees)
     }
 
     /// Inverse of the passive curve (EDPVR).
@@ -122,18 +122,27 @@ mod tests {
         let v = c.volume_at(9.0);
         assert!((c.passive_pressure(v) - 9.0).abs() < 1e-9);
         // e = 1: P = Ees (V − V0), the end-systolic pressure–volume relation.
-        assert_eq!(c.pressure(50.0, &[1.0]), 2.5 * 40.0);
+        assert_eq!(
+            c.pressure(50.0, &Workspace::from_values(&[1.0])),
+            2.5 * 40.0
+        );
         // e = 0: the passive curve, whatever Ees is.
-        assert_eq!(c.pressure(50.0, &[0.0]), c.passive_pressure(50.0));
+        assert_eq!(
+            c.pressure(50.0, &Workspace::from_values(&[0.0])),
+            c.passive_pressure(50.0)
+        );
     }
 
     #[test]
     fn elastance_factor_scales_only_the_active_part() {
         let c = lv().with_elastance_factor(Signal(1));
-        let full = c.pressure(80.0, &[1.0, 1.0]);
-        let half = c.pressure(80.0, &[1.0, 0.5]);
+        let full = c.pressure(80.0, &Workspace::from_values(&[1.0, 1.0]));
+        let half = c.pressure(80.0, &Workspace::from_values(&[1.0, 0.5]));
         assert!((half - 0.5 * full).abs() < 1e-12);
-        assert_eq!(c.pressure(80.0, &[0.0, 0.5]), c.passive_pressure(80.0));
+        assert_eq!(
+            c.pressure(80.0, &Workspace::from_values(&[0.0, 0.5])),
+            c.passive_pressure(80.0)
+        );
         assert_eq!(c.reads(), vec![Signal(0), Signal(1)]);
     }
 }

@@ -8,7 +8,7 @@
 //!
 //! State: `{name}_volume_ml` (blood only); signal: `{name}_pressure_mmhg`.
 
-use super::{NodeLaw, Signal};
+use super::{NodeLaw, Signal, TissuePressure, Workspace};
 
 /// Linear compliance; see the module documentation.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -19,8 +19,8 @@ pub struct Compliance {
     pub v0_ml: f64,
     /// Optional volume held inside besides blood, mL.
     pub held_volume: Option<Signal>,
-    /// Optional external pressure on the wall, mmHg.
-    pub external_pressure: Option<Signal>,
+    /// Optional external (tissue) pressure on the wall, mmHg.
+    pub external_pressure: Option<TissuePressure>,
 }
 
 impl Compliance {
@@ -40,23 +40,23 @@ impl Compliance {
         self
     }
 
-    /// The same compliance under the external pressure `signal`.
-    pub fn under(mut self, signal: Signal) -> Self {
-        self.external_pressure = Some(signal);
+    /// The same compliance under the tissue pressure `tissue`.
+    pub fn under(mut self, tissue: TissuePressure) -> Self {
+        self.external_pressure = Some(tissue);
         self
     }
 }
 
 impl NodeLaw for Compliance {
     #[inline]
-    fn pressure(&self, v: f64, w: &[f64]) -> f64 {
+    fn pressure(&self, v: f64, w: &Workspace) -> f64 {
         let v = match self.held_volume {
-            Some(s) => v + w[s.0],
+            Some(s) => v + w[s],
             None => v,
         };
         let p = (v - self.v0_ml) / self.c_ml_mmhg;
-        match self.external_pressure {
-            Some(s) => p + w[s.0],
+        match &self.external_pressure {
+            Some(t) => p + t.value(w),
             None => p,
         }
     }
@@ -68,7 +68,7 @@ impl NodeLaw for Compliance {
     fn reads(&self) -> Vec<Signal> {
         self.held_volume
             .into_iter()
-            .chain(self.external_pressure)
+            .chain(self.external_pressure.map(|t| t.chamber_pressure))
             .collect()
     }
 }
@@ -80,14 +80,17 @@ mod tests {
     #[test]
     fn pressure_is_linear_in_blood_and_held_volume() {
         let c = Compliance::new(2.0, 100.0);
-        assert_eq!(c.pressure(180.0, &[]), 40.0);
+        assert_eq!(c.pressure(180.0, &Workspace::from_values(&[])), 40.0);
         assert_eq!(c.volume_at(40.0), 180.0);
         // 40 mL of gas inside raises the pressure as 40 mL of blood would: ΔP = ΔV / C.
         let b = Compliance::new(2.0, 100.0).holding(Signal(0));
-        assert_eq!(b.pressure(180.0, &[40.0]), 60.0);
+        assert_eq!(b.pressure(180.0, &Workspace::from_values(&[40.0])), 60.0);
         // An external pressure adds to the transmural one.
-        let t = Compliance::new(2.0, 0.0).under(Signal(1));
-        assert_eq!(t.pressure(10.0, &[0.0, 70.0]), 75.0);
+        let t = Compliance::new(2.0, 0.0).under(TissuePressure::new(0.5, Signal(1)));
+        assert_eq!(
+            t.pressure(10.0, &Workspace::from_values(&[0.0, 140.0])),
+            75.0
+        );
         assert_eq!(t.reads(), vec![Signal(1)]);
     }
 }

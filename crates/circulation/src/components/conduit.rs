@@ -2,7 +2,7 @@
 //!
 //! State: `{name}_flow_ml_s`; signal: `{name}_flow_ml_s` (the same value).
 
-use super::{Layout, LinkLaw, StateSpec};
+use super::{Layout, LinkLaw, StateSpec, Workspace};
 
 /// Resistance and inertance in series; see the module documentation.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,7 +45,7 @@ impl LinkLaw for Conduit {
     }
 
     #[inline]
-    fn flow(&self, p_up: f64, p_down: f64, y: &[f64], _w: &[f64], dy: &mut [f64]) -> f64 {
+    fn flow(&self, p_up: f64, p_down: f64, y: &[f64], _w: &Workspace, dy: &mut [f64]) -> f64 {
         let q = y[self.flow];
         dy[self.flow] = self.derivative(p_up, p_down, q);
         q
@@ -66,7 +66,7 @@ mod tests {
         let mut dy = [0.0];
         let tau = c.l_mmhg_s2_ml / c.r_mmhg_s_ml;
         for _ in 0..(tau / dt).round() as usize {
-            c.flow(dp, 0.0, &y, &[], &mut dy);
+            c.flow(dp, 0.0, &y, &Workspace::from_values(&[]), &mut dy);
             y[0] += dt * dy[0];
         }
         let want = dp / c.r_mmhg_s_ml * (1.0 - (-1.0f64).exp());

@@ -31,7 +31,7 @@
 
 use counterpulse_params::{Choice, Unset, choice_param, param_group};
 
-use super::{Layout, LinkLaw, StateRef};
+use super::{Layout, LinkLaw, StateRef, Workspace};
 
 /// Performance level of the console (P0: motor stopped).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,12 +127,16 @@ impl Impella {
 }
 
 impl LinkLaw for Impella {
+    fn is_active(&self) -> bool {
+        self.enabled
+    }
+
     fn bind(&mut self, _own: &[usize], layout: &Layout) {
         self.lv_volume = layout.position(self.lv_volume_state);
     }
 
     #[inline]
-    fn flow(&self, p_up: f64, p_down: f64, y: &[f64], _w: &[f64], _dy: &mut [f64]) -> f64 {
+    fn flow(&self, p_up: f64, p_down: f64, y: &[f64], _w: &Workspace, _dy: &mut [f64]) -> f64 {
         if !self.enabled {
             return 0.0;
         }
@@ -160,7 +164,7 @@ mod tests {
     }
 
     fn l_min(p: &Impella, p_lv: f64, p_root: f64, v_lv: f64) -> f64 {
-        p.flow(p_lv, p_root, &[v_lv], &[], &mut []) * 60.0 / 1000.0
+        p.flow(p_lv, p_root, &[v_lv], &Workspace::from_values(&[]), &mut []) * 60.0 / 1000.0
     }
 
     #[test]

@@ -15,8 +15,9 @@
 //! assembled ([`crate::circuit`]): a component reads only the signals it was given.
 //!
 //! Adding a kind of component: write its file with a law implementing one of the three traits,
-//! and add its name to the list in [`node_kinds!`], [`link_kinds!`] or [`controller_kinds!`]
-//! below (the list generates the dispatch enum, so the inner loop has no dynamic dispatch).
+//! and add it to the list at the end of this file (`node_kinds!`, `link_kinds!` or
+//! `controller_kinds!`): the list generates one vector per kind, so the evaluation loops over
+//! plain data of one type at a time, with no dispatch in the inner loop.
 
 pub mod activation;
 pub mod autoregulation;
@@ -56,13 +57,67 @@ pub const DYN_CM2_PER_MMHG: f64 = 1333.22;
 /// A value of the circuit's evaluation workspace: a pressure, a flow, an activation, a device
 /// input, a coupling or a controller's output. Handed out by the assembly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Signal(pub(crate) usize);
+pub struct Signal(pub(crate) u8);
 
 impl Signal {
-    /// Position in the workspace (and in [`crate::Circuit::signal_names`]).
+    /// Position in the workspace (and in [`crate::Circulation::signal_names`]).
     #[inline]
     pub fn index(self) -> usize {
-        self.0
+        usize::from(self.0)
+    }
+}
+
+/// Most signals a circuit can have: a [`Signal`] is a `u8`, so reading the workspace needs no
+/// bounds check in the inner loop.
+pub const MAX_SIGNALS: usize = 256;
+
+/// The values of every signal in one evaluation, indexed by [`Signal`].
+#[derive(Clone, PartialEq)]
+pub struct Workspace(Box<[f64; MAX_SIGNALS]>);
+
+impl Workspace {
+    /// All signals zero.
+    pub fn new() -> Self {
+        Self(Box::new([0.0; MAX_SIGNALS]))
+    }
+
+    /// A workspace whose first signals hold `values` (for tests of a single law).
+    pub fn from_values(values: &[f64]) -> Self {
+        let mut w = Self::new();
+        w.0[..values.len()].copy_from_slice(values);
+        w
+    }
+
+    /// The values of the first `n` signals.
+    pub fn values(&self, n: usize) -> &[f64] {
+        &self.0[..n]
+    }
+}
+
+impl Default for Workspace {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for Workspace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Workspace")
+    }
+}
+
+impl std::ops::Index<Signal> for Workspace {
+    type Output = f64;
+    #[inline]
+    fn index(&self, s: Signal) -> &f64 {
+        &self.0[usize::from(s.0)]
+    }
+}
+
+impl std::ops::IndexMut<Signal> for Workspace {
+    #[inline]
+    fn index_mut(&mut self, s: Signal) -> &mut f64 {
+        &mut self.0[usize::from(s.0)]
     }
 }
 
@@ -100,7 +155,7 @@ pub struct StateSpec {
 /// A compartment's constitutive law: pressure from the blood volume it encloses.
 pub trait NodeLaw {
     /// Pressure at enclosed blood volume `volume_ml`, reading its couplings from `w`, mmHg.
-    fn pressure(&self, volume_ml: f64, w: &[f64]) -> f64;
+    fn pressure(&self, volume_ml: f64, w: &Workspace) -> f64;
     /// Blood volume at pressure `pressure_mmhg` with no coupling active (for the initial state), mL.
     fn volume_at(&self, pressure_mmhg: f64) -> f64;
     /// Signals this law reads (checked by the assembly: each must be computed before it).
@@ -121,10 +176,16 @@ pub trait LinkLaw {
     fn bind(&mut self, _own: &[usize], _layout: &Layout) {}
     /// Flow from the upstream to the downstream node, mL/s, for their pressures; writes the
     /// derivatives of the link's own states.
-    fn flow(&self, p_up: f64, p_down: f64, y: &[f64], w: &[f64], dy: &mut [f64]) -> f64;
+    fn flow(&self, p_up: f64, p_down: f64, y: &[f64], w: &Workspace, dy: &mut [f64]) -> f64;
     /// Signals this law reads besides its two pressures.
     fn reads(&self) -> Vec<Signal> {
         Vec::new()
+    }
+    /// Whether the link carries flow at all. An inactive link (a device switched off, a closed
+    /// defect) without states is left out of the evaluation: its flow signal stays zero and it
+    /// costs nothing.
+    fn is_active(&self) -> bool {
+        true
     }
 }
 
@@ -139,21 +200,49 @@ pub trait ControllerLaw {
     /// The signals it senses (read by [`ControllerLaw::derivatives`]).
     fn senses(&self) -> Vec<Signal>;
     /// Writes its driven signals from its states (before any node or link is evaluated).
-    fn outputs(&self, y: &[f64], w: &mut [f64]);
+    fn outputs(&self, y: &[f64], w: &mut Workspace);
     /// Writes the derivatives of its states (after every link is evaluated).
-    fn derivatives(&self, y: &[f64], w: &[f64], dy: &mut [f64]);
+    fn derivatives(&self, y: &[f64], w: &Workspace, dy: &mut [f64]);
 }
 
-/// Declares a dispatch enum over the kinds of one role and forwards the role's trait to them.
+/// A node of an assembled circuit: its law, the position of its volume and its pressure
+/// signal.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct NodeSlot<L> {
+    pub(crate) law: L,
+    pub(crate) volume: usize,
+    pub(crate) pressure: Signal,
+}
+
+/// A link of an assembled circuit: its law, the pressure signals of its ends and its flow
+/// signal.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LinkSlot<L> {
+    pub(crate) law: L,
+    pub(crate) up: Signal,
+    pub(crate) down: Signal,
+    pub(crate) flow: Signal,
+}
+
+/// Declares the node kinds, in evaluation order (a node may read the pressure of a node of an
+/// earlier kind, or of an earlier node of its own kind): a dispatch enum for the assembly and
+/// one vector per kind for the evaluation, so the inner loop has no dispatch at all.
 macro_rules! node_kinds {
-    ($($kind:ident),* $(,)?) => {
-        /// Every kind of node, for dispatch without trait objects.
+    ($($field:ident: $kind:ident),* $(,)?) => {
+        /// Every kind of node.
         #[derive(Debug, Clone, PartialEq)]
         pub enum NodeKind { $(#[allow(missing_docs)] $kind($kind),)* }
         $(impl From<$kind> for NodeKind { fn from(x: $kind) -> Self { NodeKind::$kind(x) } })*
+        impl NodeKind {
+            /// Position of this kind in the evaluation order.
+            pub fn rank(&self) -> usize {
+                let mut r = 0;
+                $(if let NodeKind::$kind(_) = self { return r; } r += 1;)*
+                r
+            }
+        }
         impl NodeLaw for NodeKind {
-            #[inline]
-            fn pressure(&self, v: f64, w: &[f64]) -> f64 {
+            fn pressure(&self, v: f64, w: &Workspace) -> f64 {
                 match self { $(NodeKind::$kind(x) => x.pressure(v, w),)* }
             }
             fn volume_at(&self, p: f64) -> f64 {
@@ -163,13 +252,37 @@ macro_rules! node_kinds {
                 match self { $(NodeKind::$kind(x) => x.reads(),)* }
             }
         }
+        /// The nodes of a circuit, one vector per kind.
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub(crate) struct NodeSet { $(pub(crate) $field: Vec<NodeSlot<$kind>>,)* }
+        impl NodeSet {
+            /// Adds a node; returns its index within its kind.
+            pub(crate) fn push(&mut self, law: NodeKind, volume: usize, pressure: Signal) -> usize {
+                match law {
+                    $(NodeKind::$kind(law) => {
+                        self.$field.push(NodeSlot { law, volume, pressure });
+                        self.$field.len() - 1
+                    })*
+                }
+            }
+            /// Writes every node's pressure, kind by kind.
+            #[inline]
+            pub(crate) fn evaluate(&self, y: &[f64], w: &mut Workspace) {
+                $(for n in &self.$field {
+                    let p = n.law.pressure(y[n.volume], w);
+                    w[n.pressure] = p;
+                })*
+            }
+        }
     };
 }
 
-/// See [`node_kinds!`].
+/// Declares the link kinds: a dispatch enum for the assembly and one vector per kind for the
+/// evaluation. Flows depend only on pressures and states, so their order of evaluation does not
+/// matter; their accumulation into volumes follows the order in which links were added.
 macro_rules! link_kinds {
-    ($($kind:ident),* $(,)?) => {
-        /// Every kind of link, for dispatch without trait objects.
+    ($($field:ident: $kind:ident),* $(,)?) => {
+        /// Every kind of link.
         #[derive(Debug, Clone, PartialEq)]
         pub enum LinkKind { $(#[allow(missing_docs)] $kind($kind),)* }
         $(impl From<$kind> for LinkKind { fn from(x: $kind) -> Self { LinkKind::$kind(x) } })*
@@ -180,12 +293,33 @@ macro_rules! link_kinds {
             fn bind(&mut self, own: &[usize], layout: &Layout) {
                 match self { $(LinkKind::$kind(x) => x.bind(own, layout),)* }
             }
-            #[inline]
-            fn flow(&self, p_up: f64, p_down: f64, y: &[f64], w: &[f64], dy: &mut [f64]) -> f64 {
+            fn flow(&self, p_up: f64, p_down: f64, y: &[f64], w: &Workspace, dy: &mut [f64]) -> f64 {
                 match self { $(LinkKind::$kind(x) => x.flow(p_up, p_down, y, w, dy),)* }
             }
             fn reads(&self) -> Vec<Signal> {
                 match self { $(LinkKind::$kind(x) => x.reads(),)* }
+            }
+            fn is_active(&self) -> bool {
+                match self { $(LinkKind::$kind(x) => x.is_active(),)* }
+            }
+        }
+        /// The links of a circuit, one vector per kind.
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub(crate) struct LinkSet { $(pub(crate) $field: Vec<LinkSlot<$kind>>,)* }
+        impl LinkSet {
+            /// Adds a link.
+            pub(crate) fn push(&mut self, law: LinkKind, up: Signal, down: Signal, flow: Signal) {
+                match law {
+                    $(LinkKind::$kind(law) => self.$field.push(LinkSlot { law, up, down, flow }),)*
+                }
+            }
+            /// Writes every link's flow and its own states' derivatives, kind by kind.
+            #[inline]
+            pub(crate) fn evaluate(&self, y: &[f64], w: &mut Workspace, dy: &mut [f64]) {
+                $(for l in &self.$field {
+                    let q = l.law.flow(w[l.up], w[l.down], y, w, dy);
+                    w[l.flow] = q;
+                })*
             }
         }
     };
@@ -212,26 +346,26 @@ macro_rules! controller_kinds {
                 match self { $(ControllerKind::$kind(x) => x.senses(),)* }
             }
             #[inline]
-            fn outputs(&self, y: &[f64], w: &mut [f64]) {
+            fn outputs(&self, y: &[f64], w: &mut Workspace) {
                 match self { $(ControllerKind::$kind(x) => x.outputs(y, w),)* }
             }
             #[inline]
-            fn derivatives(&self, y: &[f64], w: &[f64], dy: &mut [f64]) {
+            fn derivatives(&self, y: &[f64], w: &Workspace, dy: &mut [f64]) {
                 match self { $(ControllerKind::$kind(x) => x.derivatives(y, w, dy),)* }
             }
         }
     };
 }
 
-node_kinds!(Chamber, Compliance);
+node_kinds!(chambers: Chamber, compliances: Compliance);
 link_kinds!(
-    Valve,
-    Conduit,
-    Resistance,
-    StenoticArtery,
-    Waterfall,
-    Orifice,
-    CentrifugalPump,
-    Impella,
+    valves: Valve,
+    conduits: Conduit,
+    resistances: Resistance,
+    stenotic_arteries: StenoticArtery,
+    waterfalls: Waterfall,
+    orifices: Orifice,
+    centrifugal_pumps: CentrifugalPump,
+    impellas: Impella,
 );
 controller_kinds!(Autoregulation, Baroreflex);

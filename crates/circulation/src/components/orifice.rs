@@ -8,7 +8,7 @@
 
 use counterpulse_params::param_group;
 
-use super::{DYN_CM2_PER_MMHG, LinkLaw};
+use super::{DYN_CM2_PER_MMHG, LinkLaw, Workspace};
 
 param_group! {
     /// Ventricular septal defect (post-infarct septal rupture).
@@ -53,8 +53,12 @@ impl Orifice {
 }
 
 impl LinkLaw for Orifice {
+    fn is_active(&self) -> bool {
+        self.area_cm2 > 0.0
+    }
+
     #[inline]
-    fn flow(&self, p_up: f64, p_down: f64, _y: &[f64], _w: &[f64], _dy: &mut [f64]) -> f64 {
+    fn flow(&self, p_up: f64, p_down: f64, _y: &[f64], _w: &Workspace, _dy: &mut [f64]) -> f64 {
         if self.area_cm2 > 0.0 {
             orifice_flow(
                 p_up - p_down,
@@ -85,10 +89,13 @@ mod tests {
             rho_g_ml: 1.06,
         };
         assert_eq!(
-            o.flow(20.0, 120.0, &[], &[], &mut []),
-            -o.flow(120.0, 20.0, &[], &[], &mut [])
+            o.flow(20.0, 120.0, &[], &Workspace::from_values(&[]), &mut []),
+            -o.flow(120.0, 20.0, &[], &Workspace::from_values(&[]), &mut [])
         );
         let closed = Orifice { area_cm2: 0.0, ..o };
-        assert_eq!(closed.flow(120.0, 20.0, &[], &[], &mut []), 0.0);
+        assert_eq!(
+            closed.flow(120.0, 20.0, &[], &Workspace::from_values(&[]), &mut []),
+            0.0
+        );
     }
 }

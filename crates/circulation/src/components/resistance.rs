@@ -4,7 +4,7 @@
 //!
 //! Signal: `{name}_flow_ml_s`.
 
-use super::{LinkLaw, Signal};
+use super::{LinkLaw, Signal, Workspace};
 
 /// Linear resistance; see the module documentation.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -33,9 +33,9 @@ impl Resistance {
 
 impl LinkLaw for Resistance {
     #[inline]
-    fn flow(&self, p_up: f64, p_down: f64, _y: &[f64], w: &[f64], _dy: &mut [f64]) -> f64 {
+    fn flow(&self, p_up: f64, p_down: f64, _y: &[f64], w: &Workspace, _dy: &mut [f64]) -> f64 {
         match self.factor {
-            Some(f) => (p_up - p_down) / (self.r_mmhg_s_ml * w[f.0]),
+            Some(f) => (p_up - p_down) / (self.r_mmhg_s_ml * w[f]),
             None => (p_up - p_down) / self.r_mmhg_s_ml,
         }
     }
@@ -52,9 +52,18 @@ mod tests {
     #[test]
     fn ohms_law_with_and_without_tone() {
         let r = Resistance::new(2.0);
-        assert_eq!(r.flow(100.0, 20.0, &[], &[], &mut []), 40.0);
+        assert_eq!(
+            r.flow(100.0, 20.0, &[], &Workspace::from_values(&[]), &mut []),
+            40.0
+        );
         let toned = Resistance::new(2.0).scaled_by(Some(Signal(0)));
-        assert_eq!(toned.flow(100.0, 20.0, &[], &[2.0], &mut []), 20.0);
-        assert_eq!(toned.flow(20.0, 100.0, &[], &[0.5], &mut []), -80.0);
+        assert_eq!(
+            toned.flow(100.0, 20.0, &[], &Workspace::from_values(&[2.0]), &mut []),
+            20.0
+        );
+        assert_eq!(
+            toned.flow(20.0, 100.0, &[], &Workspace::from_values(&[0.5]), &mut []),
+            -80.0
+        );
     }
 }

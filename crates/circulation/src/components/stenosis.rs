@@ -12,7 +12,7 @@
 //!
 //! Signal: `{name}_flow_ml_s`.
 
-use super::{DYN_CM2_PER_MMHG, LinkLaw};
+use super::{DYN_CM2_PER_MMHG, LinkLaw, Workspace};
 
 /// Expansion loss coefficient Kt of Young & Tsai.
 pub const STENOSIS_KT: f64 = 1.52;
@@ -90,7 +90,7 @@ impl StenoticArtery {
 
 impl LinkLaw for StenoticArtery {
     #[inline]
-    fn flow(&self, p_up: f64, p_down: f64, _y: &[f64], _w: &[f64], _dy: &mut [f64]) -> f64 {
+    fn flow(&self, p_up: f64, p_down: f64, _y: &[f64], _w: &Workspace, _dy: &mut [f64]) -> f64 {
         self.stenosis.flow(p_up - p_down, self.r_series_mmhg_s_ml)
     }
 }
@@ -121,7 +121,13 @@ mod tests {
                 );
                 // The artery's flow solve is the inverse of the drop plus its series resistance.
                 let artery = StenoticArtery::new(s, 0.7);
-                let back = artery.flow(got + 0.7 * q, 0.0, &[], &[], &mut []);
+                let back = artery.flow(
+                    got + 0.7 * q,
+                    0.0,
+                    &[],
+                    &Workspace::from_values(&[]),
+                    &mut [],
+                );
                 assert!((back - q).abs() < 1e-9 * q.abs().max(1.0), "{back} vs {q}");
             }
         }

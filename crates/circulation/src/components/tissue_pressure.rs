@@ -4,7 +4,7 @@
 //!
 //! Signal: the name it is given (`intramyocardial_pressure_mmhg` in the reference circuit).
 
-use super::Signal;
+use super::{Signal, Workspace};
 
 /// A tissue pressure proportional to a chamber pressure; see the module documentation.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -26,8 +26,8 @@ impl TissuePressure {
 
     /// Its value from the workspace, mmHg.
     #[inline]
-    pub fn value(&self, w: &[f64]) -> f64 {
-        self.fraction * w[self.chamber_pressure.0]
+    pub fn value(&self, w: &Workspace) -> f64 {
+        self.fraction * w[self.chamber_pressure]
     }
 }
 
@@ -38,6 +38,6 @@ mod tests {
     #[test]
     fn proportional_to_the_chamber_pressure() {
         let t = TissuePressure::new(0.8, Signal(1));
-        assert_eq!(t.value(&[0.0, 100.0]), 80.0);
+        assert_eq!(t.value(&Workspace::from_values(&[0.0, 100.0])), 80.0);
     }
 }

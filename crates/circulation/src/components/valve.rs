@@ -20,7 +20,7 @@
 
 use counterpulse_params::param_group;
 
-use super::{DYN_CM2_PER_MMHG, Layout, LinkLaw, StateSpec};
+use super::{DYN_CM2_PER_MMHG, Layout, LinkLaw, StateSpec, Workspace};
 
 param_group! {
     /// A heart valve (Mynard 2012 model).
@@ -146,7 +146,7 @@ impl LinkLaw for Valve {
     }
 
     #[inline]
-    fn flow(&self, p_up: f64, p_down: f64, y: &[f64], _w: &[f64], dy: &mut [f64]) -> f64 {
+    fn flow(&self, p_up: f64, p_down: f64, y: &[f64], _w: &Workspace, dy: &mut [f64]) -> f64 {
         let q = y[self.flow];
         let (dq, dz) = self.derivatives(p_up - p_down, q, y[self.opening]);
         dy[self.flow] = dq;

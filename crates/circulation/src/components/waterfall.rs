@@ -10,7 +10,7 @@
 //!
 //! Signal: `{name}_flow_ml_s`.
 
-use super::{LinkLaw, Signal, smooth_max, smooth_relu};
+use super::{LinkLaw, Signal, Workspace, smooth_max, smooth_relu};
 
 /// Waterfall outflow; see the module documentation.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -33,8 +33,8 @@ impl Waterfall {
 
 impl LinkLaw for Waterfall {
     #[inline]
-    fn flow(&self, p_up: f64, p_down: f64, _y: &[f64], w: &[f64], _dy: &mut [f64]) -> f64 {
-        let back = smooth_max(w[self.tissue_pressure.0], p_down, 1.0);
+    fn flow(&self, p_up: f64, p_down: f64, _y: &[f64], w: &Workspace, _dy: &mut [f64]) -> f64 {
+        let back = smooth_max(w[self.tissue_pressure], p_down, 1.0);
         smooth_relu(p_up - back, 0.5) / self.r_mmhg_s_ml
     }
 
@@ -51,14 +51,22 @@ mod tests {
     fn flow_is_set_by_the_larger_back_pressure() {
         let wf = Waterfall::new(4.0, Signal(0));
         // Tissue pressure 60 above venous 5: flow (80 − 60)/4, independent of the venous side.
-        let q = wf.flow(80.0, 5.0, &[], &[60.0], &mut []);
+        let q = wf.flow(80.0, 5.0, &[], &Workspace::from_values(&[60.0]), &mut []);
         assert!((q - 5.0).abs() < 1e-2, "{q}");
-        assert_eq!(q, wf.flow(80.0, 20.0, &[], &[60.0], &mut []).max(q));
+        assert_eq!(
+            q,
+            wf.flow(80.0, 20.0, &[], &Workspace::from_values(&[60.0]), &mut [])
+                .max(q)
+        );
         // No tissue pressure: an ordinary resistance to the venous side (the 1 mmHg rounding
         // of the max moves the back-pressure by w²/(4·5 mmHg) = 0.05 mmHg).
-        let q = wf.flow(30.0, 5.0, &[], &[0.0], &mut []);
+        let q = wf.flow(30.0, 5.0, &[], &Workspace::from_values(&[0.0]), &mut []);
         assert!((q - (25.0 - 0.05) / 4.0).abs() < 1e-3, "{q}");
         // Collapsed: no backflow when the tissue pressure exceeds the vessel's.
-        assert!(wf.flow(30.0, 5.0, &[], &[100.0], &mut []).abs() < 1e-2);
+        assert!(
+            wf.flow(30.0, 5.0, &[], &Workspace::from_values(&[100.0]), &mut [])
+                .abs()
+                < 1e-2
+        );
     }
 }
