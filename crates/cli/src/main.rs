@@ -388,6 +388,13 @@ fn simulate(
         runs.push(("assisted", a));
     }
     for (name, r) in &runs {
+        if r.impella_suction_alarms > 0 {
+            eprintln!(
+                "warning: {name} run: {} Impella suction alarms: the LV empties around the pump's inlet \
+                 (LV volume below `impella.suction_volume_ml`); flow falls; lower `impella.level` or give volume",
+                r.impella_suction_alarms
+            );
+        }
         if !r.converged {
             eprintln!(
                 "warning: {name} run: no periodic steady state within {} beats (last change {:.2e} > steady.tolerance {:.1e}); the summary is of the last beats",

@@ -38,7 +38,9 @@
 //! #   along = "coronary_stenosis_percent", relative = true, crossing = 0.9 } (where the curve
 //! #   first reaches 0.9), or { ..., column = "baseline_resting_pd_pa", at = { column =
 //! #   "baseline_ffr", crossing = 0.8 } } (its value where FFR first reaches 0.8)
-//! # optional: plus = { ... }, minus = { ... }, nested (observed = value + plus - minus)
+//! # optional: percent_change_from = { ... } (value becomes 100 (value / that - 1): one run's
+//! #   value against another's, e.g. a device against no device), then plus = { ... },
+//! #   minus = { ... }, nested (observed = value + plus - minus)
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -141,6 +143,21 @@ fn manifest(dir: &Path) -> Result<Json> {
 /// `value + observe(plus) - observe(minus)`, recursively.
 fn observe(spec: &toml::Table, out: &Path, ctx: &str) -> Result<f64> {
     let mut v = observe_one(spec, out, ctx)?;
+    match spec.get("percent_change_from") {
+        Some(toml::Value::Table(m)) => {
+            let reference = observe(m, out, ctx)?;
+            if reference == 0.0 {
+                return Err(anyhow!("{ctx}: percent_change_from a value of 0"));
+            }
+            v = (v / reference - 1.0) * 100.0;
+        }
+        Some(_) => {
+            return Err(usage(format!(
+                "{ctx}: `percent_change_from` must be a table"
+            )));
+        }
+        None => {}
+    }
     for (key, sign) in [("plus", 1.0), ("minus", -1.0)] {
         match spec.get(key) {
             Some(toml::Value::Table(m)) => v += sign * observe(m, out, ctx)?,

@@ -126,6 +126,12 @@ metrics_struct! {
     balloon_inflation_time_ms,
     /// Deflate command to empty balloon (pneumatic delay included), ms.
     balloon_deflation_time_ms,
+    /// Mean flow of an Impella-type pump (LV to aortic root), L/min.
+    impella_flow_l_min,
+    /// Mean flow of a VA-ECMO circuit (right atrium to descending aorta), L/min.
+    ecmo_flow_l_min,
+    /// Flow into the systemic arteries: native output + Impella + ECMO, L/min.
+    total_output_l_min,
 }
 
 /// Trapezoidal integral of uniformly sampled `x` with spacing `dt` over samples `[a, b]`.
@@ -342,6 +348,14 @@ pub fn beat_metrics(tr: &BeatTrace, next: Option<&BeatTrace>) -> BeatMetrics {
             }
         }
     }
+
+    // Devices that add to the native output.
+    let device = |q: &[f64]| (q.len() == n).then(|| mean(q) * 60.0 / 1000.0);
+    let impella = device(&tr.impella_flow_ml_s);
+    let ecmo = device(&tr.ecmo_flow_ml_s);
+    m.impella_flow_l_min = impella;
+    m.ecmo_flow_l_min = ecmo;
+    m.total_output_l_min = Some(co + impella.unwrap_or(0.0) + ecmo.unwrap_or(0.0));
 
     let back = |q: &[f64]| -> f64 {
         let neg: Vec<f64> = q.iter().map(|v| (-v).max(0.0)).collect();

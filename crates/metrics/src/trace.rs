@@ -52,6 +52,10 @@ pub struct BeatTrace {
     pub hyperemic_distal_pressure_mmhg: Vec<f64>,
     /// Inflow through the stenosis of the maximally vasodilated replica, mL/s.
     pub hyperemic_coronary_flow_ml_s: Vec<f64>,
+    /// Flow of an Impella-type pump, mL/s (empty: not recorded).
+    pub impella_flow_ml_s: Vec<f64>,
+    /// Flow of a VA-ECMO circuit, mL/s (empty: not recorded).
+    pub ecmo_flow_ml_s: Vec<f64>,
     /// End-diastole: onset of ventricular contraction (R wave + electromechanical delay), s.
     /// Without it, end-diastole is the largest volume before ejection.
     pub end_diastole_s: Option<f64>,
@@ -121,6 +125,12 @@ impl BeatTrace {
         self.pulmonary_valve_flow_ml_s.push(q_pv);
     }
 
+    /// Appends the device channels of the last sample.
+    pub fn push_devices(&mut self, q_impella: f64, q_ecmo: f64) {
+        self.impella_flow_ml_s.push(q_impella);
+        self.ecmo_flow_ml_s.push(q_ecmo);
+    }
+
     /// Appends the coronary channels of the last sample.
     pub fn push_coronary(&mut self, q_cor: f64, p_d: f64, p_d_hyperemic: f64, q_hyperemic: f64) {
         self.coronary_flow_ml_s.push(q_cor);
@@ -167,6 +177,8 @@ impl BeatTrace {
         self.mitral_flow_ml_s.clear();
         self.pulmonary_valve_flow_ml_s.clear();
         self.coronary_flow_ml_s.clear();
+        self.impella_flow_ml_s.clear();
+        self.ecmo_flow_ml_s.clear();
         self.coronary_distal_pressure_mmhg.clear();
         self.hyperemic_distal_pressure_mmhg.clear();
         self.hyperemic_coronary_flow_ml_s.clear();

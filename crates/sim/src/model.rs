@@ -81,6 +81,8 @@ pub enum EventKind {
     AorticValveOpen,
     /// Aortic valve closes (forward flow ends).
     AorticValveClose,
+    /// Impella suction alarm: the LV emptied around the pump's inlet.
+    ImpellaSuction,
     /// A protocol step was applied.
     ProtocolStep,
     /// Console entries (commands, balloon full/empty, detected notch, alarms).
@@ -98,6 +100,7 @@ impl EventKind {
             EventKind::VentricularContraction => "ventricular_contraction",
             EventKind::AorticValveOpen => "aortic_valve_open",
             EventKind::AorticValveClose => "aortic_valve_close",
+            EventKind::ImpellaSuction => "impella_suction_alarm",
             EventKind::ProtocolStep => "protocol_step",
             EventKind::Console(c) => c.name(),
         }
@@ -145,6 +148,8 @@ pub struct Landmarks {
     pub descending_aorta_pressure: Signal,
     /// The baroreflex's heart-rate change (state), when the reflex is part of the circuit.
     pub heart_rate_change: Option<usize>,
+    /// LV volume (state), watched for Impella suction.
+    pub lv_volume: usize,
 }
 
 /// Circulation driven by a rhythm, with an optional balloon, as a hybrid system. The
@@ -175,6 +180,8 @@ pub struct Model {
     pub log: Vec<LoggedEvent>,
     /// Whether events are logged.
     pub log_events: bool,
+    /// Suction alarms of an Impella-type pump so far (LV volume fell below the suction volume).
+    pub impella_suction_alarms: u64,
 }
 
 fn landmarks(c: &Circulation) -> Result<Landmarks, ParamError> {
@@ -197,6 +204,9 @@ fn landmarks(c: &Circulation) -> Result<Landmarks, ParamError> {
             .signal("descending_aorta_pressure_mmhg")
             .ok_or_else(|| missing("descending_aorta_pressure_mmhg"))?,
         heart_rate_change: c.state(HEART_RATE_STATE),
+        lv_volume: c
+            .state("lv_volume_ml")
+            .ok_or_else(|| missing("lv_volume_ml"))?,
     })
 }
 
@@ -248,6 +258,7 @@ impl Model {
             protocol_applied: 0,
             log: Vec::new(),
             log_events: false,
+            impella_suction_alarms: 0,
         })
     }
 
@@ -340,6 +351,15 @@ impl Model {
             })
     }
 
+    /// Index of the Impella suction event function, when a pump is running.
+    fn suction_event(&self) -> Option<usize> {
+        self.scenario
+            .circulation
+            .impella
+            .enabled
+            .then_some(if self.balloon.is_some() { 5 } else { 2 })
+    }
+
     /// Assist period in beats (1 without balloon).
     pub fn assist_period(&self) -> u64 {
         self.balloon
@@ -422,7 +442,8 @@ impl OdeSystem for Model {
     }
 
     fn n_events(&self) -> usize {
-        if self.balloon.is_some() { 5 } else { 2 }
+        let base = if self.balloon.is_some() { 5 } else { 2 };
+        base + usize::from(self.suction_event().is_some())
     }
 
     fn events(&self, t: f64, y: &[f64], g: &mut [f64]) {
@@ -449,9 +470,16 @@ impl OdeSystem for Model {
             g[EV_FULL] = full;
             g[EV_EMPTY] = empty;
         }
+        if let Some(i) = self.suction_event() {
+            g[i] =
+                y[self.landmarks.lv_volume] - self.scenario.circulation.impella.suction_volume_ml;
+        }
     }
 
     fn event_direction(&self, i: usize) -> Direction {
+        if self.suction_event() == Some(i) {
+            return Direction::Falling;
+        }
         match i {
             EV_AV_OPEN | EV_NOTCH | EV_FULL => Direction::Rising,
             _ => Direction::Falling,
@@ -560,6 +588,11 @@ impl HybridModel for Model {
 
     fn on_state_event(&mut self, index: usize, ctx: &mut EventContext<'_, Event>) {
         let t = ctx.t();
+        if self.suction_event() == Some(index) {
+            self.impella_suction_alarms += 1;
+            self.log(t, EventKind::ImpellaSuction);
+            return;
+        }
         let mut a = Actions::default();
         match index {
             EV_AV_OPEN => {

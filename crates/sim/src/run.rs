@@ -129,6 +129,8 @@ pub struct RunResult {
     pub balloon_cycles: Vec<CycleRecord>,
     /// Assist period in beats (1 without balloon, k at 1:k).
     pub assist_period: u64,
+    /// Impella suction alarms raised during the run.
+    pub impella_suction_alarms: u64,
 }
 
 impl RunResult {
@@ -185,6 +187,8 @@ struct TraceChannels {
     coronary_distal_pressure: Signal,
     hyperemic_distal_pressure: Signal,
     hyperemic_flow: Signal,
+    impella_flow: Signal,
+    ecmo_flow: Signal,
     lv_volume: usize,
     aortic_valve_flow: usize,
     mitral_flow: usize,
@@ -211,6 +215,8 @@ impl TraceChannels {
             coronary_distal_pressure: sig("coronary_distal_pressure_mmhg")?,
             hyperemic_distal_pressure: sig("hyperemic_coronary_distal_pressure_mmhg")?,
             hyperemic_flow: sig("hyperemic_coronary_flow_ml_s")?,
+            impella_flow: sig("impella_flow_ml_s")?,
+            ecmo_flow: sig("ecmo_flow_ml_s")?,
             lv_volume: st("lv_volume_ml")?,
             aortic_valve_flow: st("aortic_valve_flow_ml_s")?,
             mitral_flow: st("mitral_flow_ml_s")?,
@@ -251,6 +257,9 @@ impl Recorder {
             s[c.hyperemic_distal_pressure.index()],
             s[c.hyperemic_flow.index()],
         );
+        self.trace
+            .trace
+            .push_devices(s[c.impella_flow.index()], s[c.ecmo_flow.index()]);
     }
 
     fn sample_wave(&mut self, model: &Model, t: f64) {
@@ -731,5 +740,6 @@ pub fn run_phase(
         events: std::mem::take(&mut sim.model.log),
         balloon_cycles,
         assist_period: sim.model.assist_period(),
+        impella_suction_alarms: sim.model.impella_suction_alarms,
     })
 }

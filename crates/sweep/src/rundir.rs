@@ -63,6 +63,7 @@ pub fn run_json(r: &RunResult) -> serde_json::Value {
         "state_events": r.stats.state_events,
         "blood_volume_start_ml": r.blood_volume_start_ml,
         "blood_volume_end_ml": r.blood_volume_end_ml,
+        "impella_suction_alarms": r.impella_suction_alarms,
     })
 }
 
