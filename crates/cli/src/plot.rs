@@ -8,9 +8,9 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use counterpulse_io::{read_f64_columns, read_str_column};
 use counterpulse_plots::{
-    Figure, FigureOptions, Format, HeatmapFigure, Mark, Panel, PanelsFigure, PvLoop,
-    PvLoopFigure, Series, Style, TimingErrorsFigure, TimingPanel, WaveformFigure, WeaningFigure,
-    WeaningStep, annotate_one_to_two, axis_label, bare, lower_first, render, tick, unit_of_column,
+    Figure, FigureOptions, Format, HeatmapFigure, Mark, Panel, PanelsFigure, PvLoop, PvLoopFigure,
+    Series, Style, TimingErrorsFigure, TimingPanel, WaveformFigure, WeaningFigure, WeaningStep,
+    annotate_one_to_two, axis_label, bare, lower_first, render, tick, unit_of_column,
 };
 use serde_json::Value as Json;
 
@@ -210,7 +210,9 @@ fn parse_lim(name: &str, v: &Option<String>) -> Result<Option<(f64, f64)>> {
     let parts: Vec<&str> = v.split(',').collect();
     let nums: Vec<f64> = parts.iter().filter_map(|p| p.trim().parse().ok()).collect();
     if parts.len() != 2 || nums.len() != 2 {
-        return Err(usage(format!("--{name} {v}: expected LO,HI, e.g. --{name} 0,120")));
+        return Err(usage(format!(
+            "--{name} {v}: expected LO,HI, e.g. --{name} 0,120"
+        )));
     }
     Ok(Some((nums[0], nums[1])))
 }
@@ -230,7 +232,8 @@ impl FigureArgs {
             logy: self.logy,
             first_letter: self.panel_letters,
         };
-        o.validate(kind, fig.accepts()).map_err(|e| usage(e.to_string()))?;
+        o.validate(kind, fig.accepts())
+            .map_err(|e| usage(e.to_string()))?;
         Ok(o)
     }
 
@@ -246,7 +249,13 @@ impl FigureArgs {
 
     /// Draws `fig` into `--out` (or `dir/figures/name`) in the chosen formats and prints the
     /// paths.
-    pub(crate) fn write(&self, kind: &str, fig: &impl Figure, dir: &Path, name: &str) -> Result<()> {
+    pub(crate) fn write(
+        &self,
+        kind: &str,
+        fig: &impl Figure,
+        dir: &Path,
+        name: &str,
+    ) -> Result<()> {
         let opts = self.options(kind, fig)?;
         let formats = self.formats()?;
         let stem = self
@@ -849,7 +858,12 @@ fn at(xv: &[f64], x: f64, by: Option<(&[f64], f64)>, yv: &[f64]) -> Vec<f64> {
 
 /// `plot lines` (spread None: the mean of each x) and `plot bands` (a band across the rows of
 /// each x): one line per y column and `--by` value; one panel per unit of the y columns.
-pub fn lines(dir: &Path, sel: &LineSelection, spread: Option<Spread>, fig: &FigureArgs) -> Result<()> {
+pub fn lines(
+    dir: &Path,
+    sel: &LineSelection,
+    spread: Option<Spread>,
+    fig: &FigureArgs,
+) -> Result<()> {
     let kind = if spread.is_some() { "bands" } else { "lines" };
     let (x, ys, by) = (sel.x.as_str(), &sel.y, sel.by.as_deref());
     if ys.is_empty() {

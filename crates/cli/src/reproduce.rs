@@ -513,7 +513,11 @@ fn figure(f: &toml::Table, out: &Path, ctx: &str) -> Result<()> {
     let kind = str_of(f, "kind", ctx)?;
     let mut args = vec!["counterpulse-plot".to_string(), kind.to_string()];
     for d in str_list(f, "data", ctx)?.unwrap_or_else(|| vec![".".into()]) {
-        let dir = if d == "." { out.to_path_buf() } else { out.join(d) };
+        let dir = if d == "." {
+            out.to_path_buf()
+        } else {
+            out.join(d)
+        };
         args.push(dir.display().to_string());
     }
     for (k, v) in f {
@@ -525,7 +529,9 @@ fn figure(f: &toml::Table, out: &Path, ctx: &str) -> Result<()> {
             toml::Value::String(s) => Ok(s.clone()),
             toml::Value::Integer(i) => Ok(i.to_string()),
             toml::Value::Float(x) => Ok(x.to_string()),
-            other => Err(usage(format!("{ctx}: `{k}` = {other}: expected text or numbers"))),
+            other => Err(usage(format!(
+                "{ctx}: `{k}` = {other}: expected text or numbers"
+            ))),
         };
         match v {
             toml::Value::Boolean(true) => args.push(flag),

@@ -331,7 +331,10 @@ fn columns_of_different_units_get_their_own_axes() {
         "Δ cardiac output (L/min)",
         "Δ mean arterial pressure (mmHg)",
     ] {
-        assert!(t.iter().any(|x| x == axis), "no axis titled {axis:?}: {t:?}");
+        assert!(
+            t.iter().any(|x| x == axis),
+            "no axis titled {axis:?}: {t:?}"
+        );
     }
 }
 
@@ -360,5 +363,9 @@ fn a_single_line_has_no_legend_box() {
         .iter()
         .filter(|e| e.tag == "rect" && e.attr("stroke").is_some_and(|s| s != "none"))
         .count();
-    assert_eq!((white, frames), (1, 0), "legend box drawn for one unlabelled line");
+    assert_eq!(
+        (white, frames),
+        (1, 0),
+        "legend box drawn for one unlabelled line"
+    );
 }

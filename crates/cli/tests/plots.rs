@@ -283,11 +283,7 @@ fn heatmap_and_lines_from_a_sweep() {
         "--out",
         &stem.display().to_string(),
     ]);
-    check_figure(
-        &stem,
-        3.5,
-        &["LAD flow (mL/min)", "Resting", "Maximal"],
-    );
+    check_figure(&stem, 3.5, &["LAD flow (mL/min)", "Resting", "Maximal"]);
     let o = run(&[
         "plot",
         "lines",
@@ -558,7 +554,10 @@ fn options_size_text_formats_title_axes_and_letters() {
     assert!(svg.contains(">\n0.8\n<"), "y axis up to the limit");
     let sizes = text_sizes_pt(&stem);
     assert!(sizes.iter().all(|p| *p >= 6.0 - 1e-9), "{sizes:?}");
-    assert!(sizes.iter().any(|p| (p - 8.0).abs() < 1e-6), "8 pt base: {sizes:?}");
+    assert!(
+        sizes.iter().any(|p| (p - 8.0).abs() < 1e-6),
+        "8 pt base: {sizes:?}"
+    );
     // No title.
     let o = lines(&["--title", "", "--format", "svg"], "untitled");
     assert!(o.status.success());
@@ -596,7 +595,8 @@ fn options_size_text_formats_title_axes_and_letters() {
     let b = lines(&[], "same-b");
     assert!(a.status.success() && b.status.success());
     for ext in ["pdf", "svg", "png"] {
-        let read = |n: &str| std::fs::read(d.join("figs/opts").join(format!("{n}.{ext}"))).expect("file");
+        let read =
+            |n: &str| std::fs::read(d.join("figs/opts").join(format!("{n}.{ext}"))).expect("file");
         assert!(read("same-a") == read("same-b"), "{ext} not reproducible");
     }
 }
@@ -670,11 +670,22 @@ fn traces_coronary_rhythm_bands_and_changes() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("no_such_signal"));
     // Kern-style coronary flow, balloon off and on.
     let stem = d.join("figs/coronary");
-    ok(&["plot", "coronary-trace", &correct, "--out", &stem.display().to_string()]);
+    ok(&[
+        "plot",
+        "coronary-trace",
+        &correct,
+        "--out",
+        &stem.display().to_string(),
+    ]);
     check_figure(
         &stem,
         3.5,
-        &["Coronary flow (mL/s)", "mean LAD flow", "Balloon off", "Balloon 1:2"],
+        &[
+            "Coronary flow (mL/s)",
+            "mean LAD flow",
+            "Balloon off",
+            "Balloon 1:2",
+        ],
     );
     // An AF run with R-wave deflation.
     let af = d.join("af");
@@ -696,15 +707,30 @@ fn traces_coronary_rhythm_bands_and_changes() {
         &af.display().to_string(),
     ]);
     let stem = d.join("figs/rhythm");
-    ok(&["plot", "rhythm", &af.display().to_string(), "--out", &stem.display().to_string()]);
+    ok(&[
+        "plot",
+        "rhythm",
+        &af.display().to_string(),
+        "--out",
+        &stem.display().to_string(),
+    ]);
     check_figure(
         &stem,
         3.5,
-        &["Atrial fibrillation, deflation on the R wave", "R wave", "Deflate", "Balloon (mL)", "RR intervals"],
+        &[
+            "Atrial fibrillation, deflation on the R wave",
+            "R wave",
+            "Deflate",
+            "Balloon (mL)",
+            "RR intervals",
+        ],
     );
     // Bands across the averaged axis (here: stenosis), mean ± SD and quantiles.
     let sweep = d.join("sweep").display().to_string();
-    for (band, text) in [("sd", "mean ± SD over 2 values of LAD diameter stenosis"), ("quantiles", "median and interquartile range")] {
+    for (band, text) in [
+        ("sd", "mean ± SD over 2 values of LAD diameter stenosis"),
+        ("quantiles", "median and interquartile range"),
+    ] {
         let stem = d.join(format!("figs/bands-{band}"));
         ok(&[
             "plot",
@@ -742,6 +768,13 @@ fn traces_coronary_rhythm_bands_and_changes() {
     check_figure(
         &stem,
         3.5,
-        &["Change on the balloon (%)", "Mean arterial pressure", "Tension-time index", "Published", "correct", "late-deflation"],
+        &[
+            "Change on the balloon (%)",
+            "Mean arterial pressure",
+            "Tension-time index",
+            "Published",
+            "correct",
+            "late-deflation",
+        ],
     );
 }

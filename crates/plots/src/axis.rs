@@ -55,11 +55,7 @@ impl Axis {
         }
         if self.log {
             let (a, b) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
-            for mult in [
-                &[1.0, 2.0, 5.0][..],
-                &[1.0, 3.0][..],
-                &[1.0][..],
-            ] {
+            for mult in [&[1.0, 2.0, 5.0][..], &[1.0, 3.0][..], &[1.0][..]] {
                 let v: Vec<f64> = (a..=b)
                     .flat_map(|e| mult.iter().map(move |m| m * 10f64.powi(e)))
                     .filter(|v| *v >= lo * (1.0 - 1e-9) && *v <= hi * (1.0 + 1e-9))

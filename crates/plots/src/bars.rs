@@ -6,7 +6,10 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::axis::Axis;
-use crate::chart::{Key, draw_key, frame, letter, styled_mesh, x_area, xy_chart};
+use crate::chart::{
+    Key, diamond_points, frame, legend_rows, legend_rows_height, letter, styled_mesh, x_area,
+    xy_chart,
+};
 use crate::style::{C_GREY, INK, OKABE_ITO, extent, fill, padded, tick};
 use crate::{Accepts, Figure, FigureOptions, PlotError, Style, draw_err};
 
@@ -47,7 +50,7 @@ pub struct BarsFigure {
     pub bars: Vec<Vec<Bar>>,
     /// Legend text of the reference markers ("" when there are none).
     pub reference_label: String,
-    /// Print each bar's value at its end.
+    /// Print each bar's value (and reference) in a column right of the plot.
     pub value_labels: bool,
     /// Default width, inches (0: one column).
     pub width_in: f64,
@@ -81,8 +84,7 @@ impl Figure for BarsFigure {
         opts: &FigureOptions,
     ) -> Result<(), PlotError> {
         let (nc, ng) = (self.categories.len(), self.groups.len());
-        if nc == 0 || ng == 0 || self.bars.len() != nc || self.bars.iter().any(|r| r.len() != ng)
-        {
+        if nc == 0 || ng == 0 || self.bars.len() != nc || self.bars.iter().any(|r| r.len() != ng) {
             return Err(PlotError::Data(format!(
                 "bars: {nc} categories, {ng} groups and {} rows of bars do not fit",
                 self.bars.len()
@@ -101,7 +103,7 @@ impl Figure for BarsFigure {
         if !lo.is_finite() {
             return Err(PlotError::Data("bars: no finite values".into()));
         }
-        let (lo, hi) = padded(lo.min(0.0), hi.max(0.0), if self.value_labels { 0.16 } else { 0.06 });
+        let (lo, hi) = padded(lo.min(0.0), hi.max(0.0), 0.06);
         let xaxis = Axis::of(&self.x_label, (lo, hi), opts.xlim, false)?;
         let font = s.tick_font();
         let label_w = self
@@ -122,12 +124,31 @@ impl Figure for BarsFigure {
             .collect();
         let has_ref = self.bars.iter().flatten().any(|b| b.reference.is_some());
         if has_ref && !self.reference_label.is_empty() {
-            keys.push((self.reference_label.clone(), Key::Marker { colour: INK }));
+            keys.push((self.reference_label.clone(), Key::Diamond));
         }
-        let row_h = s.sp(10.0);
-        let (_, h) = area.dim_in_pixel();
-        let legend_h = row_h * keys.len().div_ceil(2) as u32 + s.sp(3.0);
-        let (plot, key_area) = area.split_vertically(h.saturating_sub(legend_h));
+        let (w, h) = area.dim_in_pixel();
+        let legend_h = legend_rows_height(s, &keys, w.saturating_sub(s.sp(4.0)));
+        let (plot_and_values, key_area) = area.split_vertically(h.saturating_sub(legend_h));
+        // Values in a column right of the plot: model, and the reference in brackets.
+        let value_text = |b: &Bar| match b.reference {
+            Some(r) => format!("{} ({})", one_decimal(b.hi), signed(r)),
+            None => one_decimal(b.hi),
+        };
+        let header = if has_ref { "bar (◇)" } else { "" };
+        let value_w = if self.value_labels {
+            self.bars
+                .iter()
+                .flatten()
+                .map(|b| s.text_width(&s.small_font(), &value_text(b)))
+                .chain(std::iter::once(s.text_width(&s.small_font(), header)))
+                .max()
+                .unwrap_or(0)
+                + s.sp(3.0)
+        } else {
+            0
+        };
+        let (pw, _) = plot_and_values.dim_in_pixel();
+        let (plot, values) = plot_and_values.split_horizontally(pw.saturating_sub(value_w));
         let yaxis = Axis::linear(0.0, nc as f64);
         let mut chart = xy_chart(&plot, s, x_area(s, true, true), label_w, xaxis, yaxis)?;
         styled_mesh(&mut chart, s)
@@ -135,9 +156,22 @@ impl Figure for BarsFigure {
             .x_label_formatter(&|v| tick(*v))
             .y_label_formatter(&|_| String::new())
             .y_labels(0)
-            .x_labels(7)
+            .x_labels(5)
             .draw()
             .map_err(draw_err)?;
+        if self.value_labels && !header.is_empty() {
+            let (_, py) = chart.as_coord_spec().translate(&(xaxis.lo, nc as f64));
+            let (_, oy) = values.get_base_pixel();
+            values
+                .draw(&Text::new(
+                    header,
+                    (s.isp(1.0), py - oy - s.isp(1.0)),
+                    s.small_font()
+                        .color(&C_GREY)
+                        .pos(Pos::new(HPos::Left, VPos::Bottom)),
+                ))
+                .map_err(draw_err)?;
+        }
         // Zero line.
         if xaxis.lo < 0.0 && xaxis.hi > 0.0 {
             chart
@@ -161,32 +195,22 @@ impl Figure for BarsFigure {
                     )))
                     .map_err(draw_err)?;
                 if self.value_labels {
-                    let right = b.hi >= b.lo;
-                    let text = signed(b.hi);
-                    chart
-                        .draw_series(std::iter::once(
-                            EmptyElement::at((b.hi, ym))
-                                + Text::new(
-                                    text,
-                                    (if right { s.isp(1.5) } else { -s.isp(1.5) }, 0),
-                                    s.small_font().pos(Pos::new(
-                                        if right { HPos::Left } else { HPos::Right },
-                                        VPos::Center,
-                                    )),
-                                ),
+                    let (_, py) = chart.as_coord_spec().translate(&(xaxis.lo, ym));
+                    let (_, oy) = values.get_base_pixel();
+                    values
+                        .draw(&Text::new(
+                            value_text(b),
+                            (s.isp(1.0), py - oy),
+                            s.small_font().pos(Pos::new(HPos::Left, VPos::Center)),
                         ))
                         .map_err(draw_err)?;
                 }
                 if let Some(r) = b.reference {
-                    let d = s.isp(2.4);
                     chart
                         .draw_series(std::iter::once(
                             EmptyElement::at((r, ym))
-                                + Polygon::new(vec![(0, -d), (d, 0), (0, d), (-d, 0)], fill(WHITE))
-                                + PathElement::new(
-                                    vec![(0, -d), (d, 0), (0, d), (-d, 0), (0, -d)],
-                                    s.line(INK, 0.8),
-                                ),
+                                + Polygon::new(diamond_points(s), fill(WHITE))
+                                + PathElement::new(diamond_points(s), s.line(INK, 0.8)),
                         ))
                         .map_err(draw_err)?;
                 }
@@ -203,24 +227,15 @@ impl Figure for BarsFigure {
             ))
             .map_err(draw_err)?;
         }
-        // Legend in two columns under the plot.
-        let (kw, _) = key_area.dim_in_pixel();
-        let col_w = (kw as i32 - label_w as i32) / 2;
-        for (i, (text, key)) in keys.iter().enumerate() {
-            let x = label_w as i32 + (i % 2) as i32 * col_w;
-            let y = (i / 2) as i32 * row_h as i32 + row_h as i32 / 2 + s.isp(2.0);
-            draw_key(&key_area, s, *key, (x, y))?;
-            key_area
-                .draw(&Text::new(
-                    text.clone(),
-                    (x + s.isp(17.0), y),
-                    font.clone().pos(Pos::new(HPos::Left, VPos::Center)),
-                ))
-                .map_err(draw_err)?;
-        }
+        legend_rows(&key_area, s, &keys, s.isp(4.0))?;
         letter(root, opts, 0)?;
         Ok(())
     }
+}
+
+/// "+4.6", "−11.0": one decimal.
+fn one_decimal(v: f64) -> String {
+    format!("{v:+.1}").replace('-', "−")
 }
 
 /// "+4.6", "−11".

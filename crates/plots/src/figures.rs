@@ -302,7 +302,12 @@ impl Figure for WaveformFigure {
         legend(&chart, s, &entries, &data)?;
         letter(&top, opts, 0)?;
 
-        let mut vchart = xy_chart(&mid, s, x_area(s, true, true), ya, xaxis, vaxis)?;
+        let mid_plot = if opts.first_letter.is_some() {
+            mid.margin(s.sp(5.0), 0, 0, 0)
+        } else {
+            mid.clone()
+        };
+        let mut vchart = xy_chart(&mid_plot, s, x_area(s, true, true), ya, xaxis, vaxis)?;
         draw_axes(&mut vchart, s, Some("Time (s)"), "Balloon (mL)", true)?;
         let bv = curve(&self.time_s, &self.balloon_ml);
         vchart
@@ -401,7 +406,11 @@ impl Figure for PvLoopFigure {
             if let Some(&first) = pts.first() {
                 pts.push(first);
             }
-            let dash = if i % 2 == 1 { Dash::Dashed } else { Dash::Solid };
+            let dash = if i % 2 == 1 {
+                Dash::Dashed
+            } else {
+                Dash::Solid
+            };
             draw_line(&mut chart, s, pts.clone(), s.line(c, 1.1), dash)?;
             data.extend(pts);
             entries.push((
@@ -569,8 +578,8 @@ impl Figure for HeatmapFigure {
             .map(|t| s.text_width(&cell_font, t))
             .max()
             .unwrap_or(0);
-        let labels = widest + s.sp(2.0) <= pw / nx as u32
-            && s.pt(s.small_pt() * 1.2) <= ph / ny as u32;
+        let labels =
+            widest + s.sp(2.0) <= pw / nx as u32 && s.pt(s.small_pt() * 1.2) <= ph / ny as u32;
         for (iy, row) in self.z.iter().enumerate() {
             for (ix, v) in row.iter().enumerate() {
                 let (a, b) = (
@@ -746,23 +755,26 @@ impl Figure for TimingErrorsFigure {
                 ],
             )?;
             let cell = cells[i].margin(s.sp(2.0), 0, 0, 0);
-            let panel = cell
-                .titled(&p.title, s.axis_font())
-                .map_err(draw_err)?;
+            let panel = cell.titled(&p.title, s.axis_font()).map_err(draw_err)?;
             let mut chart = xy_chart(&panel, s, x_area(s, true, true), ya, xaxis, yaxis)?;
             draw_axes(&mut chart, s, Some("Time (s)"), "Pressure (mmHg)", true)?;
             let bands = crate::panels::inflated_intervals(&p.time_s, &p.balloon_ml);
             chart
-                .draw_series(bands.iter().map(|(a, b)| {
-                    Rectangle::new([(*a, yaxis.lo), (*b, yaxis.hi)], fill(shade))
-                }))
+                .draw_series(
+                    bands.iter().map(|(a, b)| {
+                        Rectangle::new([(*a, yaxis.lo), (*b, yaxis.hi)], fill(shade))
+                    }),
+                )
                 .map_err(draw_err)?;
             let lv = curve(&p.time_s, &p.lv_mmhg);
             draw_line(&mut chart, s, lv, s.line(C_BLUE, 0.7), Dash::Dashed)?;
             draw_line(
                 &mut chart,
                 s,
-                vec![(xaxis.lo, p.unassisted_edp_mmhg), (xaxis.hi, p.unassisted_edp_mmhg)],
+                vec![
+                    (xaxis.lo, p.unassisted_edp_mmhg),
+                    (xaxis.hi, p.unassisted_edp_mmhg),
+                ],
                 s.line(C_VERMILLION, 0.7),
                 Dash::Dotted,
             )?;
@@ -898,6 +910,7 @@ impl WeaningFigure {
         colour: RGBColor,
         x_axis: bool,
         labels_on_top: bool,
+        ya: u32,
     ) -> Result<(), PlotError> {
         let s = &opts.style;
         let t0 = self.time_s[0];
@@ -911,15 +924,7 @@ impl WeaningFigure {
         };
         let xaxis = Axis::of("time", (t0, t1), opts.xlim, false)?;
         let yaxis = Axis::linear(lo, hi);
-        let fmt = |v: f64| tick(v);
-        let mut chart = xy_chart(
-            area,
-            s,
-            x_area(s, x_axis, x_axis),
-            y_area(s, &yaxis, &fmt, true),
-            xaxis,
-            yaxis,
-        )?;
+        let mut chart = xy_chart(area, s, x_area(s, x_axis, x_axis), ya, xaxis, yaxis)?;
         draw_axes(&mut chart, s, x_axis.then_some("Time (s)"), y_desc, x_axis)?;
         for st in &self.steps {
             draw_line(
@@ -1002,6 +1007,26 @@ impl Figure for WeaningFigure {
         let strip = s.sp(13.0);
         let (plots, legend) = area.split_vertically(h - strip);
         let (top, bottom) = plots.split_vertically((h - strip) * 46 / 100);
+        // One y label width for both panels, so that their time axes line up.
+        let fmt = |v: f64| tick(v);
+        let ya = [
+            (
+                &self.cardiac_output_l_min,
+                self.baseline_cardiac_output_l_min,
+            ),
+            (
+                &self.mean_arterial_pressure_mmhg,
+                self.baseline_mean_arterial_pressure_mmhg,
+            ),
+        ]
+        .iter()
+        .map(|(v, b)| {
+            let (lo, hi) = extent(v.iter().chain(b.iter()));
+            let (lo, hi) = padded(lo, hi, 0.12);
+            y_area(s, &Axis::linear(lo, hi), &fmt, true)
+        })
+        .max()
+        .unwrap_or(0);
         self.panel(
             &top,
             opts,
@@ -1011,9 +1036,15 @@ impl Figure for WeaningFigure {
             C_ORANGE,
             false,
             true,
+            ya,
         )?;
+        let bottom_plot = if opts.first_letter.is_some() {
+            bottom.margin(s.sp(5.0), 0, 0, 0)
+        } else {
+            bottom.clone()
+        };
         self.panel(
-            &bottom,
+            &bottom_plot,
             opts,
             &self.mean_arterial_pressure_mmhg,
             self.baseline_mean_arterial_pressure_mmhg,
@@ -1021,6 +1052,7 @@ impl Figure for WeaningFigure {
             C_GREEN,
             true,
             false,
+            ya,
         )?;
         letter(&top, opts, 0)?;
         letter(&bottom, opts, 1)?;
@@ -1030,7 +1062,12 @@ impl Figure for WeaningFigure {
         let left = Pos::new(HPos::Left, VPos::Center);
         let mean_text = format!("mean of {} beats", self.window_beats);
         let items: [(&str, Vec<Key>); 3] = [
-            ("each beat", vec![Key::Marker { colour: C_LIGHT_GREY }]),
+            (
+                "each beat",
+                vec![Key::Marker {
+                    colour: C_LIGHT_GREY,
+                }],
+            ),
             (
                 mean_text.as_str(),
                 vec![
@@ -1067,7 +1104,11 @@ impl Figure for WeaningFigure {
             }
             let tx = x + s.isp(17.0);
             legend
-                .draw(&Text::new(text.to_string(), (tx, y), font.clone().pos(left)))
+                .draw(&Text::new(
+                    text.to_string(),
+                    (tx, y),
+                    font.clone().pos(left),
+                ))
                 .map_err(draw_err)?;
             x = tx + s.text_width(&font, text) as i32 + s.isp(10.0);
         }

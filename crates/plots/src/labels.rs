@@ -212,10 +212,19 @@ mod tests {
             axis_label("lv_peak_pressure_mmhg"),
             "LV peak pressure (mmHg)"
         );
-        assert_eq!(lower_first("LAD diameter stenosis"), "LAD diameter stenosis");
+        assert_eq!(
+            lower_first("LAD diameter stenosis"),
+            "LAD diameter stenosis"
+        );
         assert_eq!(lower_first("Balloon volume"), "balloon volume");
-        assert_eq!(lower_first("O₂ supply/demand ratio"), "O₂ supply/demand ratio");
-        assert_eq!(bare("LV contractility (× normal) (mL)"), "LV contractility (× normal)");
+        assert_eq!(
+            lower_first("O₂ supply/demand ratio"),
+            "O₂ supply/demand ratio"
+        );
+        assert_eq!(
+            bare("LV contractility (× normal) (mL)"),
+            "LV contractility (× normal)"
+        );
         assert_eq!(
             axis_label("delta_tension_time_index_mmhg_s_min"),
             "Δ tension-time index (mmHg·s/min)"

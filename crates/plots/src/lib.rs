@@ -43,14 +43,14 @@ use thiserror::Error;
 
 pub use axis::Axis;
 pub use bars::{Bar, BarGroup, BarsFigure};
+pub use chart::Dash;
 pub use figures::{
     HeatmapFigure, Mark, PvLoop, PvLoopFigure, TimingErrorsFigure, TimingPanel, WaveformFigure,
     WeaningFigure, WeaningStep, annotate_one_to_two,
 };
 pub use labels::{axis_label, bare, lower_first, unit_of_column};
 pub use output::{Format, PNG_DPI, render, render_svg, svg_to_pdf, svg_to_png};
-pub use chart::Dash;
-pub use panels::{EventRow, Panel, PanelsFigure, Series, inflated_intervals};
+pub use panels::{EventRow, LegendEntry, Panel, PanelsFigure, Series, inflated_intervals};
 pub use style::{
     DEFAULT_FONT_PT, MIN_LINE_PT, MIN_TEXT_PT, OKABE_ITO, ONE_COLUMN_IN, Style, TWO_COLUMN_IN,
     UNITS_PER_PT, register_font, tick,
@@ -137,7 +137,9 @@ impl FigureOptions {
         for (name, lim) in [("xlim", self.xlim), ("ylim", self.ylim)] {
             if let Some((a, b)) = lim {
                 if !(a.is_finite() && b.is_finite() && a < b) {
-                    return bad(format!("{name} {a},{b}: give two finite numbers, low < high"));
+                    return bad(format!(
+                        "{name} {a},{b}: give two finite numbers, low < high"
+                    ));
                 }
                 if !accepts.limits {
                     return bad(format!("{kind}: --{name} does not apply to this figure"));

@@ -65,11 +65,14 @@ pub fn render_svg(fig: &impl Figure, opts: &FigureOptions) -> Result<String, Plo
     }
     let from = format!("width=\"{w}\" height=\"{h}\"");
     let to = format!("width=\"{wi}in\" height=\"{hi}in\"");
-    // Name the font the layout was made with, so that viewers that have it use it.
-    Ok(s.replacen(&from, &to, 1).replace(
-        "font-family=\"sans-serif\"",
-        "font-family=\"DejaVu Sans, Bitstream Vera Sans, Verdana, sans-serif\"",
-    ))
+    // Name the font the layout was made with, so that viewers that have it use it; fills that
+    // touch (heatmap cells, colour bars) without anti-aliased seams between them.
+    Ok(s.replacen(&from, &to, 1)
+        .replace(
+            "font-family=\"sans-serif\"",
+            "font-family=\"DejaVu Sans, Bitstream Vera Sans, Verdana, sans-serif\"",
+        )
+        .replace("<rect ", "<rect shape-rendering=\"crispEdges\" "))
 }
 
 /// The SVG parsed with the embedded fonts (no system font is looked up).

@@ -4,10 +4,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-pub use crate::chart::Dash;
 use crate::axis::Axis;
+pub use crate::chart::Dash;
 use crate::chart::{
-    Key, curve, draw_axes, draw_line, frame, legend, letter, x_area, xy_chart, y_area,
+    Key, curve, draw_axes, draw_line, frame, legend, legend_rows, legend_rows_height, letter,
+    x_area, xy_chart, y_area,
 };
 use crate::style::{C_GREY, OKABE_ITO, extent, fill, padded, tick, tint};
 use crate::{Accepts, Figure, FigureOptions, PlotError, Style, draw_err};
@@ -62,6 +63,18 @@ pub struct EventRow {
     pub intervals: bool,
 }
 
+/// A legend entry given by the caller (instead of one per labelled series), e.g. colours for
+/// runs and dash patterns for signals.
+#[derive(Debug, Clone, Default)]
+pub struct LegendEntry {
+    /// Text.
+    pub label: String,
+    /// Palette index; None: grey (an entry that names a dash pattern, not a colour).
+    pub colour: Option<usize>,
+    /// Dash pattern.
+    pub dash: Dash,
+}
+
 /// Stacked panels sharing one x axis.
 #[derive(Debug, Clone, Default)]
 pub struct PanelsFigure {
@@ -82,6 +95,11 @@ pub struct PanelsFigure {
     pub shade_label: String,
     /// Default width, inches (0: one column).
     pub width_in: f64,
+    /// The legend in rows under the plot (traces, whose data fill every corner) instead of in
+    /// the emptiest corner of each panel.
+    pub legend_below: bool,
+    /// Legend entries replacing the series' own (drawn under the plot).
+    pub legend: Vec<LegendEntry>,
 }
 
 impl PanelsFigure {
@@ -120,6 +138,48 @@ impl PanelsFigure {
         )
     }
 
+    /// The entries of the legend under the plot.
+    fn below_entries(&self) -> Vec<(String, Key)> {
+        if !self.legend.is_empty() {
+            return self
+                .legend
+                .iter()
+                .map(|e| {
+                    let colour = e
+                        .colour
+                        .map(|c| OKABE_ITO[c % OKABE_ITO.len()])
+                        .unwrap_or(crate::style::C_GREY);
+                    (
+                        e.label.clone(),
+                        Key::Line {
+                            colour,
+                            width_pt: 1.0,
+                            dash: e.dash,
+                            marker: false,
+                        },
+                    )
+                })
+                .chain(self.shade_entry())
+                .collect();
+        }
+        if !self.legend_below {
+            return Vec::new();
+        }
+        let mut v: Vec<(String, Key)> = Vec::new();
+        for sr in self.panels.iter().flat_map(|p| p.series.iter()) {
+            if !sr.label.is_empty() && !v.iter().any(|(t, _)| *t == sr.label) {
+                v.push((sr.label.clone(), key_of(sr)));
+            }
+        }
+        v.extend(self.shade_entry());
+        v
+    }
+
+    fn shade_entry(&self) -> Option<(String, Key)> {
+        (!self.shades.is_empty() && !self.shade_label.is_empty())
+            .then(|| (self.shade_label.clone(), shade_key()))
+    }
+
     fn has_markers(&self) -> bool {
         self.panels
             .iter()
@@ -128,11 +188,8 @@ impl PanelsFigure {
 
     fn y_axis(&self, p: &Panel, opts: &FigureOptions) -> Result<Axis, PlotError> {
         let (mut lo, mut hi) = extent(p.series.iter().flat_map(|s| {
-            s.y.iter().chain(
-                s.band
-                    .iter()
-                    .flat_map(|(a, b)| a.iter().chain(b.iter())),
-            )
+            s.y.iter()
+                .chain(s.band.iter().flat_map(|(a, b)| a.iter().chain(b.iter())))
         }));
         if !lo.is_finite() {
             return Err(PlotError::Data(format!("{}: no finite values", p.y_label)));
@@ -161,8 +218,13 @@ impl Figure for PanelsFigure {
         }
     }
 
-    fn height_in(&self, _width_in: f64, style: &Style) -> f64 {
+    fn height_in(&self, width_in: f64, style: &Style) -> f64 {
         let grow = style.font_pt / crate::DEFAULT_FONT_PT;
+        let width_units = (width_in * 72.0 * crate::UNITS_PER_PT) as u32;
+        let legend = legend_rows_height(style, &self.below_entries(), width_units * 85 / 100)
+            as f64
+            / crate::UNITS_PER_PT
+            / 72.0;
         let weights: f64 = self
             .panels
             .iter()
@@ -170,7 +232,7 @@ impl Figure for PanelsFigure {
             .sum();
         let per = if self.panels.len() == 1 { 2.2 } else { 1.3 };
         let text = 0.55 + if self.note.is_empty() { 0.0 } else { 0.12 };
-        (text * grow + weights * per + 0.17 * self.events.len() as f64 * grow).min(9.5)
+        (text * grow + weights * per + 0.17 * self.events.len() as f64 * grow + legend).min(9.5)
     }
 
     fn accepts(&self) -> Accepts {
@@ -210,6 +272,10 @@ impl Figure for PanelsFigure {
             .max()
             .unwrap_or(0);
         // Heights: the event strip, then the panels by weight; the last one holds the x axis.
+        let under = self.below_entries();
+        let (w, h) = area.dim_in_pixel();
+        let legend_h = legend_rows_height(s, &under, w.saturating_sub(ya));
+        let (area, legend_area) = area.split_vertically(h.saturating_sub(legend_h));
         let (_, h) = area.dim_in_pixel();
         let strip = if self.events.is_empty() {
             0
@@ -243,7 +309,14 @@ impl Figure for PanelsFigure {
                 rest.split_vertically(ph)
             };
             rest = below;
-            let mut chart = xy_chart(&cell, s, xa, ya, xaxis, *yaxis)?;
+            // Room above each panel for its letter, clear of the rotated axis title.
+            let lettered = n > 1 && opts.first_letter.is_some();
+            let plot_cell = if lettered {
+                cell.margin(s.sp(5.0), 0, 0, 0)
+            } else {
+                cell.clone()
+            };
+            let mut chart = xy_chart(&plot_cell, s, xa, ya, xaxis, *yaxis)?;
             draw_axes(
                 &mut chart,
                 s,
@@ -255,21 +328,14 @@ impl Figure for PanelsFigure {
             let mut entries = Vec::new();
             let mut data = Vec::new();
             for sr in &p.series {
-                let (key, pts) = draw_series(&mut chart, s, sr, *yaxis)?;
-                entries.push((sr.label.clone(), key));
-                data.extend(pts);
+                data.extend(draw_series(&mut chart, s, sr, *yaxis)?);
+                entries.push((sr.label.clone(), key_of(sr)));
             }
             if i == 0 && !self.shades.is_empty() && !self.shade_label.is_empty() {
-                entries.push((
-                    self.shade_label.clone(),
-                    Key::Patch {
-                        colour: tint(OKABE_ITO[2], 0.75),
-                        edge: tint(OKABE_ITO[2], 0.75),
-                    },
-                ));
+                entries.push((self.shade_label.clone(), shade_key()));
             }
-            // One series without a label needs no legend (the axis names it).
-            if entries.len() > 1 || entries.iter().any(|(t, _)| !t.is_empty()) {
+            // Unlabelled series need no legend (the axis names them).
+            if under.is_empty() {
                 legend(&chart, s, &entries, &data)?;
             }
             if n > 1 {
@@ -280,17 +346,42 @@ impl Figure for PanelsFigure {
         if n == 1 {
             letter(root, opts, 0)?;
         }
+        legend_rows(&legend_area, s, &under, ya as i32)?;
         Ok(())
     }
 }
 
-/// Draws one series (band, fill, line, markers); returns its legend key and the points drawn.
+/// The legend sample of a series.
+fn key_of(sr: &Series) -> Key {
+    let c = OKABE_ITO[sr.colour % OKABE_ITO.len()];
+    if sr.band.is_some() {
+        Key::Patch {
+            colour: tint(c, 0.72),
+            edge: c,
+        }
+    } else {
+        Key::Line {
+            colour: c,
+            width_pt: if sr.width_pt > 0.0 { sr.width_pt } else { 1.0 },
+            dash: sr.dash,
+            marker: sr.markers,
+        }
+    }
+}
+
+/// The legend sample of the shading.
+fn shade_key() -> Key {
+    let c = tint(OKABE_ITO[2], 0.75);
+    Key::Patch { colour: c, edge: c }
+}
+
+/// Draws one series (band, fill, line, markers); returns the points drawn.
 fn draw_series<DB: DrawingBackend>(
     chart: &mut crate::chart::Chart<'_, DB>,
     s: &Style,
     sr: &Series,
     yaxis: Axis,
-) -> Result<(Key, Vec<(f64, f64)>), PlotError> {
+) -> Result<Vec<(f64, f64)>, PlotError> {
     let c = OKABE_ITO[sr.colour % OKABE_ITO.len()];
     let width = if sr.width_pt > 0.0 { sr.width_pt } else { 1.0 };
     let pts = curve(&sr.x, &sr.y);
@@ -322,20 +413,7 @@ fn draw_series<DB: DrawingBackend>(
             )
             .map_err(draw_err)?;
     }
-    let key = if sr.band.is_some() {
-        Key::Patch {
-            colour: tint(c, 0.72),
-            edge: c,
-        }
-    } else {
-        Key::Line {
-            colour: c,
-            width_pt: width,
-            dash: sr.dash,
-            marker: sr.markers,
-        }
-    };
-    Ok((key, pts))
+    Ok(pts)
 }
 
 impl PanelsFigure {
@@ -382,10 +460,7 @@ impl PanelsFigure {
             chart
                 .draw_series(inside.iter().map(|t| {
                     EmptyElement::at((*t, y))
-                        + PathElement::new(
-                            vec![(0, -s.isp(3.2)), (0, s.isp(3.2))],
-                            s.line(c, 1.0),
-                        )
+                        + PathElement::new(vec![(0, -s.isp(3.2)), (0, s.isp(3.2))], s.line(c, 1.0))
                 }))
                 .map_err(draw_err)?;
             if row.intervals {

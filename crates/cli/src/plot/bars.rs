@@ -23,7 +23,11 @@ pub struct ChangeSelection {
     #[arg(long)]
     pub absolute: bool,
     /// Reference values, one per run folder: METRIC=V1,V2,... (repeatable).
-    #[arg(long = "reference", value_name = "METRIC=V,...", allow_hyphen_values = true)]
+    #[arg(
+        long = "reference",
+        value_name = "METRIC=V,...",
+        allow_hyphen_values = true
+    )]
     pub references: Vec<String>,
     /// Legend text of the reference markers.
     #[arg(long, default_value = "Published")]
@@ -91,10 +95,7 @@ pub fn changes(dirs: &[PathBuf], sel: &ChangeSelection, fig: &FigureArgs) -> Res
             } else {
                 (a / b - 1.0) * 100.0
             };
-            let reference = refs
-                .iter()
-                .find(|(m, _)| m == metric)
-                .map(|(_, v)| v[i]);
+            let reference = refs.iter().find(|(m, _)| m == metric).map(|(_, v)| v[i]);
             row.push(Bar {
                 lo: 0.0,
                 hi: v,

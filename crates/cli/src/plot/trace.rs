@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use clap::Args;
 use counterpulse_plots::{
-    Dash, EventRow, Panel, PanelsFigure, Series, axis_label, bare, inflated_intervals,
+    Dash, EventRow, LegendEntry, Panel, PanelsFigure, Series, axis_label, bare, inflated_intervals,
     unit_of_column,
 };
 use serde_json::Value as Json;
@@ -173,7 +173,9 @@ fn window(src: &Source, signals: &[&str], align: &str, beats: usize) -> Result<W
     let (a, b) = (events[k], events[k + beats]);
     let start = (a - 0.1 * (b - a) / beats as f64).max(first);
     let t0 = if align == "none" { 0.0 } else { a };
-    let idx: Vec<usize> = (0..t.len()).filter(|&i| t[i] >= start && t[i] <= b).collect();
+    let idx: Vec<usize> = (0..t.len())
+        .filter(|&i| t[i] >= start && t[i] <= b)
+        .collect();
     let r_waves = events_of_run(&src.dir, src.run, "r_wave")?
         .into_iter()
         .filter(|e| *e >= start && *e <= b)
@@ -236,12 +238,7 @@ struct Built {
 }
 
 /// The figure of `groups` (panels of signals) for `sources`, aligned on `align`.
-fn build(
-    sources: Vec<Source>,
-    groups: &[Vec<String>],
-    align: &str,
-    beats: usize,
-) -> Result<Built> {
+fn build(sources: Vec<Source>, groups: &[Vec<String>], align: &str, beats: usize) -> Result<Built> {
     let (_, x_label) = alignment(align)?;
     let all: Vec<&str> = groups.iter().flatten().map(String::as_str).collect();
     let mut windows = Vec::new();
@@ -287,7 +284,7 @@ fn build(
                 shared_label(g)
             },
             series,
-            weight: if volume { 0.6 } else { 1.0 },
+            weight: if volume { 0.75 } else { 1.0 },
             include_zero: !g.iter().any(|c| c.ends_with("_mmhg")),
         });
     }
@@ -333,7 +330,7 @@ fn build(
             .filter(|(a, b)| *b >= lo && *a <= hi)
             .map(|(a, b)| (a.max(lo) - w.t0, b.min(hi) - w.t0))
             .collect();
-        shade_label = if many {
+        shade_label = if sources.iter().any(|o| o.dir != s.dir) {
             format!("Balloon inflated ({})", lower(&s.label))
         } else {
             "Balloon inflated".into()
@@ -348,7 +345,34 @@ fn build(
         shades,
         shade_label,
         width_in: 0.0,
+        legend_below: true,
+        legend: Vec::new(),
     };
+    let mut figure = figure;
+    // Several runs and several signals in a panel: colours name the runs, dashes the signals.
+    if many && groups.iter().any(|g| g.len() > 1) {
+        figure.legend = sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| LegendEntry {
+                label: s.label.clone(),
+                colour: Some(source_colour(i)),
+                dash: Dash::Solid,
+            })
+            .collect();
+        for g in groups.iter().filter(|g| g.len() > 1) {
+            for (j, c) in g.iter().enumerate() {
+                let label = bare(&axis_label(c)).to_string();
+                if !figure.legend.iter().any(|e| e.label == label) {
+                    figure.legend.push(LegendEntry {
+                        label,
+                        colour: None,
+                        dash: Dash::nth(j),
+                    });
+                }
+            }
+        }
+    }
     Ok(Built { figure, sources })
 }
 
@@ -366,16 +390,49 @@ pub fn trace(dirs: &[PathBuf], sel: &TraceSelection, fig: &FigureArgs) -> Result
     let mut b = build(srcs, &groups, &sel.align, sel.beats)?;
     let aligned = match sel.align.as_str() {
         "none" => String::new(),
-        a => format!(", aligned on the {}", alignment(a)?.1.trim_start_matches("Time from ").trim_end_matches(" (s)")),
+        a => format!(
+            ", aligned on the {}",
+            alignment(a)?
+                .1
+                .trim_start_matches("Time from ")
+                .trim_end_matches(" (s)")
+        ),
     };
     b.figure.title = if dirs.len() == 1 {
-        format!("{}{aligned}", describe_run(&b.sources[0].manifest))
+        let both = b.sources.len() == 2;
+        b.figure.note = describe_run(&b.sources[0].manifest);
+        match (both, aligned.is_empty()) {
+            (true, false) => format!("Balloon off and on{aligned}"),
+            (true, true) => "Balloon off and on".into(),
+            (false, false) => format!("Aligned{}", aligned.trim_start_matches(',')),
+            (false, true) => String::new(),
+        }
     } else {
-        format!("{} runs{aligned}", dirs.len())
+        let names: Vec<String> = dirs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                sel.labels.get(i).cloned().unwrap_or_else(|| {
+                    d.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                })
+            })
+            .collect();
+        let (last, rest) = names
+            .split_last()
+            .map(|(l, r)| (l.clone(), r.to_vec()))
+            .unwrap_or_default();
+        format!("{} and {}{aligned}", rest.join(", "), lower(&last))
     };
     let name = format!(
         "trace-{}",
-        groups.iter().flatten().cloned().collect::<Vec<_>>().join("-")
+        groups
+            .iter()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("-")
     );
     fig.write("trace", &b.figure, &dirs[0], &name)
 }
@@ -395,15 +452,15 @@ pub fn coronary(dir: &Path, beats: usize, fig: &FigureArgs) -> Result<()> {
     ];
     let srcs = sources(&[dir.to_path_buf()], "both", &[])?;
     let mut b = build(srcs, &groups, "r-wave", beats)?;
-    b.figure.title = format!("LAD flow, balloon off and on ({})", describe_run(&m));
+    b.figure.title = "LAD flow, balloon off and on, aligned on the R wave".into();
+    b.figure.panels[0].y_label = "Aortic pressure (mmHg)".into();
+    b.figure.panels[1].y_label = "LAD flow (mL/s)".into();
     let flow = |r| summary_metric(&m, r, "coronary_flow_ml_min");
     let dia = |r| summary_metric(&m, r, "coronary_diastolic_flow_fraction");
-    let mut notes = Vec::new();
+    let mut notes = vec![describe_run(&m)];
     if let (Some(a), Some(b)) = (flow("baseline"), flow("assisted")) {
-        notes.push(format!(
-            "mean LAD flow {a:.0} → {b:.0} mL/min ({:+.0} %)",
-            (b / a - 1.0) * 100.0
-        ));
+        let change = format!("{:+.0}", (b / a - 1.0) * 100.0).replace('-', "−");
+        notes.push(format!("mean LAD flow {a:.0} → {b:.0} mL/min ({change} %)"));
     }
     if let (Some(a), Some(b)) = (dia("baseline"), dia("assisted")) {
         notes.push(format!(
@@ -412,7 +469,7 @@ pub fn coronary(dir: &Path, beats: usize, fig: &FigureArgs) -> Result<()> {
             b * 100.0
         ));
     }
-    b.figure.note = notes.join("; ").replace('-', "−");
+    b.figure.note = notes.join("; ");
     fig.write("coronary-trace", &b.figure, dir, "coronary-trace")
 }
 
@@ -422,7 +479,11 @@ pub fn rhythm(dir: &Path, seconds: f64, fig: &FigureArgs) -> Result<()> {
         return Err(usage(format!("--seconds {seconds}: allowed 0.5 to 120")));
     }
     let m = manifest(dir)?;
-    let run = if balloon_on(&m) { "assisted" } else { "baseline" };
+    let run = if balloon_on(&m) {
+        "assisted"
+    } else {
+        "baseline"
+    };
     let names = [
         "time_s",
         "aortic_root_pressure_mmhg",
@@ -497,7 +558,7 @@ pub fn rhythm(dir: &Path, seconds: f64, fig: &FigureArgs) -> Result<()> {
                 width_pt: 0.8,
                 ..Default::default()
             }],
-            weight: 0.5,
+            weight: 0.6,
             include_zero: true,
         });
     }
@@ -517,22 +578,24 @@ pub fn rhythm(dir: &Path, seconds: f64, fig: &FigureArgs) -> Result<()> {
     let rr: Vec<f64> = r.windows(2).map(|w| w[1] - w[0]).collect();
     let note = if rr.len() >= 2 {
         let mean = rr.iter().sum::<f64>() / rr.len() as f64;
-        let sd = (rr.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (rr.len() - 1) as f64)
-            .sqrt();
+        let sd =
+            (rr.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (rr.len() - 1) as f64).sqrt();
         format!(
-            "RR intervals in ms; shown: mean {:.0} ms, coefficient of variation {:.2}",
+            "{}; RR intervals in ms (shown: mean {:.0} ms, coefficient of variation {:.2})",
+            describe_run(&m),
             mean * 1000.0,
             sd / mean
         )
     } else {
-        String::new()
+        describe_run(&m)
     };
     let figure = PanelsFigure {
-        title: format!("{rhythm}{timing} ({})", describe_run(&m)),
+        title: format!("{rhythm}{timing}"),
         note,
         x_label: "Time (s)".into(),
         panels,
         events,
+        legend_below: true,
         ..Default::default()
     };
     fig.write("rhythm", &figure, dir, "rhythm")
