@@ -197,8 +197,9 @@ pub trait Figure {
 /// Width and height, inches, of `fig` drawn with `opts`.
 pub fn size_in(fig: &impl Figure, opts: &FigureOptions) -> (f64, f64) {
     let w = opts.width_in.unwrap_or_else(|| fig.default_width_in());
+    // Heights to a hundredth of an inch: round numbers in the SVG and the PDF page.
     let h = opts
         .height_in
-        .unwrap_or_else(|| fig.height_in(w, &opts.style));
+        .unwrap_or_else(|| (fig.height_in(w, &opts.style) * 100.0).round() / 100.0);
     (w, h)
 }
