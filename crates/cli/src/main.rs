@@ -84,7 +84,7 @@ enum Command {
     /// Draw a figure (PDF, SVG, 300 dpi PNG) from Parquet output; never re-runs the model.
     Plot {
         #[command(subcommand)]
-        kind: plot::PlotKind,
+        kind: Box<plot::PlotKind>,
     },
     /// Reproduce a published result: run experiments/NAME, write notebooks-data/NAME (Parquet +
     /// figures), print observed against published values.
@@ -178,7 +178,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             experiments,
             out,
         } => reproduce::run(name, all, check, experiments, out),
-        Command::Plot { kind } => plot::dispatch(kind),
+        Command::Plot { kind } => plot::dispatch(*kind),
     }
 }
 

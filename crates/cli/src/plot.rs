@@ -683,7 +683,7 @@ fn note(rows: &SweepRows, filters: &[(String, f64)]) -> String {
             "mean over {}",
             rows.averaged
                 .iter()
-                .map(|c| axis_label(c))
+                .map(|c| lower_first(&axis_label(c)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));

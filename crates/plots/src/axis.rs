@@ -76,7 +76,7 @@ impl Axis {
         let step = [1.0, 2.0, 2.5, 5.0, 10.0]
             .iter()
             .map(|m| m * mag)
-            .find(|s| ((hi - lo) / s).floor() as usize + 1 <= max)
+            .find(|s| (((hi - lo) / s).floor() as usize) < max)
             .unwrap_or(10.0 * mag);
         let first = (lo / step - 1e-9).ceil();
         let mut out = Vec::new();

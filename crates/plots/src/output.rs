@@ -82,9 +82,7 @@ fn tree(svg: &str) -> Result<usvg::Tree, PlotError> {
         let mut db = usvg::fontdb::Database::new();
         db.load_font_data(FONT.to_vec());
         db.load_font_data(FONT_BOLD.to_vec());
-        for family in ["DejaVu Sans"] {
-            db.set_sans_serif_family(family);
-        }
+        db.set_sans_serif_family("DejaVu Sans");
         Arc::new(db)
     });
     let opt = usvg::Options {
