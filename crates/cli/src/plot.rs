@@ -959,6 +959,10 @@ pub fn lines(
                 k += 1;
             }
         }
+        // One line alone in its panel: the axis names it.
+        if series.len() == 1 && units.len() > 1 && by.is_none() {
+            series[0].label.clear();
+        }
         let y_label = match &sel.y_label {
             Some(l) => l.clone(),
             None if cols.len() == 1 => axis_label(cols[0]),

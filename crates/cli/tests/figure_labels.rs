@@ -7,29 +7,10 @@
 //! shows each of them failing on that release.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-fn bin() -> Command {
-    match std::env::var_os("COUNTERPULSE_BIN") {
-        Some(b) => Command::new(b),
-        None => Command::new(env!("CARGO_BIN_EXE_counterpulse")),
-    }
-}
-
-fn ok(args: &[&str]) -> String {
-    let o: Output = bin().args(args).output().expect("binary runs");
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::{ok, repo};
 
 /// A 1:2 run, a run without the balloon and a small sweep (written once).
 fn fixtures() -> &'static Path {

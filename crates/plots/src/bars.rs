@@ -72,10 +72,7 @@ impl Figure for BarsFigure {
     }
 
     fn accepts(&self) -> Accepts {
-        Accepts {
-            limits: true,
-            log: false,
-        }
+        Accepts::LIMITS
     }
 
     fn draw<DB: DrawingBackend>(

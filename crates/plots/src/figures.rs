@@ -221,10 +221,7 @@ impl Figure for WaveformFigure {
     }
 
     fn accepts(&self) -> Accepts {
-        Accepts {
-            limits: true,
-            log: false,
-        }
+        Accepts::LIMITS
     }
 
     fn draw<DB: DrawingBackend>(
@@ -349,10 +346,7 @@ impl Figure for PvLoopFigure {
     }
 
     fn accepts(&self) -> Accepts {
-        Accepts {
-            limits: true,
-            log: false,
-        }
+        Accepts::LIMITS
     }
 
     fn draw<DB: DrawingBackend>(
@@ -707,10 +701,7 @@ impl Figure for TimingErrorsFigure {
     }
 
     fn accepts(&self) -> Accepts {
-        Accepts {
-            limits: true,
-            log: false,
-        }
+        Accepts::LIMITS
     }
 
     fn draw<DB: DrawingBackend>(
@@ -979,10 +970,7 @@ impl Figure for WeaningFigure {
     }
 
     fn accepts(&self) -> Accepts {
-        Accepts {
-            limits: true,
-            log: false,
-        }
+        Accepts::LIMITS
     }
 
     fn draw<DB: DrawingBackend>(

@@ -117,6 +117,24 @@ pub struct Accepts {
     pub log: bool,
 }
 
+impl Accepts {
+    /// Neither limits nor log axes (heatmaps).
+    pub const NONE: Accepts = Accepts {
+        limits: false,
+        log: false,
+    };
+    /// Axis limits, no log axes (time and pressure axes).
+    pub const LIMITS: Accepts = Accepts {
+        limits: true,
+        log: false,
+    };
+    /// Limits and log axes.
+    pub const ALL: Accepts = Accepts {
+        limits: true,
+        log: true,
+    };
+}
+
 impl FigureOptions {
     /// Checks ranges (width 1.5–10 in, height 1–12 in, limits finite and increasing) and that
     /// the figure accepts the options given.
@@ -181,10 +199,7 @@ pub trait Figure {
     fn height_in(&self, width_in: f64, style: &Style) -> f64;
     /// Options this figure takes besides size, text size, title and panel letters.
     fn accepts(&self) -> Accepts {
-        Accepts {
-            limits: false,
-            log: false,
-        }
+        Accepts::NONE
     }
     /// Draws the figure on `root` (in drawing units, tenths of a point).
     fn draw<DB: DrawingBackend>(

@@ -205,6 +205,13 @@ impl PanelsFigure {
             // A zero floor stays a floor.
             (if lo >= 0.0 && a < 0.0 { 0.0 } else { a }, b)
         };
+        // Headroom for a legend inside the panel, so that it does not cover the data.
+        let labelled = p.series.iter().filter(|s| !s.label.is_empty()).count();
+        let phi = if !self.legend_below && self.legend.is_empty() && labelled > 0 && !opts.logy {
+            phi + (phi - plo) * (0.075 * labelled as f64).min(0.5)
+        } else {
+            phi
+        };
         Axis::of(&p.y_label, (plo, phi), opts.ylim, opts.logy)
     }
 }
@@ -225,21 +232,25 @@ impl Figure for PanelsFigure {
             as f64
             / crate::UNITS_PER_PT
             / 72.0;
-        let weights: f64 = self
+        let per = if self.panels.len() == 1 { 2.2 } else { 1.3 };
+        // A panel at least as tall as its rotated axis title.
+        let font = style.axis_font();
+        let panels: f64 = self
             .panels
             .iter()
-            .map(|p| if p.weight > 0.0 { p.weight } else { 1.0 })
+            .map(|p| {
+                let w = if p.weight > 0.0 { p.weight } else { 1.0 };
+                let title_in =
+                    style.text_width(&font, &p.y_label) as f64 / crate::UNITS_PER_PT / 72.0;
+                (w * per).max(title_in + 0.4)
+            })
             .sum();
-        let per = if self.panels.len() == 1 { 2.2 } else { 1.3 };
         let text = 0.55 + if self.note.is_empty() { 0.0 } else { 0.12 };
-        (text * grow + weights * per + 0.17 * self.events.len() as f64 * grow + legend).min(9.5)
+        (text * grow + panels + 0.17 * self.events.len() as f64 * grow + legend).min(9.5)
     }
 
     fn accepts(&self) -> Accepts {
-        Accepts {
-            limits: true,
-            log: true,
-        }
+        Accepts::ALL
     }
 
     fn draw<DB: DrawingBackend>(
@@ -356,7 +367,7 @@ fn key_of(sr: &Series) -> Key {
     let c = OKABE_ITO[sr.colour % OKABE_ITO.len()];
     if sr.band.is_some() {
         Key::Patch {
-            colour: tint(c, 0.72),
+            colour: tint(c, 0.78),
             edge: c,
         }
     } else {
@@ -391,7 +402,7 @@ fn draw_series<DB: DrawingBackend>(
         lower.reverse();
         let poly: Vec<(f64, f64)> = upper.into_iter().chain(lower).collect();
         chart
-            .draw_series(std::iter::once(Polygon::new(poly, fill(tint(c, 0.72)))))
+            .draw_series(std::iter::once(Polygon::new(poly, fill(tint(c, 0.78)))))
             .map_err(draw_err)?;
     }
     if sr.fill_to_zero {
