@@ -423,7 +423,11 @@ pub fn trace(dirs: &[PathBuf], sel: &TraceSelection, fig: &FigureArgs) -> Result
             .split_last()
             .map(|(l, r)| (l.clone(), r.to_vec()))
             .unwrap_or_default();
-        format!("{} and {}{aligned}", rest.join(", "), lower(&last))
+        let t = format!("{} and {}{aligned}", rest.join(", "), lower(&last));
+        let mut c = t.chars();
+        c.next()
+            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+            .unwrap_or(t)
     };
     let name = format!(
         "trace-{}",
