@@ -81,10 +81,10 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Draw a figure (SVG + 300 dpi PNG) from Parquet output; never re-runs the model.
+    /// Draw a figure (PDF, SVG, 300 dpi PNG) from Parquet output; never re-runs the model.
     Plot {
         #[command(subcommand)]
-        kind: PlotKind,
+        kind: Box<plot::PlotKind>,
     },
     /// Reproduce a published result: run experiments/NAME, write notebooks-data/NAME (Parquet +
     /// figures), print observed against published values.
@@ -108,89 +108,6 @@ enum Command {
     Merge {
         /// The sweep's output folder.
         dir: PathBuf,
-    },
-}
-
-#[derive(Subcommand, Debug)]
-enum PlotKind {
-    /// Aortic and LV pressure with balloon volume at 1:2, annotated (run folder of `simulate --out`).
-    Waveform {
-        /// Run folder (waveforms.parquet, events.parquet, manifest.json) of a run at 1:2.
-        dir: PathBuf,
-        /// Output path without extension (default: DIR/figures/waveform).
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
-    /// LV pressure-volume loops, baseline and assisted.
-    PvLoop {
-        /// Run folder of `simulate --out`.
-        dir: PathBuf,
-        /// Output path without extension (default: DIR/figures/pv-loop).
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
-    /// A sweep metric over two swept columns (mean over the other axes unless --where fixes them).
-    Heatmap {
-        /// Sweep output folder (points.parquet).
-        dir: PathBuf,
-        /// Column on the x axis, e.g. heart_rate_bpm.
-        #[arg(long)]
-        x: String,
-        /// Column on the y axis, e.g. iabp_volume_ml.
-        #[arg(long)]
-        y: String,
-        /// Column shown by colour, e.g. delta_cardiac_output_l_min.
-        #[arg(long)]
-        z: String,
-        /// Keep only rows with COLUMN=VALUE (repeatable).
-        #[arg(long = "where", value_name = "COLUMN=VALUE")]
-        wheres: Vec<String>,
-        /// Output path without extension (default: DIR/figures/heatmap-Z-X-Y).
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
-    /// Sweep metrics against one swept column, one line per y column and value of `--by`.
-    Lines {
-        /// Sweep output folder (points.parquet).
-        dir: PathBuf,
-        /// Column on the x axis.
-        #[arg(long)]
-        x: String,
-        /// Column(s) on the y axis (comma-separated: one line each, sharing the axis).
-        #[arg(long, value_delimiter = ',', required = true)]
-        y: Vec<String>,
-        /// One line per value of this column.
-        #[arg(long)]
-        by: Option<String>,
-        /// Legend text of each line, in order (repeatable; default: from the column names).
-        #[arg(long = "label")]
-        labels: Vec<String>,
-        /// Y-axis title (default: from the column names).
-        #[arg(long)]
-        y_label: Option<String>,
-        /// Keep only rows with COLUMN=VALUE (repeatable).
-        #[arg(long = "where", value_name = "COLUMN=VALUE")]
-        wheres: Vec<String>,
-        /// Output path without extension (default: DIR/figures/lines-Y-X-by-BY).
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
-    /// The four classic timing errors beside correct timing, one panel each.
-    TimingErrors {
-        /// Folder with the run folders correct, early-inflation, late-inflation,
-        /// early-deflation, late-deflation (default: notebooks-data/timing-errors).
-        dir: Option<PathBuf>,
-        /// Output path without extension (default: DIR/figures/timing-errors).
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
-    /// CO and MAP over time through a weaning protocol (1:1 -> 1:2 -> 1:4).
-    Weaning {
-        /// Run folder of a run with protocol steps (default: notebooks-data/weaning/weaning).
-        dir: Option<PathBuf>,
-        /// Output path without extension (default: DIR/figures/weaning).
-        #[arg(long)]
-        out: Option<PathBuf>,
     },
 }
 
@@ -261,47 +178,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             experiments,
             out,
         } => reproduce::run(name, all, check, experiments, out),
-        Command::Plot { kind } => match kind {
-            PlotKind::Waveform { dir, out } => plot::waveform(&dir, out),
-            PlotKind::PvLoop { dir, out } => plot::pv_loop(&dir, out),
-            PlotKind::Heatmap {
-                dir,
-                x,
-                y,
-                z,
-                wheres,
-                out,
-            } => plot::heatmap(&dir, &x, &y, &z, &wheres, out),
-            PlotKind::Lines {
-                dir,
-                x,
-                y,
-                by,
-                labels,
-                y_label,
-                wheres,
-                out,
-            } => plot::lines(
-                &dir,
-                &x,
-                &y,
-                by.as_deref(),
-                &wheres,
-                &plot::LineLabels {
-                    series: labels,
-                    y_axis: y_label,
-                },
-                out,
-            ),
-            PlotKind::TimingErrors { dir, out } => plot::timing_errors(
-                &dir.unwrap_or_else(|| PathBuf::from("notebooks-data/timing-errors")),
-                out,
-            ),
-            PlotKind::Weaning { dir, out } => plot::weaning(
-                &dir.unwrap_or_else(|| PathBuf::from("notebooks-data/weaning/weaning")),
-                out,
-            ),
-        },
+        Command::Plot { kind } => plot::dispatch(*kind),
     }
 }
 

@@ -1,25 +1,325 @@
-//! `counterpulse plot ...`: figures from Parquet output (never re-runs the model).
+//! `counterpulse plot ...`: figures from Parquet output (never re-runs the model), with the
+//! options every figure takes (format, size, text size, title, axes, panel letters).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
 use counterpulse_io::{read_f64_columns, read_str_column};
 use counterpulse_plots::{
-    HeatmapFigure, LineSeriesData, LinesFigure, Mark, PvLoop, PvLoopFigure, TimingErrorsFigure,
-    TimingPanel, WaveformFigure, WeaningFigure, WeaningStep, annotate_one_to_two, axis_label,
-    render, tick, unit_of_column,
+    Figure, FigureOptions, Format, HeatmapFigure, Mark, Panel, PanelsFigure, PvLoop, PvLoopFigure,
+    Series, Style, TimingErrorsFigure, TimingPanel, WaveformFigure, WeaningFigure, WeaningStep,
+    annotate_one_to_two, axis_label, bare, lower_first, render, tick, unit_of_column,
 };
 use serde_json::Value as Json;
 
 use crate::UsageError;
 
-fn usage(msg: impl Into<String>) -> anyhow::Error {
+mod bars;
+mod trace;
+
+/// The figure kinds of `counterpulse plot`.
+#[derive(Subcommand, Debug)]
+pub enum PlotKind {
+    /// Aortic and LV pressure with balloon volume at 1:2, annotated (run folder of `simulate --out`).
+    Waveform {
+        /// Run folder (waveforms.parquet, events.parquet, manifest.json) of a run at 1:2.
+        dir: PathBuf,
+        #[command(flatten)]
+        fig: FigureArgs,
+    },
+    /// LV pressure-volume loops, baseline and assisted.
+    PvLoop {
+        /// Run folder of `simulate --out`.
+        dir: PathBuf,
+        #[command(flatten)]
+        fig: FigureArgs,
+    },
+    /// A sweep metric over two swept columns (mean over the other axes unless --where fixes them).
+    Heatmap {
+        /// Sweep output folder (points.parquet).
+        dir: PathBuf,
+        /// Column on the x axis, e.g. heart_rate_bpm.
+        #[arg(long)]
+        x: String,
+        /// Column on the y axis, e.g. iabp_volume_ml.
+        #[arg(long)]
+        y: String,
+        /// Column shown by colour, e.g. delta_cardiac_output_l_min.
+        #[arg(long)]
+        z: String,
+        /// Keep only rows with COLUMN=VALUE (repeatable).
+        #[arg(long = "where", value_name = "COLUMN=VALUE")]
+        wheres: Vec<String>,
+        #[command(flatten)]
+        fig: FigureArgs,
+    },
+    /// Sweep metrics against one swept column, one line per y column and value of `--by`;
+    /// columns of different units get a panel each.
+    Lines {
+        /// Sweep output folder (points.parquet).
+        dir: PathBuf,
+        #[command(flatten)]
+        sel: LineSelection,
+        #[command(flatten)]
+        fig: FigureArgs,
+    },
+    /// Like `lines`, with a band across the rows that share an x (and --by) value: the
+    /// other swept columns, e.g. rhythm seeds or cohort members. Mean ± SD, or median with
+    /// quantiles.
+    Bands {
+        /// Sweep output folder (points.parquet).
+        dir: PathBuf,
+        #[command(flatten)]
+        sel: LineSelection,
+        /// `sd` (mean ± 1 SD) or `quantiles` (median and --quantiles).
+        #[arg(long, default_value = "sd")]
+        band: String,
+        /// Lower and upper quantile of `--band quantiles`.
+        #[arg(long, value_name = "LO,HI", default_value = "0.25,0.75")]
+        quantiles: String,
+        #[command(flatten)]
+        fig: FigureArgs,
+    },
+    /// Signals of one or more runs overlaid, aligned on an event, over a few beats.
+    Trace {
+        /// Run folders of `simulate --out`.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        #[command(flatten)]
+        sel: trace::TraceSelection,
+        #[command(flatten)]
+        fig: FigureArgs,
+    },
+    /// Intracoronary (LAD) flow and aortic pressure with and without the balloon, aligned on
+    /// the R wave (after Kern MJ et al., Circulation 1993;87:500).
+    CoronaryTrace {
+        /// Run folder of a run with the balloon (its baseline run is the balloon-off trace).
+        dir: PathBuf,
+        /// Beats shown.
+        #[arg(long, default_value_t = 2)]
+        beats: usize,
+        #[command(flatten)]
+        fig: FigureArgs,
+    },
+    /// An irregular rhythm: R waves with RR intervals, balloon commands, aortic pressure and
+    /// balloon volume over the last seconds of the assisted run.
+    Rhythm {
+        /// Run folder (e.g. rhythm.kind = "af" with iabp.timing = "r-wave").
+        dir: PathBuf,
+        /// Seconds shown (the end of the recording).
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        #[command(flatten)]
+        fig: FigureArgs,
+    },
+    /// Change of per-run metrics on the balloon (assisted against baseline) as bars, one group
+    /// per run folder, with reference (published) values as diamonds.
+    Changes {
+        /// Run folders of `simulate --out`, one bar group each.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        #[command(flatten)]
+        sel: bars::ChangeSelection,
+        #[command(flatten)]
+        fig: FigureArgs,
+    },
+    /// The four classic timing errors beside correct timing, one panel each.
+    TimingErrors {
+        /// Folder with the run folders correct, early-inflation, late-inflation,
+        /// early-deflation, late-deflation (default: notebooks-data/timing-errors).
+        dir: Option<PathBuf>,
+        #[command(flatten)]
+        fig: FigureArgs,
+    },
+    /// CO and MAP over time through a weaning protocol (1:1 -> 1:2 -> 1:4).
+    Weaning {
+        /// Run folder of a run with protocol steps (default: notebooks-data/weaning/weaning).
+        dir: Option<PathBuf>,
+        #[command(flatten)]
+        fig: FigureArgs,
+    },
+}
+
+/// Columns of a lines or bands figure.
+#[derive(Args, Debug, Clone, Default)]
+pub struct LineSelection {
+    /// Column on the x axis.
+    #[arg(long)]
+    pub x: String,
+    /// Column(s) on the y axis (comma-separated; columns of one unit share a panel).
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub y: Vec<String>,
+    /// One line per value of this column.
+    #[arg(long)]
+    pub by: Option<String>,
+    /// Legend text of each line, in order (repeatable; default: from the column names).
+    #[arg(long = "label")]
+    pub labels: Vec<String>,
+    /// Y-axis title (default: from the column names; only when all y columns share a unit).
+    #[arg(long)]
+    pub y_label: Option<String>,
+    /// Keep only rows with COLUMN=VALUE (repeatable).
+    #[arg(long = "where", value_name = "COLUMN=VALUE")]
+    pub wheres: Vec<String>,
+}
+
+/// Options of every figure: files, size, text, title, axes, panel letters.
+#[derive(Args, Debug, Clone, Default)]
+pub struct FigureArgs {
+    /// Output path without extension (default: DIR/figures/NAME).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// File formats, comma-separated: pdf (vector, fonts embedded), svg, png (300 dpi)
+    /// [default: pdf,svg,png].
+    #[arg(long, value_delimiter = ',', value_name = "FORMATS")]
+    pub format: Vec<String>,
+    /// Width at print size, inches: 3.5 one journal column, 7.2 two [default: the figure's].
+    #[arg(long, value_name = "IN")]
+    pub width_in: Option<f64>,
+    /// Height at print size, inches [default: from the width].
+    #[arg(long, value_name = "IN")]
+    pub height_in: Option<f64>,
+    /// Base text size at print size, points (6 to 12; titles 1 pt larger, notes 0.5 pt smaller,
+    /// never below 6).
+    #[arg(long, value_name = "PT", default_value_t = counterpulse_plots::DEFAULT_FONT_PT)]
+    pub font_pt: f64,
+    /// Title ("" for none, e.g. when the caption says it) [default: from the data].
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Limits of the x axis.
+    #[arg(long, value_name = "LO,HI", allow_hyphen_values = true)]
+    pub xlim: Option<String>,
+    /// Limits of the y axis (every panel).
+    #[arg(long, value_name = "LO,HI", allow_hyphen_values = true)]
+    pub ylim: Option<String>,
+    /// Logarithmic x axis.
+    #[arg(long)]
+    pub logx: bool,
+    /// Logarithmic y axis.
+    #[arg(long)]
+    pub logy: bool,
+    /// Letter the panels, starting at FIRST (A, a, C, ...).
+    #[arg(long, value_name = "FIRST", num_args = 0..=1, default_missing_value = "A")]
+    pub panel_letters: Option<char>,
+}
+
+fn parse_lim(name: &str, v: &Option<String>) -> Result<Option<(f64, f64)>> {
+    let Some(v) = v else { return Ok(None) };
+    let parts: Vec<&str> = v.split(',').collect();
+    let nums: Vec<f64> = parts.iter().filter_map(|p| p.trim().parse().ok()).collect();
+    if parts.len() != 2 || nums.len() != 2 {
+        return Err(usage(format!(
+            "--{name} {v}: expected LO,HI, e.g. --{name} 0,120"
+        )));
+    }
+    Ok(Some((nums[0], nums[1])))
+}
+
+impl FigureArgs {
+    /// The plots crate's options, checked against what `fig` accepts.
+    fn options(&self, kind: &str, fig: &impl Figure) -> Result<FigureOptions> {
+        let style = Style::new(self.font_pt).map_err(|e| usage(format!("--font-pt: {e}")))?;
+        let o = FigureOptions {
+            style,
+            width_in: self.width_in,
+            height_in: self.height_in,
+            title: self.title.clone(),
+            xlim: parse_lim("xlim", &self.xlim)?,
+            ylim: parse_lim("ylim", &self.ylim)?,
+            logx: self.logx,
+            logy: self.logy,
+            first_letter: self.panel_letters,
+        };
+        o.validate(kind, fig.accepts())
+            .map_err(|e| usage(e.to_string()))?;
+        Ok(o)
+    }
+
+    fn formats(&self) -> Result<Vec<Format>> {
+        if self.format.is_empty() {
+            return Ok(Format::ALL.to_vec());
+        }
+        self.format
+            .iter()
+            .map(|f| Format::parse(f).map_err(|e| usage(format!("--format: {e}"))))
+            .collect()
+    }
+
+    /// Draws `fig` into `--out` (or `dir/figures/name`) in the chosen formats and prints the
+    /// paths.
+    pub(crate) fn write(
+        &self,
+        kind: &str,
+        fig: &impl Figure,
+        dir: &Path,
+        name: &str,
+    ) -> Result<()> {
+        let opts = self.options(kind, fig)?;
+        let formats = self.formats()?;
+        let stem = self
+            .out
+            .clone()
+            .unwrap_or_else(|| dir.join("figures").join(name));
+        let paths = render(fig, &opts, &stem, &formats).map_err(|e| match e {
+            counterpulse_plots::PlotError::Data(m) | counterpulse_plots::PlotError::Options(m) => {
+                usage(format!("{kind}: {m}"))
+            }
+            other => anyhow::Error::new(other),
+        })?;
+        for p in paths {
+            println!("wrote {}", p.display());
+        }
+        Ok(())
+    }
+}
+
+/// Runs `counterpulse plot KIND ...`.
+pub fn dispatch(kind: PlotKind) -> Result<()> {
+    match kind {
+        PlotKind::Waveform { dir, fig } => waveform(&dir, &fig),
+        PlotKind::PvLoop { dir, fig } => pv_loop(&dir, &fig),
+        PlotKind::Heatmap {
+            dir,
+            x,
+            y,
+            z,
+            wheres,
+            fig,
+        } => heatmap(&dir, &x, &y, &z, &wheres, &fig),
+        PlotKind::Lines { dir, sel, fig } => lines(&dir, &sel, None, &fig),
+        PlotKind::Bands {
+            dir,
+            sel,
+            band,
+            quantiles,
+            fig,
+        } => {
+            let spread = Spread::parse(&band, &quantiles)?;
+            lines(&dir, &sel, Some(spread), &fig)
+        }
+        PlotKind::Trace { dirs, sel, fig } => trace::trace(&dirs, &sel, &fig),
+        PlotKind::CoronaryTrace { dir, beats, fig } => trace::coronary(&dir, beats, &fig),
+        PlotKind::Rhythm { dir, seconds, fig } => trace::rhythm(&dir, seconds, &fig),
+        PlotKind::Changes { dirs, sel, fig } => bars::changes(&dirs, &sel, &fig),
+        PlotKind::TimingErrors { dir, fig } => timing_errors(
+            &dir.unwrap_or_else(|| PathBuf::from("notebooks-data/timing-errors")),
+            &fig,
+        ),
+        PlotKind::Weaning { dir, fig } => weaning(
+            &dir.unwrap_or_else(|| PathBuf::from("notebooks-data/weaning/weaning")),
+            &fig,
+        ),
+    }
+}
+
+pub(crate) fn usage(msg: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(UsageError(msg.into()))
 }
 
 /// Reads `names` (f64) of the rows of `file` whose `run` column equals `run`.
-fn columns_of_run(file: &Path, run: &str, names: &[&str]) -> Result<Vec<Vec<f64>>> {
+pub(crate) fn columns_of_run(file: &Path, run: &str, names: &[&str]) -> Result<Vec<Vec<f64>>> {
     if !file.exists() {
         return Err(usage(format!(
             "{}: no such file (is this a run folder written by `counterpulse simulate --out`?)",
@@ -50,7 +350,7 @@ fn columns_of_run(file: &Path, run: &str, names: &[&str]) -> Result<Vec<Vec<f64>
     Ok(out)
 }
 
-fn events_of_run(dir: &Path, run: &str, kind: &str) -> Result<Vec<f64>> {
+pub(crate) fn events_of_run(dir: &Path, run: &str, kind: &str) -> Result<Vec<f64>> {
     let file = dir.join("events.parquet");
     let runs = read_str_column(&file, "run")?;
     let kinds = read_str_column(&file, "kind")?;
@@ -66,7 +366,7 @@ fn events_of_run(dir: &Path, run: &str, kind: &str) -> Result<Vec<f64>> {
         .collect())
 }
 
-fn manifest(dir: &Path) -> Result<Json> {
+pub(crate) fn manifest(dir: &Path) -> Result<Json> {
     let p = dir.join("manifest.json");
     let text = std::fs::read_to_string(&p).map_err(|e| {
         usage(format!(
@@ -77,25 +377,15 @@ fn manifest(dir: &Path) -> Result<Json> {
     serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", p.display()))
 }
 
-fn scenario_value<'a>(m: &'a Json, key: &str) -> Option<&'a Json> {
+pub(crate) fn scenario_value<'a>(m: &'a Json, key: &str) -> Option<&'a Json> {
     m.get("scenario").and_then(|s| s.get(key))
 }
 
-fn summary_metric(m: &Json, run: &str, metric: &str) -> Option<f64> {
+pub(crate) fn summary_metric(m: &Json, run: &str, metric: &str) -> Option<f64> {
     m.get("steady_state_summary")?
         .get(run)?
         .get(metric)?
         .as_f64()
-}
-
-fn done(paths: Vec<PathBuf>) {
-    for p in paths {
-        println!("wrote {}", p.display());
-    }
-}
-
-fn stem_or(out: Option<PathBuf>, dir: &Path, name: &str) -> PathBuf {
-    out.unwrap_or_else(|| dir.join("figures").join(name))
 }
 
 struct RunWaves {
@@ -142,17 +432,28 @@ fn slice(w: &RunWaves, a: f64, b: f64) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64
     )
 }
 
-fn describe_run(m: &Json) -> String {
+/// Whether the run had the balloon on (its scenario's `iabp.enabled`).
+pub(crate) fn balloon_on(m: &Json) -> bool {
+    scenario_value(m, "iabp.enabled").and_then(Json::as_bool) == Some(true)
+}
+
+/// "cardiogenic-shock, 40 mL balloon 1:2", or "healthy, no balloon".
+pub(crate) fn describe_run(m: &Json) -> String {
     let preset = m.get("preset").and_then(Json::as_str).unwrap_or("scenario");
+    if !balloon_on(m) {
+        return format!("{preset}, no balloon");
+    }
     let vol = scenario_value(m, "iabp.volume_ml").and_then(Json::as_f64);
-    match vol {
-        Some(v) => format!("{preset}, {v:.0} mL balloon"),
-        None => preset.to_string(),
+    let ratio = scenario_value(m, "iabp.ratio").and_then(Json::as_str);
+    match (vol, ratio) {
+        (Some(v), Some(r)) => format!("{preset}, {v:.0} mL balloon {r}"),
+        (Some(v), None) => format!("{preset}, {v:.0} mL balloon"),
+        _ => format!("{preset}, balloon"),
     }
 }
 
 /// `plot waveform RUN_DIR`.
-pub fn waveform(dir: &Path, out: Option<PathBuf>) -> Result<()> {
+pub fn waveform(dir: &Path, fig: &FigureArgs) -> Result<()> {
     let m = manifest(dir)?;
     let w = read_waves(dir, "assisted")?;
     let ((a, b), marks) = annotate_one_to_two(&w.t, &w.aortic, &w.balloon, &w.opens, &w.closes)
@@ -165,20 +466,19 @@ pub fn waveform(dir: &Path, out: Option<PathBuf>) -> Result<()> {
             ..mk
         })
         .collect();
-    let fig = WaveformFigure {
-        title: format!("IABP 1:2 ({})", describe_run(&m)),
+    let figure = WaveformFigure {
+        title: format!("IABP 1:2 ({})", describe_run(&m).replace(" 1:2", "")),
         time_s: t,
         aortic_mmhg: aortic,
         lv_mmhg: lv,
         balloon_ml: balloon,
         marks,
     };
-    done(render(&fig, &stem_or(out, dir, "waveform"))?);
-    Ok(())
+    fig.write("waveform", &figure, dir, "waveform")
 }
 
 /// `plot pv-loop RUN_DIR`: the last baseline beat and the last assist period's beats.
-pub fn pv_loop(dir: &Path, out: Option<PathBuf>) -> Result<()> {
+pub fn pv_loop(dir: &Path, fig: &FigureArgs) -> Result<()> {
     let m = manifest(dir)?;
     let file = dir.join("waveforms.parquet");
     let mut loops = Vec::new();
@@ -223,12 +523,11 @@ pub fn pv_loop(dir: &Path, out: Option<PathBuf>) -> Result<()> {
             });
         }
     }
-    let fig = PvLoopFigure {
+    let figure = PvLoopFigure {
         title: format!("LV pressure–volume loops ({})", describe_run(&m)),
         loops,
     };
-    done(render(&fig, &stem_or(out, dir, "pv-loop"))?);
-    Ok(())
+    fig.write("pv-loop", &figure, dir, "pv-loop")
 }
 
 /// Whether the diastole before this beat's systole was assisted: the beats.parquet `assisted`
@@ -384,7 +683,7 @@ fn note(rows: &SweepRows, filters: &[(String, f64)]) -> String {
             "mean over {}",
             rows.averaged
                 .iter()
-                .map(|c| axis_label(c))
+                .map(|c| lower_first(&axis_label(c)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
@@ -430,7 +729,7 @@ pub fn heatmap(
     y: &str,
     z: &str,
     wheres: &[String],
-    out: Option<PathBuf>,
+    fig: &FigureArgs,
 ) -> Result<()> {
     let filters = parse_where(wheres)?;
     let rows = sweep_rows(dir, &[x, y, z], &filters)?;
@@ -461,7 +760,7 @@ pub fn heatmap(
                 .collect()
         })
         .collect();
-    let fig = HeatmapFigure {
+    let figure = HeatmapFigure {
         title: format!("{}: {}", sweep_title(dir), axis_label(z)),
         x_column: x.into(),
         y_column: y.into(),
@@ -471,51 +770,137 @@ pub fn heatmap(
         z: grid,
         note: note(&rows, &filters),
     };
-    let name = format!("heatmap-{z}-{x}-{y}");
-    done(render(&fig, &stem_or(out, dir, &name))?);
-    Ok(())
+    fig.write("heatmap", &figure, dir, &format!("heatmap-{z}-{x}-{y}"))
 }
 
-/// Legend and axis text of a lines figure chosen by the user.
-#[derive(Debug, Clone, Default)]
-pub struct LineLabels {
-    /// One legend entry per line, in order (empty: from the column names).
-    pub series: Vec<String>,
-    /// The y axis (None: from the column names).
-    pub y_axis: Option<String>,
+/// How a band summarises the rows that share an x (and `--by`) value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Spread {
+    /// Mean, band ± 1 SD (sample SD, n − 1).
+    Sd,
+    /// Median, band between two quantiles (linear interpolation between order statistics).
+    Quantiles(f64, f64),
 }
 
-/// `plot lines SWEEP_DIR --x X --y Y[,Y2...] [--by B]`: one line per y column and value of B.
-#[allow(clippy::too_many_arguments)]
+impl Spread {
+    fn parse(band: &str, quantiles: &str) -> Result<Spread> {
+        match band {
+            "sd" => Ok(Spread::Sd),
+            "quantiles" => {
+                let q = parse_lim("quantiles", &Some(quantiles.to_string()))?
+                    .filter(|(a, b)| (0.0..=1.0).contains(a) && (0.0..=1.0).contains(b))
+                    .ok_or_else(|| {
+                        usage(format!(
+                            "--quantiles {quantiles}: two numbers between 0 and 1, low < high"
+                        ))
+                    })?;
+                Ok(Spread::Quantiles(q.0, q.1))
+            }
+            other => Err(usage(format!("--band {other:?}: expected sd or quantiles"))),
+        }
+    }
+
+    /// Centre, lower and upper edge of `v` (finite values).
+    fn of(self, v: &[f64]) -> (f64, f64, f64) {
+        let n = v.len() as f64;
+        match self {
+            Spread::Sd => {
+                let m = v.iter().sum::<f64>() / n;
+                let sd = if v.len() > 1 {
+                    (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+                } else {
+                    0.0
+                };
+                (m, m - sd, m + sd)
+            }
+            Spread::Quantiles(lo, hi) => {
+                let mut s = v.to_vec();
+                s.sort_by(f64::total_cmp);
+                (quantile(&s, 0.5), quantile(&s, lo), quantile(&s, hi))
+            }
+        }
+    }
+
+    fn describe(self) -> String {
+        match self {
+            Spread::Sd => "mean ± SD".into(),
+            Spread::Quantiles(a, b) if (a - 0.25).abs() < 1e-12 && (b - 0.75).abs() < 1e-12 => {
+                "median and interquartile range".into()
+            }
+            Spread::Quantiles(a, b) => format!(
+                "median, {}th to {}th percentile",
+                tick(a * 100.0),
+                tick(b * 100.0)
+            ),
+        }
+    }
+}
+
+/// Quantile `q` of sorted `s` (type 7: linear between order statistics).
+fn quantile(s: &[f64], q: f64) -> f64 {
+    let h = (s.len() - 1) as f64 * q;
+    let (i, f) = (h.floor() as usize, h - h.floor());
+    if i + 1 < s.len() {
+        s[i] + f * (s[i + 1] - s[i])
+    } else {
+        s[i]
+    }
+}
+
+/// Values of `yv` at the rows where `xv` is `x` and `bv` (if any) is `b`.
+fn at(xv: &[f64], x: f64, by: Option<(&[f64], f64)>, yv: &[f64]) -> Vec<f64> {
+    let near = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+    (0..xv.len())
+        .filter(|&i| near(xv[i], x) && by.is_none_or(|(bv, b)| near(bv[i], b)) && yv[i].is_finite())
+        .map(|i| yv[i])
+        .collect()
+}
+
+/// `plot lines` (spread None: the mean of each x) and `plot bands` (a band across the rows of
+/// each x): one line per y column and `--by` value; one panel per unit of the y columns.
 pub fn lines(
     dir: &Path,
-    x: &str,
-    ys: &[String],
-    by: Option<&str>,
-    wheres: &[String],
-    labels: &LineLabels,
-    out: Option<PathBuf>,
+    sel: &LineSelection,
+    spread: Option<Spread>,
+    fig: &FigureArgs,
 ) -> Result<()> {
+    let kind = if spread.is_some() { "bands" } else { "lines" };
+    let (x, ys, by) = (sel.x.as_str(), &sel.y, sel.by.as_deref());
     if ys.is_empty() {
-        return Err(usage("lines: give at least one --y column"));
+        return Err(usage(format!("{kind}: give at least one --y column")));
     }
-    let filters = parse_where(wheres)?;
+    let filters = parse_where(&sel.wheres)?;
     let mut wanted: Vec<&str> = vec![x];
     wanted.extend(ys.iter().map(String::as_str));
     wanted.extend(by);
     let rows = sweep_rows(dir, &wanted, &filters)?;
     let xv = &rows.cols[x];
-    let bv = by.map(|b| &rows.cols[b]);
+    let bv = by.map(|b| rows.cols[b].as_slice());
     let bys: Vec<Option<f64>> = match bv {
         Some(v) => distinct(v).into_iter().map(Some).collect(),
         None => vec![None],
     };
     if bys.len() * ys.len() > 7 {
         return Err(usage(format!(
-            "lines: {} lines ({} --y column(s) x {} value(s) of --by); at most 7 stay readable (filter with --where or pick another --by)",
+            "{kind}: {} lines ({} --y column(s) x {} value(s) of --by); at most 7 stay readable (filter with --where or pick another --by)",
             bys.len() * ys.len(),
             ys.len(),
             bys.len()
+        )));
+    }
+    // Panels: the y columns grouped by unit, in the order given.
+    let mut units: Vec<&str> = Vec::new();
+    for y in ys {
+        let u = unit_of_column(y);
+        if !units.contains(&u) {
+            units.push(u);
+        }
+    }
+    if units.len() > 1 && sel.y_label.is_some() {
+        return Err(usage(format!(
+            "{kind}: --y-label names one axis, but the y columns have {} units ({}), drawn in a panel each",
+            units.len(),
+            units.join(", ")
         )));
     }
     let xs = distinct(xv);
@@ -523,100 +908,144 @@ pub fn lines(
     let shared_prefix = ["baseline_", "assisted_", "delta_"]
         .into_iter()
         .find(|p| ys.iter().all(|y| y.starts_with(p)));
-    let y_names: Vec<String> = ys
-        .iter()
-        .map(|y| {
-            bare(&axis_label(
-                shared_prefix.and_then(|p| y.strip_prefix(p)).unwrap_or(y),
-            ))
-            .to_string()
-        })
-        .collect();
-    let mut series = Vec::new();
-    for (y, y_name) in ys.iter().zip(&y_names) {
-        let yv = &rows.cols[y.as_str()];
-        for b in &bys {
-            let points = xs
-                .iter()
-                .filter_map(|xx| {
-                    let sel: Vec<f64> = (0..xv.len())
-                        .filter(|&i| {
-                            (xv[i] - xx).abs() <= 1e-9 * xx.abs().max(1.0)
-                                && match (b, bv) {
-                                    (Some(b), Some(bv)) => {
-                                        (bv[i] - b).abs() <= 1e-9 * b.abs().max(1.0)
-                                    }
-                                    _ => true,
-                                }
-                                && yv[i].is_finite()
-                        })
-                        .map(|i| yv[i])
-                        .collect();
-                    (!sel.is_empty()).then(|| (*xx, sel.iter().sum::<f64>() / sel.len() as f64))
-                })
-                .collect();
-            let by_text = match (b, by) {
-                (Some(v), Some(col)) => format!("{} {}", tick(*v), unit_of_column(col))
-                    .trim()
-                    .to_string(),
-                _ => String::new(),
-            };
-            let label = match (ys.len() > 1, by_text.is_empty()) {
-                (true, true) => y_name.clone(),
-                (true, false) => format!("{y_name}, {by_text}"),
-                (false, _) => by_text,
-            };
-            series.push(LineSeriesData { label, points });
+    let y_name = |y: &str| {
+        bare(&axis_label(
+            shared_prefix.and_then(|p| y.strip_prefix(p)).unwrap_or(y),
+        ))
+        .to_string()
+    };
+    let mut panels = Vec::new();
+    let mut k = 0;
+    let mut counts: Vec<usize> = Vec::new();
+    for u in &units {
+        let cols: Vec<&String> = ys.iter().filter(|y| unit_of_column(y) == *u).collect();
+        let mut series = Vec::new();
+        for y in &cols {
+            let yv = &rows.cols[y.as_str()];
+            for b in &bys {
+                let mut s = Series {
+                    markers: true,
+                    colour: k % 7,
+                    ..Default::default()
+                };
+                let (mut lo, mut hi) = (Vec::new(), Vec::new());
+                for xx in &xs {
+                    let vals = at(xv, *xx, bv.zip(*b), yv);
+                    if vals.is_empty() {
+                        continue;
+                    }
+                    counts.push(vals.len());
+                    let (c, l, h) = spread.unwrap_or(Spread::Sd).of(&vals);
+                    s.x.push(*xx);
+                    s.y.push(c);
+                    lo.push(l);
+                    hi.push(h);
+                }
+                if spread.is_some() {
+                    s.band = Some((lo, hi));
+                }
+                let by_text = match (b, by) {
+                    (Some(v), Some(col)) => format!("{} {}", tick(*v), unit_of_column(col))
+                        .trim()
+                        .to_string(),
+                    _ => String::new(),
+                };
+                s.label = match (ys.len() > 1, by_text.is_empty()) {
+                    (true, true) => y_name(y),
+                    (true, false) => format!("{}, {by_text}", y_name(y)),
+                    (false, _) => by_text,
+                };
+                series.push(s);
+                k += 1;
+            }
         }
+        // One line alone in its panel: the axis names it.
+        if series.len() == 1 && units.len() > 1 && by.is_none() {
+            series[0].label.clear();
+        }
+        let y_label = match &sel.y_label {
+            Some(l) => l.clone(),
+            None if cols.len() == 1 => axis_label(cols[0]),
+            None => shared_label(&cols.iter().map(|c| c.to_string()).collect::<Vec<_>>()),
+        };
+        panels.push(Panel {
+            y_label,
+            series,
+            ..Default::default()
+        });
     }
-    if !labels.series.is_empty() {
-        if labels.series.len() != series.len() {
+    if !sel.labels.is_empty() {
+        let n: usize = panels.iter().map(|p| p.series.len()).sum();
+        if sel.labels.len() != n {
             return Err(usage(format!(
-                "lines: {} --label(s) for {} lines; give one per line or none",
-                labels.series.len(),
-                series.len()
+                "{kind}: {} --label(s) for {n} lines; give one per line or none",
+                sel.labels.len()
             )));
         }
-        for (s, l) in series.iter_mut().zip(&labels.series) {
+        for (s, l) in panels
+            .iter_mut()
+            .flat_map(|p| p.series.iter_mut())
+            .zip(&sel.labels)
+        {
             s.label = l.clone();
         }
     }
-    let y_label = match &labels.y_axis {
-        Some(l) => l.clone(),
-        None if ys.len() == 1 => axis_label(&ys[0]),
-        None => shared_label(ys),
-    };
-    let fig = LinesFigure {
-        title: format!("{}: {}", sweep_title(dir), bare(&y_label)),
-        x_column: x.into(),
-        y_label,
-        series,
-        note: {
-            let n = note(&rows, &filters);
-            let by_part = by.map(|b| format!("lines: {}", bare(&axis_label(b)).to_lowercase()));
-            [Some(n).filter(|n| !n.is_empty()), by_part]
-                .into_iter()
-                .flatten()
+    let mut notes = Vec::new();
+    if let Some(sp) = spread {
+        let (lo, hi) = (
+            counts.iter().min().copied().unwrap_or(0),
+            counts.iter().max().copied().unwrap_or(0),
+        );
+        let nrows = if lo == hi {
+            format!("{lo}")
+        } else {
+            format!("{lo}–{hi}")
+        };
+        let over = if rows.averaged.is_empty() {
+            "rows".to_string()
+        } else {
+            rows.averaged
+                .iter()
+                .map(|c| lower_first(bare(&axis_label(c))))
                 .collect::<Vec<_>>()
-                .join("; ")
-        },
+                .join(", ")
+        };
+        notes.push(format!("{} over {nrows} values of {over}", sp.describe()));
+        let fixed: Vec<String> = filters.iter().map(|(k, v)| value_label(k, *v)).collect();
+        if !fixed.is_empty() {
+            notes.push(fixed.join(", "));
+        }
+    } else {
+        let n = note(&rows, &filters);
+        if !n.is_empty() {
+            notes.push(n);
+        }
+    }
+    if let Some(b) = by {
+        notes.push(format!("lines: {}", lower_first(bare(&axis_label(b)))));
+    }
+    let title_y = panels
+        .iter()
+        .map(|p| bare(&p.y_label).to_string())
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let figure = PanelsFigure {
+        title: format!("{}: {title_y}", sweep_title(dir)),
+        note: notes.join("; "),
+        x_label: axis_label(x),
+        panels,
+        ..Default::default()
     };
     let name = match by {
-        Some(b) => format!("lines-{}-{x}-by-{b}", ys.join("-")),
-        None => format!("lines-{}-{x}", ys.join("-")),
+        Some(b) => format!("{kind}-{}-{x}-by-{b}", ys.join("-")),
+        None => format!("{kind}-{}-{x}", ys.join("-")),
     };
-    done(render(&fig, &stem_or(out, dir, &name))?);
-    Ok(())
-}
-
-/// An axis label without its " (unit)".
-fn bare(label: &str) -> &str {
-    label.split(" (").next().unwrap_or(label)
+    fig.write(kind, &figure, dir, &name)
 }
 
 /// Axis label shared by several columns: their common trailing words and unit
 /// ("LAD flow (mL/min)" for LAD flow and hyperaemic LAD flow), else "Value (unit)".
-fn shared_label(ys: &[String]) -> String {
+pub(crate) fn shared_label(ys: &[String]) -> String {
     let names: Vec<Vec<String>> = ys
         .iter()
         .map(|y| {
@@ -668,7 +1097,7 @@ pub const TIMING_RUNS: [(&str, &str); 5] = [
 ];
 
 /// `plot timing-errors [DIR]`: DIR holds one run folder per timing (see [`TIMING_RUNS`]).
-pub fn timing_errors(dir: &Path, out: Option<PathBuf>) -> Result<()> {
+pub fn timing_errors(dir: &Path, fig: &FigureArgs) -> Result<()> {
     let mut panels = Vec::new();
     for (name, title) in TIMING_RUNS {
         let run = dir.join(name);
@@ -716,16 +1145,18 @@ pub fn timing_errors(dir: &Path, out: Option<PathBuf>) -> Result<()> {
         });
     }
     let m0 = manifest(&dir.join("correct"))?;
-    let fig = TimingErrorsFigure {
-        title: format!("IABP timing errors at 1:2 ({})", describe_run(&m0)),
+    let figure = TimingErrorsFigure {
+        title: format!(
+            "IABP timing errors at 1:2 ({})",
+            describe_run(&m0).replace(" 1:2", "")
+        ),
         panels,
     };
-    done(render(&fig, &stem_or(out, dir, "timing-errors"))?);
-    Ok(())
+    fig.write("timing-errors", &figure, dir, "timing-errors")
 }
 
 /// `plot weaning [RUN_DIR]`: a run whose protocol changes the assist ratio.
-pub fn weaning(dir: &Path, out: Option<PathBuf>) -> Result<()> {
+pub fn weaning(dir: &Path, fig: &FigureArgs) -> Result<()> {
     let m = manifest(dir)?;
     let c = columns_of_run(
         &dir.join("beats.parquet"),
@@ -775,8 +1206,11 @@ pub fn weaning(dir: &Path, out: Option<PathBuf>) -> Result<()> {
         .and_then(Json::as_str)
         .unwrap_or("assisted")
         .to_string();
-    let fig = WeaningFigure {
-        title: format!("Weaning ({})", describe_run(&m)),
+    let figure = WeaningFigure {
+        title: format!(
+            "Weaning ({})",
+            describe_run(&m).replace(&format!(" {initial}"), "")
+        ),
         time_s: c[0].iter().map(|t| t - start).collect(),
         cardiac_output_l_min: c[1].clone(),
         mean_arterial_pressure_mmhg: c[2].clone(),
@@ -790,6 +1224,5 @@ pub fn weaning(dir: &Path, out: Option<PathBuf>) -> Result<()> {
         ),
         window_beats: 4,
     };
-    done(render(&fig, &stem_or(out, dir, "weaning"))?);
-    Ok(())
+    fig.write("weaning", &figure, dir, "weaning")
 }

@@ -16,12 +16,12 @@
 //! name = "grid"
 //! spec = "sweep.toml"
 //!
-//! [[figure]]                    # counterpulse plot KIND ... --out notebooks-data/NAME/figures/FILE
-//! kind = "heatmap"              # waveform, pv-loop, heatmap, lines, timing-errors, weaning
-//! data = "grid"                 # a run or sweep of this experiment ("." = the experiment folder)
+//! [[figure]]                    # counterpulse plot KIND DATA... --OPTION VALUE ... --out notebooks-data/NAME/figures/FILE
+//! kind = "heatmap"              # any kind of `counterpulse plot`
+//! data = "grid"                 # run or sweep folder(s) of this experiment ("." = the experiment folder)
 //! file = "co-gain-heatmap"
-//! x = "heart_rate_bpm"          # heatmap / lines: columns; `where = ["col=value"]`
-//! # lines: y = "col" or ["col", ...], optional by, labels = ["...", ...], y_label = "..."
+//! x = "heart_rate_bpm"          # every other key is an option of `counterpulse plot KIND`:
+//! # lists repeat it (y = ["a", "b"], label = [...], where = ["col=value"]), true is a flag
 //!
 //! [[expect]]
 //! what = "CO gain at HR 100 bpm, 40 mL"
@@ -46,6 +46,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
+use clap::Parser;
 use counterpulse_io::{read_f64_columns, read_str_column};
 use counterpulse_sim::{RunOptions, Scenario, SimError, simulate as run_simulation};
 use counterpulse_sweep::{
@@ -441,40 +442,7 @@ fn run_experiment(name: &str, exp_dir: &Path, out: &Path) -> Result<Vec<Row>> {
         );
     }
     for f in arr("figure") {
-        let ctx = format!("{name}/experiment.toml [[figure]]");
-        let kind = str_of(&f, "kind", &ctx)?;
-        let data = f.get("data").and_then(|v| v.as_str()).unwrap_or(".");
-        let dir = if data == "." {
-            out.to_path_buf()
-        } else {
-            out.join(data)
-        };
-        let stem = Some(out.join("figures").join(str_of(&f, "file", &ctx)?));
-        let col = |k: &str| str_of(&f, k, &ctx).map(str::to_string);
-        let wheres = str_list(&f, "where", &ctx)?.unwrap_or_default();
-        match kind {
-            "waveform" => plot::waveform(&dir, stem)?,
-            "pv-loop" => plot::pv_loop(&dir, stem)?,
-            "heatmap" => plot::heatmap(&dir, &col("x")?, &col("y")?, &col("z")?, &wheres, stem)?,
-            "lines" => {
-                let ys = match str_list(&f, "y", &ctx)? {
-                    Some(ys) => ys,
-                    None => vec![col("y")?],
-                };
-                let by = f.get("by").and_then(|v| v.as_str());
-                let labels = plot::LineLabels {
-                    series: str_list(&f, "labels", &ctx)?.unwrap_or_default(),
-                    y_axis: f
-                        .get("y_label")
-                        .and_then(|v| v.as_str())
-                        .map(str::to_string),
-                };
-                plot::lines(&dir, &col("x")?, &ys, by, &wheres, &labels, stem)?
-            }
-            "timing-errors" => plot::timing_errors(&dir, stem)?,
-            "weaning" => plot::weaning(&dir, stem)?,
-            other => return Err(usage(format!("{ctx}: unknown kind {other:?}"))),
-        }
+        figure(&f, out, &format!("{name}/experiment.toml [[figure]]"))?;
     }
     let mut rows = Vec::new();
     for (i, e) in arr("expect").iter().enumerate() {
@@ -545,6 +513,68 @@ fn run_experiment(name: &str, exp_dir: &Path, out: &Path) -> Result<Vec<Row>> {
         });
     }
     Ok(rows)
+}
+
+/// The command line of `counterpulse plot`, for figures given as tables.
+#[derive(Parser, Debug)]
+#[command(name = "counterpulse plot")]
+struct PlotLine {
+    #[command(subcommand)]
+    kind: plot::PlotKind,
+}
+
+/// Draws one `[[figure]]`: its table is read as the command line of `counterpulse plot KIND`
+/// (`data` the run or sweep folder(s), `file` the output name under figures/, every other key
+/// an option: `x = "col"` is `--x col`, a list repeats the option, `true` is a flag).
+fn figure(f: &toml::Table, out: &Path, ctx: &str) -> Result<()> {
+    let kind = str_of(f, "kind", ctx)?;
+    let mut args = vec!["counterpulse-plot".to_string(), kind.to_string()];
+    for d in str_list(f, "data", ctx)?.unwrap_or_else(|| vec![".".into()]) {
+        let dir = if d == "." {
+            out.to_path_buf()
+        } else {
+            out.join(d)
+        };
+        args.push(dir.display().to_string());
+    }
+    for (k, v) in f {
+        if ["kind", "data", "file"].contains(&k.as_str()) {
+            continue;
+        }
+        let flag = format!("--{}", k.replace('_', "-"));
+        let text = |v: &toml::Value| match v {
+            toml::Value::String(s) => Ok(s.clone()),
+            toml::Value::Integer(i) => Ok(i.to_string()),
+            toml::Value::Float(x) => Ok(x.to_string()),
+            other => Err(usage(format!(
+                "{ctx}: `{k}` = {other}: expected text or numbers"
+            ))),
+        };
+        match v {
+            toml::Value::Boolean(true) => args.push(flag),
+            toml::Value::Boolean(false) => {}
+            toml::Value::Array(items) => {
+                for it in items {
+                    args.push(flag.clone());
+                    args.push(text(it)?);
+                }
+            }
+            other => {
+                args.push(flag);
+                args.push(text(other)?);
+            }
+        }
+    }
+    args.push("--out".into());
+    args.push(
+        out.join("figures")
+            .join(str_of(f, "file", ctx)?)
+            .display()
+            .to_string(),
+    );
+    let line = PlotLine::try_parse_from(&args)
+        .map_err(|e| usage(format!("{ctx}: {}", e.render().to_string().trim())))?;
+    plot::dispatch(line.kind)
 }
 
 /// Runs `name` (or every experiment) and prints the comparison; with `check`, fails when a

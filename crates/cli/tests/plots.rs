@@ -2,30 +2,10 @@
 //! binary itself), checked for size, resolution and labels; `reproduce` and its `--check`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_counterpulse"))
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("binary runs")
-}
-
-fn ok(args: &[&str]) -> String {
-    let o = run(args);
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::{bin, ok, repo, run};
 
 /// Runs and a sweep shared by the tests (written once).
 fn fixtures() -> &'static Path {
@@ -95,31 +75,65 @@ fn png_info(path: &Path) -> (u32, u32, Option<u32>) {
     (w, h, phys)
 }
 
-fn check_figure(stem: &Path, size_in: (f64, f64), labels: &[&str]) {
+/// The size an SVG declares, inches.
+fn svg_size_in(text: &str) -> (f64, f64) {
+    let num = |key: &str| -> f64 {
+        let i = text.find(&format!("{key}=\"")).expect("size attribute") + key.len() + 2;
+        let rest = &text[i..];
+        rest[..rest.find("in\"").expect("inches")]
+            .parse()
+            .expect("number")
+    };
+    (num("width"), num("height"))
+}
+
+/// Checks the three files of a figure: SVG sized in inches with its canvas in tenths of a
+/// point, PNG at 300 dpi of the same size, vector PDF of the same page size with DejaVu Sans
+/// embedded; and the labels in the SVG.
+fn check_figure(stem: &Path, width_in: f64, labels: &[&str]) {
     let png = stem.with_extension("png");
     let svg = stem.with_extension("svg");
+    let pdf = stem.with_extension("pdf");
+    let text = std::fs::read_to_string(&svg).expect("svg");
+    let (w_in, h_in) = svg_size_in(&text);
+    assert_eq!(w_in, width_in, "{}: width", svg.display());
+    let units = |i: f64| (i * 720.0).round() as u32;
+    assert!(
+        text.contains(&format!("viewBox=\"0 0 {} {}\"", units(w_in), units(h_in))),
+        "SVG viewBox in tenths of a point"
+    );
     let (w, h, ppm) = png_info(&png);
     assert_eq!(
         (w, h),
-        (
-            (size_in.0 * 300.0).round() as u32,
-            (size_in.1 * 300.0).round() as u32
-        ),
+        ((w_in * 300.0).round() as u32, (h_in * 300.0).round() as u32),
         "{}",
         png.display()
     );
     assert_eq!(ppm, Some(11811), "300 dpi recorded in pHYs");
-    // A drawn figure is not a blank page: a good share of non-white pixels is not checkable
-    // without a decoder, but the compressed size of a blank 1050 px canvas is a few kB.
+    // A drawn figure is not a blank page: the compressed size of a blank canvas is a few kB.
     assert!(std::fs::metadata(&png).expect("png").len() > 30_000);
-    let text = std::fs::read_to_string(&svg).expect("svg");
+    let p = std::fs::read(&pdf).expect("pdf");
+    assert!(p.starts_with(b"%PDF-"), "{} is a PDF", pdf.display());
+    let has = |needle: &[u8]| p.windows(needle.len()).any(|x| x == needle);
+    assert!(has(b"/FontFile2"), "TrueType font embedded in the PDF");
+    assert!(has(b"DejaVuSans"), "DejaVu Sans in the PDF");
+    let raw = String::from_utf8_lossy(&p);
+    let media: Vec<f64> = raw
+        .split("/MediaBox [")
+        .nth(1)
+        .and_then(|r| r.split(']').next())
+        .map(|r| {
+            r.split_whitespace()
+                .filter_map(|v| v.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
     assert!(
-        text.contains(&format!("width=\"{}in\"", size_in.0)),
-        "SVG width in inches"
-    );
-    assert!(
-        text.contains(&format!("viewBox=\"0 0 {w} {h}\"")),
-        "SVG viewBox"
+        media.len() == 4
+            && (media[2] - w_in * 72.0).abs() < 0.05
+            && (media[3] - h_in * 72.0).abs() < 0.05,
+        "{}: page {media:?} pt for {w_in} x {h_in} in",
+        pdf.display()
     );
     for l in labels {
         assert!(text.contains(l), "{}: no label {l:?}", svg.display());
@@ -140,7 +154,7 @@ fn waveform_and_pv_loop() {
     ]);
     check_figure(
         &stem,
-        (3.5, 3.9),
+        3.5,
         &[
             "Pressure (mmHg)",
             "Balloon (mL)",
@@ -164,7 +178,7 @@ fn waveform_and_pv_loop() {
     ]);
     check_figure(
         &stem,
-        (3.5, 3.1),
+        3.5,
         &[
             "LV volume (mL)",
             "LV pressure (mmHg)",
@@ -198,7 +212,7 @@ fn heatmap_and_lines_from_a_sweep() {
     ]);
     check_figure(
         &stem,
-        (3.5, 3.2),
+        3.5,
         &[
             "Heart rate (bpm)",
             "Balloon volume (mL)",
@@ -224,7 +238,7 @@ fn heatmap_and_lines_from_a_sweep() {
     ]);
     check_figure(
         &stem,
-        (3.5, 3.0),
+        3.5,
         &[
             "LAD diameter stenosis (%)",
             "Δ LAD flow (mL/min)",
@@ -251,11 +265,7 @@ fn heatmap_and_lines_from_a_sweep() {
         "--out",
         &stem.display().to_string(),
     ]);
-    check_figure(
-        &stem,
-        (3.5, 3.0),
-        &["LAD flow (mL/min)", "Resting", "Maximal"],
-    );
+    check_figure(&stem, 3.5, &["LAD flow (mL/min)", "Resting", "Maximal"]);
     let o = run(&[
         "plot",
         "lines",
@@ -284,7 +294,7 @@ fn timing_errors_and_weaning() {
     ]);
     check_figure(
         &stem,
-        (7.0, 4.9),
+        7.2,
         &[
             "Correct timing",
             "Early inflation (inflation −120 ms)",
@@ -305,7 +315,7 @@ fn timing_errors_and_weaning() {
     ]);
     check_figure(
         &stem,
-        (3.5, 3.8),
+        3.5,
         &[
             "Cardiac output (L/min)",
             "MAP (mmHg)",
@@ -460,4 +470,297 @@ fn reproduce_reads_thresholds_along_a_sweep_axis() {
     assert_eq!(o.status.code(), Some(1), "{out}{err}");
     assert!(out.contains("2 of 3 checked values inside"), "{out}");
     assert!(err.contains("never reaches -1"), "{err}");
+}
+
+/// The font sizes in an SVG, points at its declared width.
+fn text_sizes_pt(stem: &Path) -> Vec<f64> {
+    let text = std::fs::read_to_string(stem.with_extension("svg")).expect("svg");
+    let (w_in, _) = svg_size_in(&text);
+    let k = w_in * 72.0 / (w_in * 720.0).round();
+    text.split("font-size=\"")
+        .skip(1)
+        .filter_map(|r| r.split('"').next()?.parse::<f64>().ok())
+        .map(|u| u * k)
+        .collect()
+}
+
+#[test]
+fn options_size_text_formats_title_axes_and_letters() {
+    let d = fixtures();
+    let sweep = d.join("sweep").display().to_string();
+    let lines = |extra: &[&str], name: &str| {
+        let stem = d.join("figs/opts").join(name);
+        let mut a = vec![
+            "plot",
+            "lines",
+            &sweep,
+            "--x",
+            "heart_rate_bpm",
+            "--y",
+            "delta_cardiac_output_l_min",
+            "--by",
+            "iabp_volume_ml",
+            "--where",
+            "coronary_stenosis_percent=0",
+        ];
+        let s = stem.display().to_string();
+        a.extend_from_slice(extra);
+        a.extend_from_slice(&["--out", &s]);
+        run(&a)
+    };
+    // Two columns wide, 8 pt text, own title, letter C, fixed y axis, PDF and SVG only.
+    let o = lines(
+        &[
+            "--width-in",
+            "7.2",
+            "--font-pt",
+            "8",
+            "--title",
+            "CO gain",
+            "--panel-letters",
+            "C",
+            "--ylim",
+            "-0.1,0.8",
+            "--format",
+            "pdf,svg",
+        ],
+        "wide",
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stem = d.join("figs/opts/wide");
+    assert!(stem.with_extension("pdf").exists() && !stem.with_extension("png").exists());
+    let svg = std::fs::read_to_string(stem.with_extension("svg")).expect("svg");
+    assert_eq!(svg_size_in(&svg).0, 7.2);
+    assert!(svg.contains(">\nCO gain\n<") && svg.contains("font-weight=\"bold\""));
+    assert!(svg.contains(">\nC\n<"), "panel letter C");
+    assert!(svg.contains(">\n0.8\n<"), "y axis up to the limit");
+    let sizes = text_sizes_pt(&stem);
+    assert!(sizes.iter().all(|p| *p >= 6.0 - 1e-9), "{sizes:?}");
+    assert!(
+        sizes.iter().any(|p| (p - 8.0).abs() < 1e-6),
+        "8 pt base: {sizes:?}"
+    );
+    // No title.
+    let o = lines(&["--title", "", "--format", "svg"], "untitled");
+    assert!(o.status.success());
+    let svg = std::fs::read_to_string(d.join("figs/opts/untitled.svg")).expect("svg");
+    assert!(!svg.contains("Sweep fixture"), "title removed");
+    // Refused: text below 6 pt, a log axis through 0, limits the wrong way round, a format
+    // nobody asked for, limits on a heatmap.
+    for (extra, msg) in [
+        (&["--font-pt", "5"][..], "6"),
+        (&["--logy", "--ylim", "-1,1"][..], "log axis"),
+        (&["--xlim", "100,80"][..], "low < high"),
+        (&["--format", "eps"][..], "eps"),
+    ] {
+        let o = lines(extra, "bad");
+        assert_eq!(o.status.code(), Some(2), "{extra:?}");
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(e.contains(msg), "{extra:?}: {e}");
+    }
+    let o = run(&[
+        "plot",
+        "heatmap",
+        &sweep,
+        "--x",
+        "heart_rate_bpm",
+        "--y",
+        "iabp_volume_ml",
+        "--z",
+        "delta_cardiac_output_l_min",
+        "--xlim",
+        "0,1",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    // The same figure twice gives the same bytes in every format.
+    let a = lines(&[], "same-a");
+    let b = lines(&[], "same-b");
+    assert!(a.status.success() && b.status.success());
+    for ext in ["pdf", "svg", "png"] {
+        let read =
+            |n: &str| std::fs::read(d.join("figs/opts").join(format!("{n}.{ext}"))).expect("file");
+        assert!(read("same-a") == read("same-b"), "{ext} not reproducible");
+    }
+}
+
+#[test]
+fn traces_coronary_rhythm_bands_and_changes() {
+    let d = fixtures();
+    let correct = d.join("timing/correct").display().to_string();
+    let late = d.join("timing/late-deflation").display().to_string();
+    // One folder: balloon off and on, aligned on the R wave, aortic and LV pressure.
+    let stem = d.join("figs/trace");
+    ok(&[
+        "plot",
+        "trace",
+        &correct,
+        "--signals",
+        "aortic_root_pressure_mmhg,lv_pressure_mmhg",
+        "--beats",
+        "3",
+        "--width-in",
+        "3.5",
+        "--out",
+        &stem.display().to_string(),
+    ]);
+    check_figure(
+        &stem,
+        3.5,
+        &[
+            "Time from R wave (s)",
+            "Pressure (mmHg)",
+            "Balloon off and on, aligned on the R wave",
+            "Balloon off",
+            "Balloon 1:2",
+            "Aortic root pressure",
+            "LV pressure",
+            "R wave",
+            "Balloon inflated",
+        ],
+    );
+    // Two folders, two panel groups, own labels.
+    let stem = d.join("figs/trace-two");
+    ok(&[
+        "plot",
+        "trace",
+        &correct,
+        &late,
+        "--label",
+        "Correct",
+        "--label",
+        "Late deflation",
+        "--signals",
+        "aortic_root_pressure_mmhg",
+        "--signals",
+        "balloon_volume_ml,balloon_line_pressure_mmhg",
+        "--beats",
+        "2",
+        "--out",
+        &stem.display().to_string(),
+    ]);
+    check_figure(
+        &stem,
+        3.5,
+        &[
+            "Aortic root pressure (mmHg)",
+            "Balloon volume (mL)",
+            "Balloon line pressure (mmHg)",
+            "Late deflation",
+        ],
+    );
+    let o = run(&["plot", "trace", &correct, "--beats", "30"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&["plot", "trace", &correct, "--signals", "no_such_signal"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no_such_signal"));
+    // Kern-style coronary flow, balloon off and on.
+    let stem = d.join("figs/coronary");
+    ok(&[
+        "plot",
+        "coronary-trace",
+        &correct,
+        "--out",
+        &stem.display().to_string(),
+    ]);
+    check_figure(
+        &stem,
+        3.5,
+        &[
+            "LAD flow (mL/s)",
+            "Aortic pressure (mmHg)",
+            "mean LAD flow",
+            "Balloon off",
+            "Balloon 1:2",
+        ],
+    );
+    // An AF run with R-wave deflation.
+    let af = d.join("af");
+    ok(&[
+        "simulate",
+        "--preset",
+        "cardiogenic-shock",
+        "--set",
+        "iabp.enabled=true",
+        "--set",
+        "rhythm.kind=af",
+        "--set",
+        "iabp.timing=r-wave",
+        "--set",
+        "steady.irregular_beats=16",
+        "--set",
+        "output.waveform_beats=12",
+        "--out",
+        &af.display().to_string(),
+    ]);
+    let stem = d.join("figs/rhythm");
+    ok(&[
+        "plot",
+        "rhythm",
+        &af.display().to_string(),
+        "--out",
+        &stem.display().to_string(),
+    ]);
+    check_figure(
+        &stem,
+        3.5,
+        &[
+            "Atrial fibrillation, deflation on the R wave",
+            "R wave",
+            "Deflate",
+            "Balloon (mL)",
+            "RR intervals",
+        ],
+    );
+    // Bands across the averaged axis (here: stenosis), mean ± SD and quantiles.
+    let sweep = d.join("sweep").display().to_string();
+    for (band, text) in [
+        ("sd", "mean ± SD over 2 values of LAD diameter stenosis"),
+        ("quantiles", "median and interquartile range"),
+    ] {
+        let stem = d.join(format!("figs/bands-{band}"));
+        ok(&[
+            "plot",
+            "bands",
+            &sweep,
+            "--x",
+            "heart_rate_bpm",
+            "--y",
+            "delta_coronary_flow_ml_min",
+            "--by",
+            "iabp_volume_ml",
+            "--band",
+            band,
+            "--out",
+            &stem.display().to_string(),
+        ]);
+        check_figure(&stem, 3.5, &[text, "30 mL", "Δ LAD flow (mL/min)"]);
+    }
+    // Changes on the balloon against reference values.
+    let stem = d.join("figs/changes");
+    ok(&[
+        "plot",
+        "changes",
+        &correct,
+        &late,
+        "--metrics",
+        "mean_arterial_pressure_mmhg,tension_time_index_mmhg_s_min",
+        "--reference",
+        "mean_arterial_pressure_mmhg=1,6",
+        "--reference-label",
+        "Published",
+        "--out",
+        &stem.display().to_string(),
+    ]);
+    check_figure(
+        &stem,
+        3.5,
+        &[
+            "Change on the balloon (%)",
+            "Mean arterial pressure",
+            "Tension-time index",
+            "Published",
+            "correct",
+            "late-deflation",
+        ],
+    );
 }

@@ -1,112 +1,19 @@
-//! The figure kinds.
+//! The figure kinds with a layout of their own: the annotated 1:2 waveform, PV loops, the sweep
+//! heatmap, the timing-error panels and the weaning record.
 
-use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
-use plotters::coord::ranged1d::{SegmentValue, ValueFormatter};
+use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use crate::axis::Axis;
+use crate::chart::{
+    Chart, Dash, Key, check_len, curve, draw_axes, draw_key, draw_line, frame, legend, letter,
+    styled_mesh, x_area, xy_chart, y_area,
+};
 use crate::labels::axis_label;
 use crate::style::*;
-use crate::{Figure, PlotError, draw_err};
-
-/// Points per drawn curve: about one every 4 px at one-column width.
-const LINE_POINTS: usize = 260;
-
-/// At most `n` points (every k-th sample, first and last kept): plotters draws a thick line as
-/// one polygon per segment, and thousands of sub-pixel segments render as a ragged line.
-fn thin(points: Vec<(f64, f64)>, n: usize) -> Vec<(f64, f64)> {
-    if points.len() <= n || n < 2 {
-        return points;
-    }
-    let k = points.len().div_ceil(n);
-    let last = points[points.len() - 1];
-    let mut out: Vec<(f64, f64)> = points.into_iter().step_by(k).collect();
-    if out.last() != Some(&last) {
-        out.push(last);
-    }
-    out
-}
-
-type Chart2d<'a, DB> = ChartContext<
-    'a,
-    DB,
-    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
->;
-
-/// The series legend, in the house style (small font, light frame, translucent white).
-fn draw_legend<'a, DB: DrawingBackend + 'a>(
-    chart: &mut Chart2d<'a, DB>,
-    position: SeriesLabelPosition,
-) -> Result<(), PlotError> {
-    chart
-        .configure_series_labels()
-        .position(position)
-        .label_font(small_font())
-        .background_style(WHITE.mix(0.9))
-        .border_style(line(C_LIGHT_GREY, 0.5))
-        .legend_area_size(pt(14.0))
-        .margin(pt(2.0))
-        .draw()
-        .map_err(draw_err)
-}
-
-/// Axes in the house style: no grid, tick and axis-title fonts, thin black axes.
-fn styled_mesh<'a, 'b, DB, X, Y>(
-    chart: &'a mut ChartContext<'b, DB, Cartesian2d<X, Y>>,
-) -> MeshStyle<'b, 'a, X, Y, DB>
-where
-    DB: DrawingBackend + 'b,
-    X: Ranged + ValueFormatter<<X as Ranged>::ValueType>,
-    Y: Ranged + ValueFormatter<<Y as Ranged>::ValueType>,
-{
-    let mut m = chart.configure_mesh();
-    m.disable_mesh()
-        .label_style(tick_font())
-        .axis_desc_style(axis_font())
-        .axis_style(line(INK, 0.6));
-    m
-}
-
-/// A chart with f64 axes in the house layout (margins, label areas); `x_area_pt` is the height
-/// of the x-axis label area (small when the panel shares its time axis with the one below).
-fn xy_chart<'a, DB: DrawingBackend + 'a>(
-    area: &'a DrawingArea<DB, Shift>,
-    x_area_pt: f64,
-    x: std::ops::Range<f64>,
-    y: std::ops::Range<f64>,
-) -> Result<Chart2d<'a, DB>, PlotError> {
-    ChartBuilder::on(area)
-        .margin_left(pt(6.0))
-        .margin_right(pt(6.0))
-        .margin_top(pt(2.0))
-        .x_label_area_size(pt(x_area_pt))
-        .y_label_area_size(pt(30.0))
-        .build_cartesian_2d(x, y)
-        .map_err(draw_err)
-}
-
-/// `(x, y)` pairs of two series, thinned to [`LINE_POINTS`].
-fn curve(xs: &[f64], ys: &[f64]) -> Vec<(f64, f64)> {
-    thin(
-        xs.iter().copied().zip(ys.iter().copied()).collect(),
-        LINE_POINTS,
-    )
-}
-
-fn check_len(what: &str, n: usize, others: &[(&str, usize)]) -> Result<(), PlotError> {
-    if n < 2 {
-        return Err(PlotError::Data(format!("{what}: fewer than 2 samples")));
-    }
-    for (name, m) in others {
-        if *m != n {
-            return Err(PlotError::Data(format!(
-                "{what}: {name} has {m} samples, time has {n}"
-            )));
-        }
-    }
-    Ok(())
-}
+use crate::{Accepts, Figure, FigureOptions, PlotError, draw_err};
 
 // ---------------------------------------------------------------------------------------------
 // Waveform at 1:2 with annotations
@@ -257,37 +164,71 @@ pub struct WaveformFigure {
 }
 
 fn badge<DB: DrawingBackend>(
-    chart: &mut ChartContext<
-        '_,
-        DB,
-        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
-    >,
+    chart: &mut Chart<'_, DB>,
+    s: &Style,
     m: &Mark,
     n: usize,
 ) -> Result<(), PlotError> {
-    let r = pt(4.6) as i32;
-    let dy = if m.below {
-        pt(11.0) as i32
-    } else {
-        -(pt(11.0) as i32)
-    };
+    let r = s.isp(4.3);
+    let dy = if m.below { s.isp(10.0) } else { -s.isp(10.0) };
     let centre = Pos::new(HPos::Center, VPos::Center);
     let el = EmptyElement::at((m.time_s, m.pressure_mmhg))
-        + Circle::new((0, 0), pt(1.6) as i32, fill(C_VERMILLION))
-        + PathElement::new(vec![(0, 0), (0, dy - dy.signum() * r)], line(C_GREY, 0.6))
+        + Circle::new((0, 0), s.isp(1.5), fill(C_VERMILLION))
+        + PathElement::new(vec![(0, 0), (0, dy - dy.signum() * r)], s.line(C_GREY, 0.6))
         + Circle::new((0, dy), r, fill(WHITE))
-        + Circle::new((0, dy), r, line(INK, 0.7))
-        + Text::new(format!("{n}"), (0, dy), small_font().pos(centre));
+        + Circle::new((0, dy), r, s.line(INK, 0.6))
+        + Text::new(format!("{n}"), (0, dy), s.small_font().pos(centre));
     chart.draw_series(std::iter::once(el)).map_err(draw_err)?;
     Ok(())
 }
 
+/// The numbered key of the marks, two columns.
+fn mark_key<DB: DrawingBackend>(
+    key: &DrawingArea<DB, Shift>,
+    s: &Style,
+    marks: &[Mark],
+    x0: i32,
+) -> Result<(), PlotError> {
+    let (kw, _) = key.dim_in_pixel();
+    let col_w = (kw as i32 - x0) / 2;
+    let r = s.isp(4.3);
+    let row = s.isp(10.5);
+    for (i, m) in marks.iter().enumerate() {
+        let cx = x0 + (i % 2) as i32 * col_w + r;
+        let y = s.isp(7.0) + (i / 2) as i32 * row;
+        key.draw(&Circle::new((cx, y), r, s.line(INK, 0.6)))
+            .map_err(draw_err)?;
+        key.draw(&Text::new(
+            format!("{}", i + 1),
+            (cx, y),
+            s.small_font().pos(Pos::new(HPos::Center, VPos::Center)),
+        ))
+        .map_err(draw_err)?;
+        key.draw(&Text::new(
+            m.label.clone(),
+            (cx + r + s.isp(3.0), y),
+            s.small_font().pos(Pos::new(HPos::Left, VPos::Center)),
+        ))
+        .map_err(draw_err)?;
+    }
+    Ok(())
+}
+
 impl Figure for WaveformFigure {
-    fn size_in(&self) -> (f64, f64) {
-        (3.5, 3.9)
+    fn height_in(&self, w: f64, style: &Style) -> f64 {
+        let grow = style.font_pt / DEFAULT_FONT_PT;
+        2.9 + 0.2 * (w - ONE_COLUMN_IN) + 0.9 * grow
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+    fn accepts(&self) -> Accepts {
+        Accepts::LIMITS
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        opts: &FigureOptions,
+    ) -> Result<(), PlotError> {
         check_len(
             "waveform",
             self.time_s.len(),
@@ -297,14 +238,13 @@ impl Figure for WaveformFigure {
                 ("balloon volume", self.balloon_ml.len()),
             ],
         )?;
-        let (_, h) = root.dim_in_pixel();
-        let root = root
-            .margin(pt(3.0), 0, 0, 0)
-            .titled(&self.title, title_font())
-            .map_err(draw_err)?;
-        let key_h = pt(14.0) + pt(11.0) * (self.marks.len().div_ceil(2) as u32);
-        let (top, rest) = root.split_vertically((h as f64 * 0.56) as u32);
-        let (mid, key) = rest.split_vertically(rest.dim_in_pixel().1 - key_h);
+        let s = &opts.style;
+        let area = frame(root, opts, &self.title, "")?;
+        let (_, h) = area.dim_in_pixel();
+        let key_h = s.sp(6.0) + s.sp(10.5) * (self.marks.len().div_ceil(2) as u32);
+        let (plots, key) = area.split_vertically(h.saturating_sub(key_h));
+        let (_, ph) = plots.dim_in_pixel();
+        let (top, mid) = plots.split_vertically(ph * 64 / 100);
         let t0 = self.time_s[0];
         let t1 = *self.time_s.last().unwrap_or(&t0);
         let (plo, phi) = extent(self.aortic_mmhg.iter().chain(self.lv_mmhg.iter()));
@@ -314,80 +254,65 @@ impl Figure for WaveformFigure {
         } else {
             plo
         };
-        let mut chart = xy_chart(&top, 6.0, t0..t1, plo..phi)?;
-        styled_mesh(&mut chart)
-            .x_label_formatter(&|_| String::new())
-            .y_desc("Pressure (mmHg)")
-            .y_label_formatter(&|v| tick(*v))
-            .draw()
-            .map_err(draw_err)?;
-        let lv = curve(&self.time_s, &self.lv_mmhg);
-        chart
-            .draw_series(DashedLineSeries::new(
-                lv,
-                pt(3.0),
-                pt(1.5),
-                line(C_BLUE, 0.9),
-            ))
-            .map_err(draw_err)?
-            .label("LV pressure")
-            .legend(|(x, y)| {
-                PathElement::new(vec![(x, y), (x + pt(12.0) as i32, y)], line(C_BLUE, 0.9))
-            });
-        let ao = curve(&self.time_s, &self.aortic_mmhg);
-        chart
-            .draw_series(LineSeries::new(ao, line(INK, 1.1)))
-            .map_err(draw_err)?
-            .label("Aortic pressure")
-            .legend(|(x, y)| {
-                PathElement::new(vec![(x, y), (x + pt(12.0) as i32, y)], line(INK, 1.1))
-            });
-        for (i, m) in self.marks.iter().enumerate() {
-            badge(&mut chart, m, i + 1)?;
-        }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
-
+        let xaxis = Axis::of("time", (t0, t1), opts.xlim, false)?;
+        let paxis = Axis::of("pressure", (plo, phi), opts.ylim, false)?;
         let (_, vmax) = extent(self.balloon_ml.iter());
-        let mut vchart = xy_chart(&mid, 18.0, t0..t1, 0.0..(vmax.max(1.0) * 1.15))?;
-        styled_mesh(&mut vchart)
-            .x_desc("Time (s)")
-            .y_desc("Balloon (mL)")
-            .x_label_formatter(&|v| tick(*v))
-            .y_label_formatter(&|v| tick(*v))
-            .y_labels(4)
-            .draw()
-            .map_err(draw_err)?;
+        let vaxis = Axis::linear(0.0, vmax.max(1.0) * 1.15);
+        let fmt = |v: f64| tick(v);
+        let ya = y_area(s, &paxis, &fmt, true).max(y_area(s, &vaxis, &fmt, true));
+        let mut chart = xy_chart(&top, s, x_area(s, false, false), ya, xaxis, paxis)?;
+        draw_axes(&mut chart, s, None, "Pressure (mmHg)", false)?;
+        let lv = curve(&self.time_s, &self.lv_mmhg);
+        let lv_style = s.line(C_BLUE, 0.9);
+        draw_line(&mut chart, s, lv.clone(), lv_style, Dash::Dashed)?;
+        let ao = curve(&self.time_s, &self.aortic_mmhg);
+        draw_line(&mut chart, s, ao.clone(), s.line(INK, 1.1), Dash::Solid)?;
+        for (i, m) in self.marks.iter().enumerate() {
+            badge(&mut chart, s, m, i + 1)?;
+        }
+        let entries = [
+            (
+                "Aortic pressure".to_string(),
+                Key::Line {
+                    colour: INK,
+                    width_pt: 1.1,
+                    dash: Dash::Solid,
+                    marker: false,
+                },
+            ),
+            (
+                "LV pressure".to_string(),
+                Key::Line {
+                    colour: C_BLUE,
+                    width_pt: 0.9,
+                    dash: Dash::Dashed,
+                    marker: false,
+                },
+            ),
+        ];
+        let mut data: Vec<(f64, f64)> = ao.into_iter().chain(lv).collect();
+        // Keep the legend off the numbered badges too.
+        for m in &self.marks {
+            let off = (phi - plo) * if m.below { -0.1 } else { 0.1 };
+            data.extend((0..8).map(|_| (m.time_s, m.pressure_mmhg + off)));
+        }
+        legend(&chart, s, &entries, &data)?;
+        letter(&top, opts, 0)?;
+
+        let mid_plot = if opts.first_letter.is_some() {
+            mid.margin(s.sp(5.0), 0, 0, 0)
+        } else {
+            mid.clone()
+        };
+        let mut vchart = xy_chart(&mid_plot, s, x_area(s, true, true), ya, xaxis, vaxis)?;
+        draw_axes(&mut vchart, s, Some("Time (s)"), "Balloon (mL)", true)?;
         let bv = curve(&self.time_s, &self.balloon_ml);
         vchart
-            .draw_series(
-                AreaSeries::new(bv.clone(), 0.0, C_SKY.mix(0.35)).border_style(line(C_SKY, 0.9)),
-            )
+            .draw_series(AreaSeries::new(bv.clone(), 0.0, tint(C_SKY, 0.6)))
             .map_err(draw_err)?;
-
-        // Key of the numbered marks, two columns.
-        let (kw, _) = key.dim_in_pixel();
-        let x0 = pt(30.0) as i32;
-        let col_w = (kw as i32 - x0) / 2;
-        let r = pt(4.6) as i32;
-        for (i, m) in self.marks.iter().enumerate() {
-            let row = (i / 2) as i32;
-            let cx = x0 + (i % 2) as i32 * col_w + r;
-            let y = pt(10.0) as i32 + row * pt(11.0) as i32;
-            key.draw(&Circle::new((cx, y), r, line(INK, 0.6)))
-                .map_err(draw_err)?;
-            key.draw(&Text::new(
-                format!("{}", i + 1),
-                (cx, y),
-                small_font().pos(Pos::new(HPos::Center, VPos::Center)),
-            ))
-            .map_err(draw_err)?;
-            key.draw(&Text::new(
-                m.label.clone(),
-                (cx + r + pt(3.0) as i32, y),
-                small_font().pos(Pos::new(HPos::Left, VPos::Center)),
-            ))
-            .map_err(draw_err)?;
-        }
+        draw_line(&mut vchart, s, bv, s.line(C_SKY, 0.9), Dash::Solid)?;
+        letter(&mid, opts, 1)?;
+        mark_key(&key, s, &self.marks, ya as i32)?;
         Ok(())
     }
 }
@@ -416,11 +341,19 @@ pub struct PvLoopFigure {
 }
 
 impl Figure for PvLoopFigure {
-    fn size_in(&self) -> (f64, f64) {
-        (3.5, 3.1)
+    fn height_in(&self, w: f64, style: &Style) -> f64 {
+        2.6 + 0.4 * (w - ONE_COLUMN_IN) + 0.5 * style.font_pt / DEFAULT_FONT_PT
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+    fn accepts(&self) -> Accepts {
+        Accepts::LIMITS
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        opts: &FigureOptions,
+    ) -> Result<(), PlotError> {
         if self.loops.is_empty() {
             return Err(PlotError::Data("pv-loop: no loops".into()));
         }
@@ -431,52 +364,61 @@ impl Figure for PvLoopFigure {
                 &[("pressure", l.pressure_mmhg.len())],
             )?;
         }
-        let root = root
-            .margin(pt(3.0), 0, 0, 0)
-            .titled(&self.title, title_font())
-            .map_err(draw_err)?;
+        let s = &opts.style;
+        let area = frame(root, opts, &self.title, "")?;
         let (vlo, vhi) = extent(self.loops.iter().flat_map(|l| l.volume_ml.iter()));
         let (_, phi) = extent(self.loops.iter().flat_map(|l| l.pressure_mmhg.iter()));
         let (vlo, vhi) = padded(vlo, vhi, 0.08);
-        let mut chart = xy_chart(
-            &root,
-            20.0,
-            vlo..vhi,
-            0.0..phi * (1.12 + 0.09 * self.loops.len() as f64),
+        let xaxis = Axis::of("volume", (vlo, vhi), opts.xlim, false)?;
+        let yaxis = Axis::of(
+            "pressure",
+            (0.0, phi * (1.1 + 0.08 * self.loops.len() as f64)),
+            opts.ylim,
+            false,
         )?;
-        styled_mesh(&mut chart)
-            .x_desc("LV volume (mL)")
-            .y_desc("LV pressure (mmHg)")
-            .x_label_formatter(&|v| tick(*v))
-            .y_label_formatter(&|v| tick(*v))
-            .draw()
-            .map_err(draw_err)?;
+        let fmt = |v: f64| tick(v);
+        let mut chart = xy_chart(
+            &area,
+            s,
+            x_area(s, true, true),
+            y_area(s, &yaxis, &fmt, true),
+            xaxis,
+            yaxis,
+        )?;
+        draw_axes(
+            &mut chart,
+            s,
+            Some("LV volume (mL)"),
+            "LV pressure (mmHg)",
+            true,
+        )?;
+        let mut entries = Vec::new();
+        let mut data = Vec::new();
         for (i, l) in self.loops.iter().enumerate() {
             let c = OKABE_ITO[i % OKABE_ITO.len()];
             let mut pts = curve(&l.volume_ml, &l.pressure_mmhg);
             if let Some(&first) = pts.first() {
                 pts.push(first);
             }
-            let style = line(c, 1.1);
-            if i % 2 == 1 {
-                chart
-                    .draw_series(DashedLineSeries::new(pts, pt(3.0), pt(1.5), style))
-                    .map_err(draw_err)?
-                    .label(l.label.clone())
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + pt(12.0) as i32, y)], style)
-                    });
+            let dash = if i % 2 == 1 {
+                Dash::Dashed
             } else {
-                chart
-                    .draw_series(LineSeries::new(pts, style))
-                    .map_err(draw_err)?
-                    .label(l.label.clone())
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + pt(12.0) as i32, y)], style)
-                    });
-            }
+                Dash::Solid
+            };
+            draw_line(&mut chart, s, pts.clone(), s.line(c, 1.1), dash)?;
+            data.extend(pts);
+            entries.push((
+                l.label.clone(),
+                Key::Line {
+                    colour: c,
+                    width_pt: 1.1,
+                    dash,
+                    marker: false,
+                },
+            ));
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+        legend(&chart, s, &entries, &data)?;
+        letter(root, opts, 0)?;
         Ok(())
     }
 }
@@ -539,11 +481,15 @@ fn signed_with(s: String, v: f64, z_column: &str) -> String {
 }
 
 impl Figure for HeatmapFigure {
-    fn size_in(&self) -> (f64, f64) {
-        (3.5, 3.2)
+    fn height_in(&self, w: f64, style: &Style) -> f64 {
+        2.5 + 0.35 * (w - ONE_COLUMN_IN) + 0.7 * style.font_pt / DEFAULT_FONT_PT
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        opts: &FigureOptions,
+    ) -> Result<(), PlotError> {
         let (nx, ny) = (self.xs.len(), self.ys.len());
         if nx == 0 || ny == 0 || self.z.len() != ny || self.z.iter().any(|r| r.len() != nx) {
             return Err(PlotError::Data(format!(
@@ -558,28 +504,32 @@ impl Figure for HeatmapFigure {
                 self.z_column
             )));
         }
+        let s = &opts.style;
         let zspan = if zhi > zlo { zhi - zlo } else { 1.0 };
         let zmag = zlo.abs().max(zhi.abs());
-        let root = root
-            .margin(pt(3.0), 0, 0, 0)
-            .titled(&self.title, title_font())
-            .map_err(draw_err)?;
-        let root = if self.note.is_empty() {
-            root
-        } else {
-            root.titled(&self.note, small_font().color(&C_GREY))
-                .map_err(draw_err)?
-        };
-        let (w, _) = root.dim_in_pixel();
-        let (left, right) = root.split_horizontally(w - pt(52.0));
+        let area = frame(root, opts, &self.title, &self.note)?;
+        let font = s.tick_font();
+        let bar_labels = [zlo, zhi, (zlo + zhi) / 2.0]
+            .iter()
+            .map(|v| s.text_width(&font, &signed(*v, &self.z_column)))
+            .max()
+            .unwrap_or(0);
+        let bar_w = s.sp(8.0) + s.sp(4.0) + bar_labels + s.pt(s.font_pt * 1.6) + s.sp(2.0);
+        let (w, _) = area.dim_in_pixel();
+        let (left, right) = area.split_horizontally(w.saturating_sub(bar_w));
         let xs = self.xs.clone();
         let ys = self.ys.clone();
+        let y_labels = ys
+            .iter()
+            .map(|v| s.text_width(&font, &tick(*v)))
+            .max()
+            .unwrap_or(0);
         let mut chart = ChartBuilder::on(&left)
-            .margin_left(pt(6.0))
-            .margin_top(pt(2.0))
-            .margin_right(pt(2.0))
-            .x_label_area_size(pt(20.0))
-            .y_label_area_size(pt(30.0))
+            .margin_left(s.sp(2.0))
+            .margin_top(s.sp(4.0))
+            .margin_right(s.sp(2.0))
+            .x_label_area_size(x_area(s, true, true))
+            .y_label_area_size(y_labels + s.sp(5.0) + s.pt(s.font_pt * 1.5))
             .build_cartesian_2d(
                 (0..nx as i32 - 1).into_segmented(),
                 (0..ny as i32 - 1).into_segmented(),
@@ -591,7 +541,7 @@ impl Figure for HeatmapFigure {
             }
             SegmentValue::Last => String::new(),
         };
-        styled_mesh(&mut chart)
+        styled_mesh(&mut chart, s)
             .x_desc(axis_label(&self.x_column))
             .y_desc(axis_label(&self.y_column))
             .x_labels(nx)
@@ -600,9 +550,30 @@ impl Figure for HeatmapFigure {
             .y_label_formatter(&|v| fmt_seg(&ys, v))
             .draw()
             .map_err(draw_err)?;
-        let cell_font: TextStyle = (FAMILY, pt(if nx <= 7 { 6.0 } else { 5.2 }) as f64)
-            .into_font()
-            .into();
+        // Cell labels at the small size when every one fits its cell, else none (the colour
+        // bar still reads the values); never smaller text.
+        let cell_font = s.small_font();
+        let texts: Vec<Vec<String>> = self
+            .z
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|v| match v {
+                        Some(z) => signed_with(cell_text(*z, zmag), *z, &self.z_column),
+                        None => "–".to_string(),
+                    })
+                    .collect()
+            })
+            .collect();
+        let (pw, ph) = chart.plotting_area().dim_in_pixel();
+        let widest = texts
+            .iter()
+            .flatten()
+            .map(|t| s.text_width(&cell_font, t))
+            .max()
+            .unwrap_or(0);
+        let labels =
+            widest + s.sp(2.0) <= pw / nx as u32 && s.pt(s.small_pt() * 1.2) <= ph / ny as u32;
         for (iy, row) in self.z.iter().enumerate() {
             for (ix, v) in row.iter().enumerate() {
                 let (a, b) = (
@@ -615,12 +586,9 @@ impl Figure for HeatmapFigure {
                         SegmentValue::Exact(iy as i32 + 1),
                     ),
                 );
-                let (colour, text) = match v {
-                    Some(z) => (
-                        viridis((z - zlo) / zspan),
-                        signed_with(cell_text(*z, zmag), *z, &self.z_column),
-                    ),
-                    None => (C_LIGHT_GREY, "–".to_string()),
+                let colour = match v {
+                    Some(z) => viridis((z - zlo) / zspan),
+                    None => C_LIGHT_GREY,
                 };
                 chart
                     .draw_series(std::iter::once(Rectangle::new(
@@ -628,7 +596,7 @@ impl Figure for HeatmapFigure {
                         fill(colour),
                     )))
                     .map_err(draw_err)?;
-                if nx <= 14 && ny <= 14 {
+                if labels {
                     let tc = if luminance(colour) < 0.5 {
                         WHITE
                     } else {
@@ -636,7 +604,7 @@ impl Figure for HeatmapFigure {
                     };
                     chart
                         .draw_series(std::iter::once(Text::new(
-                            text,
+                            texts[iy][ix].clone(),
                             (
                                 SegmentValue::CenterOf(ix as i32),
                                 SegmentValue::CenterOf(iy as i32),
@@ -652,14 +620,14 @@ impl Figure for HeatmapFigure {
         }
         // Colour bar.
         let mut bar = ChartBuilder::on(&right)
-            .margin_top(pt(2.0))
-            .margin_left(pt(3.0))
-            .margin_right(pt(4.0))
-            .x_label_area_size(pt(20.0))
-            .right_y_label_area_size(pt(36.0))
+            .margin_top(s.sp(4.0))
+            .margin_left(s.sp(2.0))
+            .margin_right(s.sp(2.0))
+            .x_label_area_size(x_area(s, true, true))
+            .right_y_label_area_size(bar_w - s.sp(8.0) - s.sp(4.0))
             .build_cartesian_2d(0.0..1.0, zlo..(zlo + zspan))
             .map_err(draw_err)?
-            .set_secondary_coord(0.0..1.0, zlo..(zlo + zspan));
+            .set_secondary_coord(0.0..1.0, Axis::linear(zlo, zlo + zspan));
         bar.configure_mesh()
             .disable_mesh()
             .disable_x_axis()
@@ -668,11 +636,12 @@ impl Figure for HeatmapFigure {
             .map_err(draw_err)?;
         bar.configure_secondary_axes()
             .y_desc(axis_label(&self.z_column))
-            .y_label_formatter(&|v| format!("\u{2009}{}", signed(*v, &self.z_column)))
+            .y_label_formatter(&|v| signed(*v, &self.z_column))
             .y_labels(5)
-            .label_style(tick_font())
-            .axis_desc_style(small_font())
-            .axis_style(line(INK, 0.6))
+            .label_style(s.tick_font())
+            .axis_desc_style(s.axis_font())
+            .axis_style(s.line(INK, 0.6))
+            .set_all_tick_mark_size(s.sp(2.5))
             .draw()
             .map_err(draw_err)?;
         let steps = 100;
@@ -685,114 +654,7 @@ impl Figure for HeatmapFigure {
             )
         }))
         .map_err(draw_err)?;
-        Ok(())
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Sweep lines
-
-/// One line of a [`LinesFigure`].
-#[derive(Debug, Clone)]
-pub struct LineSeriesData {
-    /// Legend text, e.g. "40 mL" or "Hyperaemic LAD flow".
-    pub label: String,
-    /// (x, y) points, ascending in x.
-    pub points: Vec<(f64, f64)>,
-}
-
-/// A metric against one parameter, one line per value of another.
-#[derive(Debug, Clone)]
-pub struct LinesFigure {
-    /// Title.
-    pub title: String,
-    /// Column on the x axis.
-    pub x_column: String,
-    /// Label of the y axis, with its unit.
-    pub y_label: String,
-    /// The lines.
-    pub series: Vec<LineSeriesData>,
-    /// A line under the title (e.g. what was averaged).
-    pub note: String,
-}
-
-fn draw_markers<DB: DrawingBackend>(
-    chart: &mut ChartContext<
-        '_,
-        DB,
-        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
-    >,
-    points: &[(f64, f64)],
-    c: RGBColor,
-) -> Result<(), PlotError> {
-    let r = pt(1.9) as i32;
-    chart
-        .draw_series(points.iter().map(|p| Circle::new(*p, r, fill(c))))
-        .map(|_| ())
-        .map_err(draw_err)
-}
-
-impl Figure for LinesFigure {
-    fn size_in(&self) -> (f64, f64) {
-        (3.5, 3.0)
-    }
-
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
-        if self.series.is_empty() || self.series.iter().all(|s| s.points.is_empty()) {
-            return Err(PlotError::Data(format!(
-                "lines: no `{}` values (no ok points?)",
-                self.y_label
-            )));
-        }
-        let root = root
-            .margin(pt(3.0), 0, 0, 0)
-            .titled(&self.title, title_font())
-            .map_err(draw_err)?;
-        let root = if self.note.is_empty() {
-            root
-        } else {
-            root.titled(&self.note, small_font().color(&C_GREY))
-                .map_err(draw_err)?
-        };
-        let (xlo, xhi) = extent(
-            self.series
-                .iter()
-                .flat_map(|s| s.points.iter().map(|p| &p.0)),
-        );
-        let (ylo, yhi) = extent(
-            self.series
-                .iter()
-                .flat_map(|s| s.points.iter().map(|p| &p.1)),
-        );
-        let (xlo, xhi) = padded(xlo, xhi, 0.04);
-        let (ylo, yhi) = padded(ylo, yhi, 0.12);
-        let (ylo, yhi) = (
-            ylo,
-            yhi + 0.25 * (yhi - ylo) * (self.series.len() as f64 / 4.0).min(1.5),
-        );
-        let mut chart = xy_chart(&root, 20.0, xlo..xhi, ylo..yhi)?;
-        styled_mesh(&mut chart)
-            .x_desc(axis_label(&self.x_column))
-            .y_desc(&self.y_label)
-            .x_label_formatter(&|v| tick(*v))
-            .y_label_formatter(&|v| tick(*v))
-            .draw()
-            .map_err(draw_err)?;
-        for (i, s) in self.series.iter().enumerate() {
-            let c = OKABE_ITO[i % OKABE_ITO.len()];
-            let style = line(c, 1.0);
-            chart
-                .draw_series(LineSeries::new(s.points.clone(), style))
-                .map_err(draw_err)?
-                .label(s.label.clone())
-                .legend(move |(x, y)| {
-                    EmptyElement::at((x, y))
-                        + PathElement::new(vec![(0, 0), (pt(12.0) as i32, 0)], style)
-                        + Circle::new((pt(6.0) as i32, 0), pt(1.6) as i32, fill(c))
-                });
-            draw_markers(&mut chart, &s.points, c)?;
-        }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+        letter(root, opts, 0)?;
         Ok(())
     }
 }
@@ -830,34 +692,49 @@ pub struct TimingErrorsFigure {
 }
 
 impl Figure for TimingErrorsFigure {
-    fn size_in(&self) -> (f64, f64) {
-        (7.0, 4.9)
+    fn default_width_in(&self) -> f64 {
+        TWO_COLUMN_IN
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+    fn height_in(&self, w: f64, style: &Style) -> f64 {
+        3.9 + 0.3 * (w - TWO_COLUMN_IN) + 0.8 * style.font_pt / DEFAULT_FONT_PT
+    }
+
+    fn accepts(&self) -> Accepts {
+        Accepts::LIMITS
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        opts: &FigureOptions,
+    ) -> Result<(), PlotError> {
         if self.panels.is_empty() || self.panels.len() > 5 {
             return Err(PlotError::Data(format!(
                 "timing-errors: {} panels (expected 1 to 5)",
                 self.panels.len()
             )));
         }
-        let root = root
-            .margin(pt(3.0), 0, 0, 0)
-            .titled(&self.title, title_font())
-            .map_err(draw_err)?;
-        let cells = root.split_evenly((2, 3));
+        let s = &opts.style;
+        let area = frame(root, opts, &self.title, "")?;
+        let cells = area.split_evenly((2, 3));
         let (plo, phi) = extent(
             self.panels
                 .iter()
                 .flat_map(|p| p.aortic_mmhg.iter().chain(p.lv_mmhg.iter())),
         );
-        let (_, phi) = padded(plo.min(0.0), phi, 0.12);
+        let (_, phi) = padded(plo.min(0.0), phi, 0.14);
         let tmax = self
             .panels
             .iter()
             .filter_map(|p| p.time_s.last())
             .cloned()
             .fold(0.0, f64::max);
+        let xaxis = Axis::of("time", (0.0, tmax), opts.xlim, false)?;
+        let yaxis = Axis::of("pressure", (0.0, phi), opts.ylim, false)?;
+        let fmt = |v: f64| tick(v);
+        let ya = y_area(s, &yaxis, &fmt, true);
+        let shade = tint(C_SKY, 0.7);
         for (i, p) in self.panels.iter().enumerate() {
             check_len(
                 &p.title,
@@ -868,141 +745,100 @@ impl Figure for TimingErrorsFigure {
                     ("balloon volume", p.balloon_ml.len()),
                 ],
             )?;
-            let area = cells[i].titled(&p.title, axis_font()).map_err(draw_err)?;
-            let mut chart = xy_chart(&area, 17.0, 0.0..tmax, 0.0..phi)?;
-            styled_mesh(&mut chart)
-                .x_desc("Time (s)")
-                .y_desc("Pressure (mmHg)")
-                .x_label_formatter(&|v| tick(*v))
-                .y_label_formatter(&|v| tick(*v))
-                .x_labels(8)
-                .y_labels(8)
-                .axis_desc_style(small_font())
-                .draw()
-                .map_err(draw_err)?;
-            // Balloon inflated: shaded band.
-            let vmax = p.balloon_ml.iter().cloned().fold(0.0, f64::max);
-            let mut bands = Vec::new();
-            let mut open: Option<f64> = None;
-            for (t, v) in p.time_s.iter().zip(&p.balloon_ml) {
-                let on = *v > 0.1 * vmax && vmax > 0.0;
-                match (on, open) {
-                    (true, None) => open = Some(*t),
-                    (false, Some(a)) => {
-                        bands.push((a, *t));
-                        open = None;
-                    }
-                    _ => {}
-                }
-            }
-            if let (Some(a), Some(&t)) = (open, p.time_s.last()) {
-                bands.push((a, t));
-            }
-            chart
-                .draw_series(bands.iter().map(|(a, b)| {
-                    Rectangle::new([(*a, 0.0), (*b, phi)], fill(C_SKY).filled().stroke_width(0))
-                }))
-                .map_err(draw_err)?;
-            // Lighten the band (plotters has no alpha fill on every backend): overlay white.
+            let cell = cells[i].margin(s.sp(2.0), 0, 0, 0);
+            let panel = cell.titled(&p.title, s.axis_font()).map_err(draw_err)?;
+            let mut chart = xy_chart(&panel, s, x_area(s, true, true), ya, xaxis, yaxis)?;
+            draw_axes(&mut chart, s, Some("Time (s)"), "Pressure (mmHg)", true)?;
+            let bands = crate::panels::inflated_intervals(&p.time_s, &p.balloon_ml);
             chart
                 .draw_series(
                     bands.iter().map(|(a, b)| {
-                        Rectangle::new([(*a, 0.0), (*b, phi)], WHITE.mix(0.65).filled())
+                        Rectangle::new([(*a, yaxis.lo), (*b, yaxis.hi)], fill(shade))
                     }),
                 )
                 .map_err(draw_err)?;
             let lv = curve(&p.time_s, &p.lv_mmhg);
-            chart
-                .draw_series(DashedLineSeries::new(
-                    lv,
-                    pt(3.0),
-                    pt(1.5),
-                    line(C_BLUE, 0.7),
-                ))
-                .map_err(draw_err)?;
-            chart
-                .draw_series(DashedLineSeries::new(
-                    vec![(0.0, p.unassisted_edp_mmhg), (tmax, p.unassisted_edp_mmhg)],
-                    pt(1.0),
-                    pt(1.5),
-                    line(C_VERMILLION, 0.7),
-                ))
-                .map_err(draw_err)?;
+            draw_line(&mut chart, s, lv, s.line(C_BLUE, 0.7), Dash::Dashed)?;
+            draw_line(
+                &mut chart,
+                s,
+                vec![
+                    (xaxis.lo, p.unassisted_edp_mmhg),
+                    (xaxis.hi, p.unassisted_edp_mmhg),
+                ],
+                s.line(C_VERMILLION, 0.7),
+                Dash::Dotted,
+            )?;
             let ao = curve(&p.time_s, &p.aortic_mmhg);
-            chart
-                .draw_series(LineSeries::new(ao, line(INK, 1.0)))
-                .map_err(draw_err)?;
+            draw_line(&mut chart, s, ao, s.line(INK, 1.0), Dash::Solid)?;
             if !p.note.is_empty() {
                 chart
-                    .draw_series(std::iter::once(Text::new(
-                        p.note.clone(),
-                        (tmax * 0.98, phi * 0.98),
-                        small_font().pos(Pos::new(HPos::Right, VPos::Top)),
-                    )))
+                    .draw_series(std::iter::once(
+                        EmptyElement::at((xaxis.hi, yaxis.hi))
+                            + Text::new(
+                                p.note.clone(),
+                                (-s.isp(2.0), s.isp(1.5)),
+                                s.small_font().pos(Pos::new(HPos::Right, VPos::Top)),
+                            ),
+                    ))
                     .map_err(draw_err)?;
             }
+            letter(&cells[i], opts, i)?;
         }
         // Key in the last cell.
         let key = &cells[5];
-        let x = pt(10.0) as i32;
-        let mut y = pt(14.0) as i32;
-        let dy = pt(11.0) as i32;
-        let w = pt(14.0) as i32;
+        let x = s.isp(12.0);
+        let mut y = s.isp(18.0);
+        let dy = s.isp(11.0);
         let left = Pos::new(HPos::Left, VPos::Center);
         let label = |y: i32, text: &str| {
             key.draw(&Text::new(
                 text.to_string(),
-                (x + w + pt(4.0) as i32, y),
-                small_font().pos(left),
+                (x + s.isp(17.0), y),
+                s.tick_font().pos(left),
             ))
             .map_err(draw_err)
         };
-        key.draw(&PathElement::new(vec![(x, y), (x + w, y)], line(INK, 1.0)))
-            .map_err(draw_err)?;
-        label(y, "Aortic root pressure")?;
-        y += dy;
-        key.draw(&PathElement::new(
-            vec![(x, y), (x + w / 3, y)],
-            line(C_BLUE, 0.7),
-        ))
-        .map_err(draw_err)?;
-        key.draw(&PathElement::new(
-            vec![(x + 2 * w / 3, y), (x + w, y)],
-            line(C_BLUE, 0.7),
-        ))
-        .map_err(draw_err)?;
-        label(y, "LV pressure")?;
-        y += dy;
-        for j in 0..4 {
-            let a = x + j * w / 4;
-            key.draw(&PathElement::new(
-                vec![(a, y), (a + w / 8, y)],
-                line(C_VERMILLION, 0.7),
+        let line_key = |colour, width_pt, dash| Key::Line {
+            colour,
+            width_pt,
+            dash,
+            marker: false,
+        };
+        for (k, text) in [
+            (line_key(INK, 1.0, Dash::Solid), "Aortic root pressure"),
+            (line_key(C_BLUE, 0.7, Dash::Dashed), "LV pressure"),
+            (
+                line_key(C_VERMILLION, 0.7, Dash::Dotted),
+                "Unassisted end-diastolic pressure",
+            ),
+            (
+                Key::Patch {
+                    colour: shade,
+                    edge: shade,
+                },
+                "Balloon inflated",
+            ),
+        ] {
+            draw_key(key, s, k, (x, y))?;
+            label(y, text)?;
+            y += dy;
+        }
+        for (j, text) in [
+            "Each panel: one unassisted beat, then",
+            "the assisted diastole and the systole",
+            "after it (1:2).",
+        ]
+        .iter()
+        .enumerate()
+        {
+            key.draw(&Text::new(
+                text.to_string(),
+                (x, y + s.isp(4.0) + j as i32 * s.isp(s.small_pt() * 1.25)),
+                s.small_font().color(&C_GREY).pos(left),
             ))
             .map_err(draw_err)?;
         }
-        label(y, "Unassisted end-diastolic pressure")?;
-        y += dy;
-        let hb = pt(3.0) as i32;
-        key.draw(&Rectangle::new(
-            [(x, y - hb), (x + w, y + hb)],
-            fill(RGBColor(190, 226, 247)),
-        ))
-        .map_err(draw_err)?;
-        label(y, "Balloon inflated")?;
-        y += dy;
-        key.draw(&Text::new(
-            "Each panel: one unassisted beat, then the",
-            (x, y + dy / 2),
-            small_font().color(&C_GREY).pos(left),
-        ))
-        .map_err(draw_err)?;
-        key.draw(&Text::new(
-            "assisted diastole and the systole after it (1:2).",
-            (x, y + dy / 2 + pt(8.0) as i32),
-            small_font().color(&C_GREY).pos(left),
-        ))
-        .map_err(draw_err)?;
         Ok(())
     }
 }
@@ -1058,91 +894,90 @@ impl WeaningFigure {
     fn panel<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
+        opts: &FigureOptions,
         values: &[f64],
         baseline: Option<f64>,
         y_desc: &str,
         colour: RGBColor,
         x_axis: bool,
         labels_on_top: bool,
+        ya: u32,
     ) -> Result<(), PlotError> {
+        let s = &opts.style;
         let t0 = self.time_s[0];
         let t1 = *self.time_s.last().unwrap_or(&t0);
         let (lo, hi) = extent(values.iter().chain(baseline.iter()));
         let (lo, hi) = padded(lo, hi, 0.12);
         let hi = if labels_on_top {
-            hi + 0.12 * (hi - lo)
+            hi + 0.14 * (hi - lo)
         } else {
             hi
         };
-        let mut chart = xy_chart(area, if x_axis { 18.0 } else { 4.0 }, t0..t1, lo..hi)?;
-        let mut mesh = styled_mesh(&mut chart);
-        mesh.y_desc(y_desc)
-            .y_label_formatter(&|v| tick(*v))
-            .y_labels(5);
-        if x_axis {
-            mesh.x_desc("Time (s)").x_label_formatter(&|v| tick(*v));
-        } else {
-            mesh.x_label_formatter(&|_| String::new());
-        }
-        mesh.draw().map_err(draw_err)?;
-        for s in &self.steps {
-            chart
-                .draw_series(DashedLineSeries::new(
-                    vec![(s.at_s, lo), (s.at_s, hi)],
-                    pt(2.0),
-                    pt(2.0),
-                    line(C_GREY, 0.6),
-                ))
-                .map_err(draw_err)?;
+        let xaxis = Axis::of("time", (t0, t1), opts.xlim, false)?;
+        let yaxis = Axis::linear(lo, hi);
+        let mut chart = xy_chart(area, s, x_area(s, x_axis, x_axis), ya, xaxis, yaxis)?;
+        draw_axes(&mut chart, s, x_axis.then_some("Time (s)"), y_desc, x_axis)?;
+        for st in &self.steps {
+            draw_line(
+                &mut chart,
+                s,
+                vec![(st.at_s, lo), (st.at_s, hi)],
+                s.line(C_GREY, 0.6),
+                Dash::Dashed,
+            )?;
         }
         if labels_on_top {
             let mut bounds: Vec<(f64, String)> = vec![(t0, self.initial_label.clone())];
-            bounds.extend(self.steps.iter().map(|s| (s.at_s, s.label.clone())));
+            bounds.extend(self.steps.iter().map(|st| (st.at_s, st.label.clone())));
             for (j, (a, label)) in bounds.iter().enumerate() {
                 let b = bounds.get(j + 1).map(|x| x.0).unwrap_or(t1);
                 chart
                     .draw_series(std::iter::once(Text::new(
                         label.clone(),
                         ((a + b) / 2.0, hi - 0.02 * (hi - lo)),
-                        axis_font().pos(Pos::new(HPos::Center, VPos::Top)),
+                        s.axis_font().pos(Pos::new(HPos::Center, VPos::Top)),
                     )))
                     .map_err(draw_err)?;
             }
         }
         if let Some(b) = baseline {
-            chart
-                .draw_series(DashedLineSeries::new(
-                    vec![(t0, b), (t1, b)],
-                    pt(1.0),
-                    pt(1.5),
-                    line(C_VERMILLION, 0.8),
-                ))
-                .map_err(draw_err)?;
+            draw_line(
+                &mut chart,
+                s,
+                vec![(t0, b), (t1, b)],
+                s.line(C_VERMILLION, 0.8),
+                Dash::Dotted,
+            )?;
         }
         chart
             .draw_series(
                 self.time_s
                     .iter()
                     .zip(values)
-                    .map(|(t, v)| Circle::new((*t, *v), pt(0.7) as i32, fill(C_LIGHT_GREY))),
+                    .map(|(t, v)| Circle::new((*t, *v), s.isp(0.7), fill(C_LIGHT_GREY))),
             )
             .map_err(draw_err)?;
         let smooth = running_mean(values, self.window_beats);
         let pts: Vec<(f64, f64)> = self.time_s.iter().cloned().zip(smooth).collect();
-        let style = line(colour, 1.1);
-        chart
-            .draw_series(LineSeries::new(pts, style))
-            .map_err(draw_err)?;
+        draw_line(&mut chart, s, pts, s.line(colour, 1.1), Dash::Solid)?;
         Ok(())
     }
 }
 
 impl Figure for WeaningFigure {
-    fn size_in(&self) -> (f64, f64) {
-        (3.5, 3.8)
+    fn height_in(&self, w: f64, style: &Style) -> f64 {
+        2.9 + 0.3 * (w - ONE_COLUMN_IN) + 0.9 * style.font_pt / DEFAULT_FONT_PT
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+    fn accepts(&self) -> Accepts {
+        Accepts::LIMITS
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        opts: &FigureOptions,
+    ) -> Result<(), PlotError> {
         check_len(
             "weaning",
             self.time_s.len(),
@@ -1154,81 +989,117 @@ impl Figure for WeaningFigure {
                 ),
             ],
         )?;
-        let root = root
-            .margin(pt(3.0), 0, 0, 0)
-            .titled(&self.title, title_font())
-            .map_err(draw_err)?;
-        let (_, h) = root.dim_in_pixel();
-        let strip = pt(14.0);
-        let (plots, legend) = root.split_vertically(h - strip);
-        let (top, bottom) = plots.split_vertically((h - strip) * 47 / 100);
+        let s = &opts.style;
+        let area = frame(root, opts, &self.title, "")?;
+        let (_, h) = area.dim_in_pixel();
+        let strip = s.sp(13.0);
+        let (plots, legend) = area.split_vertically(h - strip);
+        let (top, bottom) = plots.split_vertically((h - strip) * 46 / 100);
+        // One y label width for both panels, so that their time axes line up.
+        let fmt = |v: f64| tick(v);
+        let ya = [
+            (
+                &self.cardiac_output_l_min,
+                self.baseline_cardiac_output_l_min,
+            ),
+            (
+                &self.mean_arterial_pressure_mmhg,
+                self.baseline_mean_arterial_pressure_mmhg,
+            ),
+        ]
+        .iter()
+        .map(|(v, b)| {
+            let (lo, hi) = extent(v.iter().chain(b.iter()));
+            let (lo, hi) = padded(lo, hi, 0.12);
+            y_area(s, &Axis::linear(lo, hi), &fmt, true)
+        })
+        .max()
+        .unwrap_or(0);
         self.panel(
             &top,
+            opts,
             &self.cardiac_output_l_min,
             self.baseline_cardiac_output_l_min,
             "Cardiac output (L/min)",
             C_ORANGE,
             false,
             true,
+            ya,
         )?;
+        let bottom_plot = if opts.first_letter.is_some() {
+            bottom.margin(s.sp(5.0), 0, 0, 0)
+        } else {
+            bottom.clone()
+        };
         self.panel(
-            &bottom,
+            &bottom_plot,
+            opts,
             &self.mean_arterial_pressure_mmhg,
             self.baseline_mean_arterial_pressure_mmhg,
             "MAP (mmHg)",
             C_GREEN,
             true,
             false,
+            ya,
         )?;
+        letter(&top, opts, 0)?;
+        letter(&bottom, opts, 1)?;
         // Legend strip: each beat, running mean (CO orange, MAP green), balloon off.
         let y = (strip / 2) as i32;
-        let mut x = pt(30.0) as i32;
-        let seg = pt(10.0) as i32;
-        let gap = pt(3.0) as i32;
+        let font = s.tick_font();
         let left = Pos::new(HPos::Left, VPos::Center);
-        let text = |x: i32, t: &str| Text::new(t.to_string(), (x, y), small_font().pos(left));
-        legend
-            .draw(&Circle::new(
-                (x + seg / 2, y),
-                pt(1.2) as i32,
-                fill(C_LIGHT_GREY),
-            ))
-            .map_err(draw_err)?;
-        legend
-            .draw(&text(x + seg + gap, "each beat"))
-            .map_err(draw_err)?;
-        x += pt(48.0) as i32;
-        legend
-            .draw(&PathElement::new(
-                vec![(x, y - pt(1.5) as i32), (x + seg, y - pt(1.5) as i32)],
-                line(C_ORANGE, 1.1),
-            ))
-            .map_err(draw_err)?;
-        legend
-            .draw(&PathElement::new(
-                vec![(x, y + pt(1.5) as i32), (x + seg, y + pt(1.5) as i32)],
-                line(C_GREEN, 1.1),
-            ))
-            .map_err(draw_err)?;
-        legend
-            .draw(&text(
-                x + seg + gap,
-                &format!("mean of {} beats", self.window_beats),
-            ))
-            .map_err(draw_err)?;
-        x += pt(70.0) as i32;
-        for k in 0..3 {
-            let a = x + k * seg / 3;
+        let mean_text = format!("mean of {} beats", self.window_beats);
+        let items: [(&str, Vec<Key>); 3] = [
+            (
+                "each beat",
+                vec![Key::Marker {
+                    colour: C_LIGHT_GREY,
+                }],
+            ),
+            (
+                mean_text.as_str(),
+                vec![
+                    Key::Line {
+                        colour: C_ORANGE,
+                        width_pt: 1.1,
+                        dash: Dash::Solid,
+                        marker: false,
+                    },
+                    Key::Line {
+                        colour: C_GREEN,
+                        width_pt: 1.1,
+                        dash: Dash::Solid,
+                        marker: false,
+                    },
+                ],
+            ),
+            (
+                "balloon off",
+                vec![Key::Line {
+                    colour: C_VERMILLION,
+                    width_pt: 0.8,
+                    dash: Dash::Dotted,
+                    marker: false,
+                }],
+            ),
+        ];
+        let mut x = s.isp(8.0);
+        for (text, keys) in items {
+            let n = keys.len() as i32;
+            for (j, k) in keys.into_iter().enumerate() {
+                let dy = (2 * j as i32 - (n - 1)) * s.isp(1.5);
+                draw_key(&legend, s, k, (x, y + dy))?;
+            }
+            let tx = x + s.isp(17.0);
             legend
-                .draw(&PathElement::new(
-                    vec![(a, y), (a + seg / 6, y)],
-                    line(C_VERMILLION, 0.8),
+                .draw(&Text::new(
+                    text.to_string(),
+                    (tx, y),
+                    font.clone().pos(left),
                 ))
                 .map_err(draw_err)?;
+            x = tx + s.text_width(&font, text) as i32 + s.isp(10.0);
         }
-        legend
-            .draw(&text(x + seg + gap, "balloon off"))
-            .map_err(draw_err)?;
         Ok(())
     }
 }
@@ -1236,6 +1107,7 @@ impl Figure for WeaningFigure {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chart::thin;
 
     /// A synthetic 1:2 trace: valve open 0.10–0.35 s of each 0.6 s beat, the balloon inflated
     /// in the diastoles of even beats.

@@ -152,21 +152,34 @@ pub fn axis_label(column: &str) -> String {
     let name = if prefix.is_empty() {
         name
     } else {
-        // "Δ cardiac output", keeping acronyms upper-case.
-        let lowered = if name.chars().nth(1).is_some_and(|c| c.is_lowercase()) {
-            let mut c = name.chars();
-            c.next()
-                .map(|f| f.to_lowercase().collect::<String>() + c.as_str())
-                .unwrap_or_default()
-        } else {
-            name
-        };
-        format!("{prefix}{lowered}")
+        format!("{prefix}{}", lower_first(&name))
     };
     if unit.is_empty() {
         name
     } else {
         format!("{name} ({unit})")
+    }
+}
+
+/// The text with its first letter lower-cased for use inside a sentence ("Heart rate" ->
+/// "heart rate"), unless the first word is an acronym or symbol ("LAD diameter stenosis",
+/// "O₂ supply", "FFR" stay as they are).
+pub fn lower_first(text: &str) -> String {
+    let mut c = text.chars();
+    match (c.next(), c.next()) {
+        (Some(f), Some(n)) if f.is_uppercase() && n.is_lowercase() => {
+            f.to_lowercase().collect::<String>() + &text[f.len_utf8()..]
+        }
+        (Some(f), None) if f.is_uppercase() => f.to_lowercase().collect(),
+        _ => text.to_string(),
+    }
+}
+
+/// An axis label without its " (unit)".
+pub fn bare(label: &str) -> &str {
+    match label.rfind(" (") {
+        Some(i) if label.ends_with(')') => &label[..i],
+        _ => label,
     }
 }
 
@@ -198,6 +211,19 @@ mod tests {
         assert_eq!(
             axis_label("lv_peak_pressure_mmhg"),
             "LV peak pressure (mmHg)"
+        );
+        assert_eq!(
+            lower_first("LAD diameter stenosis"),
+            "LAD diameter stenosis"
+        );
+        assert_eq!(lower_first("Balloon volume"), "balloon volume");
+        assert_eq!(
+            lower_first("O₂ supply/demand ratio"),
+            "O₂ supply/demand ratio"
+        );
+        assert_eq!(
+            bare("LV contractility (× normal) (mL)"),
+            "LV contractility (× normal)"
         );
         assert_eq!(
             axis_label("delta_tension_time_index_mmhg_s_min"),

@@ -7,34 +7,54 @@
 //!   annotated (unassisted systole, dicrotic notch, augmented diastole, assisted end-diastolic
 //!   dip, assisted systole); the points are found by [`annotate_one_to_two`].
 //! * [`PvLoopFigure`]: LV pressure–volume loops, baseline and assisted.
-//! * [`HeatmapFigure`] and [`LinesFigure`]: a metric of a sweep over two parameters, or against
-//!   one parameter with one line per value of another.
+//! * [`HeatmapFigure`]: a metric of a sweep over two parameters.
+//! * [`PanelsFigure`]: stacked panels sharing the x axis, one per unit: sweep lines (with
+//!   markers), bands (mean ± SD or quantiles across seeds or cohort members) and time traces
+//!   (signals of one or more runs aligned on an event, with event markers such as R waves).
+//! * [`BarsFigure`]: horizontal bars (values or low–high intervals) with reference markers,
+//!   e.g. model against published changes.
 //! * [`TimingErrorsFigure`]: the four classic timing errors beside correct timing.
 //! * [`WeaningFigure`]: CO and MAP over time through a weaning protocol.
 //!
-//! Every figure is written as SVG and as PNG at 300 dpi ([`render`]), sized for a journal column
-//! (one column 3.5 in, two columns 7 in), with the text in DejaVu Sans embedded in the binary
-//! (no system font lookup; licence in `assets/LICENSE-DejaVu.txt`), axis labels with units, and
-//! the colour-blind-safe Okabe–Ito palette (Okabe M & Ito K, *Color Universal Design*, 2008;
-//! Wong B, Nat Methods 2011;8:441) or viridis for colour scales.
+//! Sizes are in points at the final print width ([`Style`]: text 7 pt by default and never below
+//! 6 pt, lines at least 0.5 pt), for one journal column (3.5 in) or two (7.2 in). Every figure is
+//! drawn once as SVG ([`render_svg`], sized in inches, canvas in tenths of a point); the PDF
+//! ([`svg_to_pdf`]: vector, text kept as text with the font subset embedded) and the 300 dpi PNG
+//! ([`svg_to_png`], resolution recorded) are made from that SVG, so the three agree. Text is
+//! DejaVu Sans embedded in the binary (no system font lookup; licence in
+//! `assets/LICENSE-DejaVu.txt`); colours are the colour-blind-safe Okabe–Ito palette (Okabe M &
+//! Ito K, *Color Universal Design*, 2008; Wong B, Nat Methods 2011;8:441) or viridis.
 #![deny(missing_docs)]
 
+mod axis;
+mod bars;
+mod chart;
 mod figures;
 mod labels;
+mod output;
+mod panels;
 mod style;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use thiserror::Error;
 
+pub use axis::Axis;
+pub use bars::{Bar, BarGroup, BarsFigure};
+pub use chart::Dash;
 pub use figures::{
-    HeatmapFigure, LineSeriesData, LinesFigure, Mark, PvLoop, PvLoopFigure, TimingErrorsFigure,
-    TimingPanel, WaveformFigure, WeaningFigure, WeaningStep, annotate_one_to_two,
+    HeatmapFigure, Mark, PvLoop, PvLoopFigure, TimingErrorsFigure, TimingPanel, WaveformFigure,
+    WeaningFigure, WeaningStep, annotate_one_to_two,
 };
-pub use labels::{axis_label, unit_of_column};
-pub use style::{OKABE_ITO, register_font, tick};
+pub use labels::{axis_label, bare, lower_first, unit_of_column};
+pub use output::{Format, PNG_DPI, render, render_svg, svg_to_pdf, svg_to_png};
+pub use panels::{EventRow, LegendEntry, Panel, PanelsFigure, Series, inflated_intervals};
+pub use style::{
+    DEFAULT_FONT_PT, MIN_LINE_PT, MIN_TEXT_PT, OKABE_ITO, ONE_COLUMN_IN, Style, TWO_COLUMN_IN,
+    UNITS_PER_PT, register_font, tick,
+};
 
 /// Why a figure could not be drawn or written.
 #[derive(Debug, Error)]
@@ -42,9 +62,15 @@ pub enum PlotError {
     /// The data cannot make this figure (empty, mismatched lengths, no 1:2 pattern, ...).
     #[error("{0}")]
     Data(String),
+    /// An option out of range or not applicable to this figure.
+    #[error("{0}")]
+    Options(String),
     /// plotters failed while drawing.
     #[error("drawing failed: {0}")]
     Draw(String),
+    /// Converting the SVG to PNG or PDF failed.
+    #[error("converting the figure: {0}")]
+    Convert(String),
     /// Writing a file failed.
     #[error("{path}: {source}")]
     Io {
@@ -53,124 +79,142 @@ pub enum PlotError {
         /// The cause.
         source: std::io::Error,
     },
-    /// PNG encoding failed.
-    #[error("{path}: PNG encoding: {message}")]
-    Png {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        message: String,
-    },
 }
 
 pub(crate) fn draw_err<E: std::fmt::Debug>(e: E) -> PlotError {
     PlotError::Draw(format!("{e:?}"))
 }
 
-/// Resolution of the PNG files, dots per inch.
-pub const PNG_DPI: f64 = 300.0;
+/// What the user chose for a figure: size, text size, title, axes, panel letters.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FigureOptions {
+    /// Text sizes.
+    pub style: Style,
+    /// Width, inches (None: the figure's own, one or two columns).
+    pub width_in: Option<f64>,
+    /// Height, inches (None: from the width).
+    pub height_in: Option<f64>,
+    /// Title (None: the figure's own; `Some("")`: no title, e.g. when the caption says it).
+    pub title: Option<String>,
+    /// Limits of the x axis.
+    pub xlim: Option<(f64, f64)>,
+    /// Limits of the y axis (of every panel).
+    pub ylim: Option<(f64, f64)>,
+    /// Logarithmic x axis.
+    pub logx: bool,
+    /// Logarithmic y axis.
+    pub logy: bool,
+    /// Letter of the first panel (`A`, `a`, ...); None: no panel letters.
+    pub first_letter: Option<char>,
+}
+
+/// What options a figure kind takes (the others are refused with a message).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accepts {
+    /// `xlim` / `ylim`.
+    pub limits: bool,
+    /// `logx` / `logy`.
+    pub log: bool,
+}
+
+impl Accepts {
+    /// Neither limits nor log axes (heatmaps).
+    pub const NONE: Accepts = Accepts {
+        limits: false,
+        log: false,
+    };
+    /// Axis limits, no log axes (time and pressure axes).
+    pub const LIMITS: Accepts = Accepts {
+        limits: true,
+        log: false,
+    };
+    /// Limits and log axes.
+    pub const ALL: Accepts = Accepts {
+        limits: true,
+        log: true,
+    };
+}
+
+impl FigureOptions {
+    /// Checks ranges (width 1.5–10 in, height 1–12 in, limits finite and increasing) and that
+    /// the figure accepts the options given.
+    pub fn validate(&self, kind: &str, accepts: Accepts) -> Result<(), PlotError> {
+        let bad = |m: String| Err(PlotError::Options(m));
+        if let Some(w) = self.width_in
+            && !(1.5..=10.0).contains(&w)
+        {
+            return bad(format!(
+                "width {w} in: allowed 1.5 to 10 in (one column {ONE_COLUMN_IN}, two columns {TWO_COLUMN_IN})"
+            ));
+        }
+        if let Some(h) = self.height_in
+            && !(1.0..=12.0).contains(&h)
+        {
+            return bad(format!("height {h} in: allowed 1 to 12 in"));
+        }
+        for (name, lim) in [("xlim", self.xlim), ("ylim", self.ylim)] {
+            if let Some((a, b)) = lim {
+                if !(a.is_finite() && b.is_finite() && a < b) {
+                    return bad(format!(
+                        "{name} {a},{b}: give two finite numbers, low < high"
+                    ));
+                }
+                if !accepts.limits {
+                    return bad(format!("{kind}: --{name} does not apply to this figure"));
+                }
+            }
+        }
+        if (self.logx || self.logy) && !accepts.log {
+            return bad(format!("{kind}: log axes do not apply to this figure"));
+        }
+        if let Some(c) = self.first_letter
+            && !c.is_ascii_alphabetic()
+        {
+            return bad(format!("panel letter {c:?}: give a letter, e.g. A or a"));
+        }
+        Ok(())
+    }
+
+    /// The title to draw: the user's, else the figure's.
+    pub(crate) fn title<'a>(&'a self, own: &'a str) -> &'a str {
+        self.title.as_deref().unwrap_or(own)
+    }
+
+    /// The letter of panel `i` (0 first), if letters are on.
+    pub(crate) fn letter(&self, i: usize) -> Option<char> {
+        let c = self.first_letter?;
+        let base = if c.is_ascii_uppercase() { b'A' } else { b'a' };
+        let k = (c as u8 - base) as usize + i;
+        Some((base + (k % 26) as u8) as char)
+    }
+}
 
 /// A figure that can be drawn on any plotters backend.
 pub trait Figure {
-    /// Width and height in inches (one journal column is 3.5 in, two columns 7 in).
-    fn size_in(&self) -> (f64, f64);
-    /// Draws the figure on `root` (sized `size_in() * PNG_DPI` pixels).
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError>;
+    /// Width in inches when the user gives none (one column 3.5 in, two columns 7.2 in).
+    fn default_width_in(&self) -> f64 {
+        ONE_COLUMN_IN
+    }
+    /// Height in inches for a width.
+    fn height_in(&self, width_in: f64, style: &Style) -> f64;
+    /// Options this figure takes besides size, text size, title and panel letters.
+    fn accepts(&self) -> Accepts {
+        Accepts::NONE
+    }
+    /// Draws the figure on `root` (in drawing units, tenths of a point).
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        opts: &FigureOptions,
+    ) -> Result<(), PlotError>;
 }
 
-fn pixels(fig: &impl Figure) -> (u32, u32) {
-    let (w, h) = fig.size_in();
-    ((w * PNG_DPI).round() as u32, (h * PNG_DPI).round() as u32)
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PlotError> {
-    let io = |e| PlotError::Io {
-        path: path.to_path_buf(),
-        source: e,
-    };
-    if let Some(d) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(d).map_err(io)?;
-    }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "figure".into());
-    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let result = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(io)
-}
-
-/// Renders the figure as a PNG (300 dpi, with the resolution recorded in its `pHYs` chunk).
-pub fn render_png(fig: &impl Figure) -> Result<(Vec<u8>, u32, u32), PlotError> {
-    register_font()?;
-    let (w, h) = pixels(fig);
-    let mut buf = vec![255u8; (w as usize) * (h as usize) * 3];
-    {
-        let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
-        root.fill(&WHITE).map_err(draw_err)?;
-        fig.draw(&root)?;
-        root.present().map_err(draw_err)?;
-    }
-    let mut out = Vec::new();
-    {
-        let png_err = |e: png::EncodingError| PlotError::Png {
-            path: PathBuf::from("(memory)"),
-            message: e.to_string(),
-        };
-        let mut enc = png::Encoder::new(&mut out, w, h);
-        enc.set_color(png::ColorType::Rgb);
-        enc.set_depth(png::BitDepth::Eight);
-        let ppm = (PNG_DPI / 0.0254).round() as u32;
-        enc.set_pixel_dims(Some(png::PixelDimensions {
-            xppu: ppm,
-            yppu: ppm,
-            unit: png::Unit::Meter,
-        }));
-        let mut writer = enc.write_header().map_err(png_err)?;
-        writer.write_image_data(&buf).map_err(png_err)?;
-        writer.finish().map_err(png_err)?;
-    }
-    Ok((out, w, h))
-}
-
-/// Renders the figure as SVG; its `width`/`height` are in inches, the `viewBox` in the PNG's
-/// pixels, so it prints at the same size as the PNG.
-pub fn render_svg(fig: &impl Figure) -> Result<String, PlotError> {
-    register_font()?;
-    let (w, h) = pixels(fig);
-    let mut s = String::new();
-    {
-        let root = SVGBackend::with_string(&mut s, (w, h)).into_drawing_area();
-        root.fill(&WHITE).map_err(draw_err)?;
-        fig.draw(&root)?;
-        root.present().map_err(draw_err)?;
-    }
-    let (wi, hi) = fig.size_in();
-    let from = format!("width=\"{w}\" height=\"{h}\"");
-    let to = format!("width=\"{wi}in\" height=\"{hi}in\"");
-    // Name the font the layout was made with, so that viewers that have it use it.
-    Ok(s.replacen(&from, &to, 1).replace(
-        "font-family=\"sans-serif\"",
-        "font-family=\"DejaVu Sans, Bitstream Vera Sans, Verdana, sans-serif\"",
-    ))
-}
-
-/// Writes `STEM.png` and `STEM.svg` (each atomically) and returns their paths.
-pub fn render(fig: &impl Figure, stem: &Path) -> Result<Vec<PathBuf>, PlotError> {
-    let png_path = stem.with_extension("png");
-    let svg_path = stem.with_extension("svg");
-    let (png_bytes, _, _) = render_png(fig).map_err(|e| match e {
-        PlotError::Png { message, .. } => PlotError::Png {
-            path: png_path.clone(),
-            message,
-        },
-        other => other,
-    })?;
-    write_atomic(&png_path, &png_bytes)?;
-    let svg = render_svg(fig)?;
-    write_atomic(&svg_path, svg.as_bytes())?;
-    Ok(vec![png_path, svg_path])
+/// Width and height, inches, of `fig` drawn with `opts`.
+pub fn size_in(fig: &impl Figure, opts: &FigureOptions) -> (f64, f64) {
+    let w = opts.width_in.unwrap_or_else(|| fig.default_width_in());
+    // Heights to a hundredth of an inch: round numbers in the SVG and the PDF page.
+    let h = opts
+        .height_in
+        .unwrap_or_else(|| (fig.height_in(w, &opts.style) * 100.0).round() / 100.0);
+    (w, h)
 }
