@@ -139,8 +139,14 @@ pub fn waveforms_table(runs: &[(&str, &RunResult)]) -> Table {
             run.extend(std::iter::repeat_n(name.to_string(), n));
             time.extend_from_slice(&w.time_s);
             beat.extend_from_slice(&w.beat);
-            let starts: std::collections::HashMap<u64, f64> =
-                r.beats.iter().map(|b| (b.beat, b.start_time_s)).collect();
+            // R wave of each recorded beat, and of the beat after each (the one in progress
+            // when the run stopped has no record of its own).
+            let mut starts: std::collections::HashMap<u64, f64> = r
+                .beats
+                .iter()
+                .map(|b| (b.beat + 1, b.start_time_s + b.rr_s))
+                .collect();
+            starts.extend(r.beats.iter().map(|b| (b.beat, b.start_time_s)));
             in_beat.extend(
                 w.time_s
                     .iter()
