@@ -3,6 +3,7 @@
 mod output;
 mod plot;
 mod reproduce;
+mod say;
 mod sweep;
 mod table;
 
@@ -23,6 +24,10 @@ use counterpulse_sim::{RunOptions, Scenario, SimError, simulate as run_simulatio
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// No progress bars, tables or "wrote ..." lines (errors and warnings still go to stderr;
+    /// `--json` still prints its result).
+    #[arg(long, global = true)]
+    quiet: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -80,6 +85,9 @@ enum Command {
         /// Print the number of points and chunks and exit.
         #[arg(long)]
         dry_run: bool,
+        /// Print a JSON summary on stdout (counts, files, timing); messages go to stderr.
+        #[arg(long)]
+        json: bool,
     },
     /// Draw a figure (SVG + 300 dpi PNG) from Parquet output; never re-runs the model.
     Plot {
@@ -103,11 +111,17 @@ enum Command {
         /// Output root (default: notebooks-data).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Print the observed-against-published rows as JSON on stdout; messages go to stderr.
+        #[arg(long)]
+        json: bool,
     },
     /// Merge the parts of a (sharded) sweep into points.parquet, checking every point is there once.
     Merge {
         /// The sweep's output folder.
         dir: PathBuf,
+        /// Print a JSON summary on stdout (points, counts, files); messages go to stderr.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -226,6 +240,14 @@ fn main() -> ExitCode {
 }
 
 fn dispatch(cli: Cli) -> Result<()> {
+    let json = matches!(
+        cli.command,
+        Command::Simulate { json: true, .. }
+            | Command::Sweep { json: true, .. }
+            | Command::Merge { json: true, .. }
+            | Command::Reproduce { json: true, .. }
+    );
+    say::configure(json, cli.quiet);
     match cli.command {
         Command::Presets => {
             let names = preset_names();
@@ -252,15 +274,28 @@ fn dispatch(cli: Cli) -> Result<()> {
             resume,
             force,
             dry_run,
-        } => sweep::run(file, out, threads, shard, resume, force, dry_run),
-        Command::Merge { dir } => sweep::merge(&dir),
+            json,
+        } => sweep::run(
+            file,
+            out,
+            &sweep::RunFlags {
+                threads,
+                shard,
+                resume,
+                force,
+                dry_run,
+                json,
+            },
+        ),
+        Command::Merge { dir, json } => sweep::merge(&dir, json),
         Command::Reproduce {
             name,
             all,
             check,
             experiments,
             out,
-        } => reproduce::run(name, all, check, experiments, out),
+            json,
+        } => reproduce::run(name, all, check, experiments, out, json),
         Command::Plot { kind } => match kind {
             PlotKind::Waveform { dir, out } => plot::waveform(&dir, out),
             PlotKind::PvLoop { dir, out } => plot::pv_loop(&dir, out),
@@ -405,9 +440,9 @@ fn simulate(
             serde_json::to_string_pretty(&output::summary_json(&s, &sim))?
         );
     } else {
-        print!("{}", output::summary_table(&s, &sim));
+        say::text(&output::summary_table(&s, &sim));
         if let Some(dir) = &out {
-            println!(
+            say::say!(
                 "\nwrote {}/{{beats,waveforms,events}}.parquet and manifest.json",
                 dir.display()
             );

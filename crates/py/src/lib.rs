@@ -7,6 +7,9 @@
 //! record batches through the Arrow C stream interface (`__arrow_c_stream__`), which polars
 //! and pyarrow import without copying numeric buffers. Bad input raises `ValueError` with the
 //! command line's message.
+//!
+//! Everything here is behind the `extension` feature, which maturin turns on.
+#![cfg(feature = "extension")]
 #![deny(missing_docs)]
 
 mod arrow_table;

@@ -116,12 +116,20 @@ pub fn simulate<'py>(
         ArrowTable::from_table(&summary_table(&sim.baseline, sim.assisted.as_ref()), &meta)?,
     )?;
     let table = |t: Table| ArrowTable::from_table(&t, &meta);
-    out.set_item("beats", beats.then(|| table(beats_table(&runs))).transpose()?)?;
+    out.set_item(
+        "beats",
+        beats.then(|| table(beats_table(&runs))).transpose()?,
+    )?;
     out.set_item(
         "waveforms",
-        waveforms.then(|| table(waveforms_table(&runs))).transpose()?,
+        waveforms
+            .then(|| table(waveforms_table(&runs)))
+            .transpose()?,
     )?;
-    out.set_item("events", events.then(|| table(events_table(&runs))).transpose()?)?;
+    out.set_item(
+        "events",
+        events.then(|| table(events_table(&runs))).transpose()?,
+    )?;
     let info = serde_json::json!({
         "runs": runs.iter().map(|(n, r)| (n.to_string(), run_json(r))).collect::<serde_json::Map<_, _>>(),
         "scenario": {

@@ -50,7 +50,9 @@ pub fn sweep<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let parsed = match (&spec, &toml) {
         (Some(_), Some(_)) => {
-            return Err(PyValueError::new_err("give `spec` (a file) or `toml` (its text), not both"));
+            return Err(PyValueError::new_err(
+                "give `spec` (a file) or `toml` (its text), not both",
+            ));
         }
         (Some(f), None) => SweepSpec::from_file(f),
         (None, Some(t)) => SweepSpec::parse(t, "sweep spec", None),
