@@ -69,25 +69,8 @@ enum Command {
         /// Output folder (default: notebooks-data/NAME).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Worker threads (default: all cores).
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Run only shard I of N (chunks c with c % N == I), e.g. 0/4; merge later.
-        #[arg(long, value_name = "I/N")]
-        shard: Option<String>,
-        /// Skip chunks already written in the output folder.
-        #[arg(long, conflicts_with = "force")]
-        resume: bool,
-        /// Delete the earlier output of a sweep in the output folder first (only the files a
-        /// sweep writes) and run it again.
-        #[arg(long)]
-        force: bool,
-        /// Print the number of points and chunks and exit.
-        #[arg(long)]
-        dry_run: bool,
-        /// Print a JSON summary on stdout (counts, files, timing); messages go to stderr.
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        flags: sweep::RunFlags,
     },
     /// Draw a figure (SVG + 300 dpi PNG) from Parquet output; never re-runs the model.
     Plot {
@@ -243,7 +226,10 @@ fn dispatch(cli: Cli) -> Result<()> {
     let json = matches!(
         cli.command,
         Command::Simulate { json: true, .. }
-            | Command::Sweep { json: true, .. }
+            | Command::Sweep {
+                flags: sweep::RunFlags { json: true, .. },
+                ..
+            }
             | Command::Merge { json: true, .. }
             | Command::Reproduce { json: true, .. }
     );
@@ -266,27 +252,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             out,
             json,
         } => simulate(preset, scenario, &set, out, json),
-        Command::Sweep {
-            file,
-            out,
-            threads,
-            shard,
-            resume,
-            force,
-            dry_run,
-            json,
-        } => sweep::run(
-            file,
-            out,
-            &sweep::RunFlags {
-                threads,
-                shard,
-                resume,
-                force,
-                dry_run,
-                json,
-            },
-        ),
+        Command::Sweep { file, out, flags } => sweep::run(file, out, &flags),
         Command::Merge { dir, json } => sweep::merge(&dir, json),
         Command::Reproduce {
             name,

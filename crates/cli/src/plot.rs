@@ -573,12 +573,12 @@ pub fn heatmap(
         )));
     }
     let mut sum = vec![vec![(0.0, 0usize); xc.len()]; yc.len()];
-    for i in 0..zv.len() {
-        if let (Some(ix), Some(iy)) = (xc.of_row[i], yc.of_row[i])
-            && zv[i].is_finite()
+    for ((z, cx), cy) in zv.iter().zip(&xc.of_row).zip(&yc.of_row) {
+        if let (Some(ix), Some(iy)) = (cx, cy)
+            && z.is_finite()
         {
-            sum[iy][ix].0 += zv[i];
-            sum[iy][ix].1 += 1;
+            sum[*iy][*ix].0 += z;
+            sum[*iy][*ix].1 += 1;
         }
     }
     let grid = sum

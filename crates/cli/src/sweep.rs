@@ -37,12 +37,26 @@ impl Progress for Bar {
 }
 
 /// Options of `counterpulse sweep` besides the spec and the output folder.
+#[derive(clap::Args, Debug)]
 pub struct RunFlags {
+    /// Worker threads (default: all cores).
+    #[arg(long)]
     pub threads: Option<usize>,
+    /// Run only shard I of N (chunks c with c % N == I), e.g. 0/4; merge later.
+    #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
+    /// Skip chunks already written in the output folder.
+    #[arg(long, conflicts_with = "force")]
     pub resume: bool,
+    /// Delete the earlier output of a sweep in the output folder first (only the files a
+    /// sweep writes) and run it again.
+    #[arg(long)]
     pub force: bool,
+    /// Print the number of points and chunks and exit.
+    #[arg(long)]
     pub dry_run: bool,
+    /// Print a JSON summary on stdout (counts, files, timing); messages go to stderr.
+    #[arg(long)]
     pub json: bool,
 }
 
