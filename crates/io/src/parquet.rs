@@ -9,8 +9,8 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, UInt64Type};
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
-use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
@@ -69,16 +69,22 @@ pub fn read_schema(path: &Path) -> Result<SchemaRef, IoError> {
     Ok(reader(path)?.schema().clone())
 }
 
-/// Reads a whole Parquet file into one record batch.
-pub fn read_batch(path: &Path) -> Result<RecordBatch, IoError> {
-    let r = reader(path)?;
-    let schema = r.schema().clone();
+/// Reads what `r` selects into one record batch.
+fn read_all(path: &Path, r: ParquetRecordBatchReaderBuilder<File>) -> Result<RecordBatch, IoError> {
+    // The builder's schema is the file's; a projection's batches carry their own.
+    let file_schema = r.schema().clone();
     let batches = r
         .build()
         .map_err(|e| pq_err(path, e))?
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| pq_err(path, e))?;
+    let schema = batches.first().map_or(file_schema, RecordBatch::schema);
     arrow_select::concat::concat_batches(&schema, &batches).map_err(|e| pq_err(path, e))
+}
+
+/// Reads a whole Parquet file into one record batch.
+pub fn read_batch(path: &Path) -> Result<RecordBatch, IoError> {
+    read_all(path, reader(path)?)
 }
 
 /// Concatenates Parquet files (same columns) in the given order into `out`, atomically, in
@@ -192,8 +198,11 @@ fn column_values(path: &Path, name: &str, a: &dyn Array) -> Result<ColumnValues,
 }
 
 /// The named columns of a file, keyed by name, in the order asked; missing columns are left out.
+/// Only these columns are read from disk.
 pub fn read_columns(path: &Path, names: &[&str]) -> Result<Vec<(String, ColumnValues)>, IoError> {
-    let batch = read_batch(path)?;
+    let r = reader(path)?;
+    let mask = ProjectionMask::columns(r.parquet_schema(), names.iter().copied());
+    let batch = read_all(path, r.with_projection(mask))?;
     let mut out = Vec::new();
     for name in names {
         if let Some(a) = batch.column_by_name(name) {
