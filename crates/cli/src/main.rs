@@ -3,6 +3,7 @@
 mod output;
 mod plot;
 mod reproduce;
+mod say;
 mod sweep;
 mod table;
 
@@ -23,6 +24,10 @@ use counterpulse_sim::{RunOptions, Scenario, SimError, simulate as run_simulatio
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// No progress bars, tables or "wrote ..." lines (errors and warnings still go to stderr;
+    /// `--json` still prints its result).
+    #[arg(long, global = true)]
+    quiet: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -64,22 +69,8 @@ enum Command {
         /// Output folder (default: notebooks-data/NAME).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Worker threads (default: all cores).
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Run only shard I of N (chunks c with c % N == I), e.g. 0/4; merge later.
-        #[arg(long, value_name = "I/N")]
-        shard: Option<String>,
-        /// Skip chunks already written in the output folder.
-        #[arg(long, conflicts_with = "force")]
-        resume: bool,
-        /// Delete the earlier output of a sweep in the output folder first (only the files a
-        /// sweep writes) and run it again.
-        #[arg(long)]
-        force: bool,
-        /// Print the number of points and chunks and exit.
-        #[arg(long)]
-        dry_run: bool,
+        #[command(flatten)]
+        flags: sweep::RunFlags,
     },
     /// Draw a figure (PDF, SVG, 300 dpi PNG) from Parquet output; never re-runs the model.
     Plot {
@@ -103,11 +94,17 @@ enum Command {
         /// Output root (default: notebooks-data).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Print the observed-against-published rows as JSON on stdout; messages go to stderr.
+        #[arg(long)]
+        json: bool,
     },
     /// Merge the parts of a (sharded) sweep into points.parquet, checking every point is there once.
     Merge {
         /// The sweep's output folder.
         dir: PathBuf,
+        /// Print a JSON summary on stdout (points, counts, files); messages go to stderr.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -143,6 +140,17 @@ fn main() -> ExitCode {
 }
 
 fn dispatch(cli: Cli) -> Result<()> {
+    let json = matches!(
+        cli.command,
+        Command::Simulate { json: true, .. }
+            | Command::Sweep {
+                flags: sweep::RunFlags { json: true, .. },
+                ..
+            }
+            | Command::Merge { json: true, .. }
+            | Command::Reproduce { json: true, .. }
+    );
+    say::configure(json, cli.quiet);
     match cli.command {
         Command::Presets => {
             let names = preset_names();
@@ -161,23 +169,16 @@ fn dispatch(cli: Cli) -> Result<()> {
             out,
             json,
         } => simulate(preset, scenario, &set, out, json),
-        Command::Sweep {
-            file,
-            out,
-            threads,
-            shard,
-            resume,
-            force,
-            dry_run,
-        } => sweep::run(file, out, threads, shard, resume, force, dry_run),
-        Command::Merge { dir } => sweep::merge(&dir),
+        Command::Sweep { file, out, flags } => sweep::run(file, out, &flags),
+        Command::Merge { dir, json } => sweep::merge(&dir, json),
         Command::Reproduce {
             name,
             all,
             check,
             experiments,
             out,
-        } => reproduce::run(name, all, check, experiments, out),
+            json,
+        } => reproduce::run(name, all, check, experiments, out, json),
         Command::Plot { kind } => plot::dispatch(*kind),
     }
 }
@@ -289,9 +290,9 @@ fn simulate(
             serde_json::to_string_pretty(&output::summary_json(&s, &sim))?
         );
     } else {
-        print!("{}", output::summary_table(&s, &sim));
+        say::text(&output::summary_table(&s, &sim));
         if let Some(dir) = &out {
-            println!(
+            say::say!(
                 "\nwrote {}/{{beats,waveforms,events}}.parquet and manifest.json",
                 dir.display()
             );

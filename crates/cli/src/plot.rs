@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use counterpulse_io::{read_f64_columns, read_str_column};
+use counterpulse_io::{ColumnValues, read_columns, read_f64_columns, read_str_column};
 use counterpulse_plots::{
     Figure, FigureOptions, Format, HeatmapFigure, Mark, Panel, PanelsFigure, PvLoop, PvLoopFigure,
     Series, Style, TimingErrorsFigure, TimingPanel, WaveformFigure, WeaningFigure, WeaningStep,
@@ -269,7 +269,7 @@ impl FigureArgs {
             other => anyhow::Error::new(other),
         })?;
         for p in paths {
-            println!("wrote {}", p.display());
+            crate::say::say!("wrote {}", p.display());
         }
         Ok(())
     }
@@ -545,32 +545,67 @@ fn after_assisted_diastole(dir: &Path, beat: f64) -> Option<bool> {
 
 /// Ok rows of a sweep with the requested columns (null as NaN), after `--where` filters.
 pub(crate) struct SweepRows {
-    /// Column name to values, one per kept row.
+    /// Numeric column name to values, one per kept row.
     pub(crate) cols: BTreeMap<String, Vec<f64>>,
+    /// Text column name (e.g. `iabp_timing`) to values, one per kept row.
+    pub(crate) text: BTreeMap<String, Vec<String>>,
     /// Swept columns neither requested nor filtered (a figure averages over them).
     pub(crate) averaged: Vec<String>,
 }
 
-fn parse_where(w: &[String]) -> Result<Vec<(String, f64)>> {
+/// `--where COLUMN=VALUE`: a number for numeric columns (`true`/`false` for switches), the
+/// text itself for text columns (`iabp_timing=auto`, `iabp_ratio=1:2`).
+#[derive(Debug, Clone)]
+pub(crate) struct Filter {
+    pub(crate) column: String,
+    pub(crate) text: String,
+    pub(crate) number: Option<f64>,
+}
+
+impl Filter {
+    /// A filter from a column and the value as written.
+    pub(crate) fn new(column: &str, value: &str) -> Self {
+        let text = value.trim().to_string();
+        let number = match text.as_str() {
+            "true" => Some(1.0),
+            "false" => Some(0.0),
+            t => t.parse().ok(),
+        };
+        Self {
+            column: column.trim().replace('.', "_"),
+            text,
+            number,
+        }
+    }
+
+    fn keeps(&self, values: &ColumnValues, i: usize) -> Result<bool> {
+        match values {
+            ColumnValues::Text(t) => Ok(t[i].as_deref() == Some(self.text.as_str())),
+            ColumnValues::Numbers(x) => {
+                let v = self.number.ok_or_else(|| {
+                    usage(format!(
+                        "--where {}={}: `{}` is not a number (column `{}` holds numbers)",
+                        self.column, self.text, self.text, self.column
+                    ))
+                })?;
+                Ok(x[i].is_some_and(|x| (x - v).abs() <= 1e-9 * v.abs().max(1.0)))
+            }
+        }
+    }
+}
+
+fn parse_where(w: &[String]) -> Result<Vec<Filter>> {
     w.iter()
         .map(|s| {
             let (k, v) = s
                 .split_once('=')
                 .ok_or_else(|| usage(format!("--where {s}: expected COLUMN=VALUE")))?;
-            let v: f64 = v
-                .trim()
-                .parse()
-                .map_err(|_| usage(format!("--where {s}: `{v}` is not a number")))?;
-            Ok((k.trim().replace('.', "_"), v))
+            Ok(Filter::new(k, v))
         })
         .collect()
 }
 
-pub(crate) fn sweep_rows(
-    dir: &Path,
-    wanted: &[&str],
-    filters: &[(String, f64)],
-) -> Result<SweepRows> {
+pub(crate) fn sweep_rows(dir: &Path, wanted: &[&str], filters: &[Filter]) -> Result<SweepRows> {
     let file = dir.join("points.parquet");
     if !file.exists() {
         return Err(usage(format!(
@@ -580,7 +615,7 @@ pub(crate) fn sweep_rows(
         )));
     }
     let mut names: Vec<&str> = wanted.to_vec();
-    names.extend(filters.iter().map(|(k, _)| k.as_str()));
+    names.extend(filters.iter().map(|f| f.column.as_str()));
     let all = counterpulse_io::column_names(&file)?;
     for n in &names {
         if !all.iter().any(|c| c == n) {
@@ -603,20 +638,25 @@ pub(crate) fn sweep_rows(
         }
     }
     let status = read_str_column(&file, "status")?;
-    let cols = read_f64_columns(&file, &names)?;
-    let keep: Vec<usize> = (0..status.len())
-        .filter(|&i| status[i] == "ok")
-        .filter(|&i| {
-            filters.iter().all(|(k, v)| {
-                cols.iter()
-                    .find(|(n, _)| n == k)
-                    .and_then(|(_, c)| c[i])
-                    .is_some_and(|x| (x - v).abs() <= 1e-9 * v.abs().max(1.0))
-            })
-        })
-        .collect();
+    let cols = read_columns(&file, &names)?;
+    let column = |n: &str| cols.iter().find(|(c, _)| c == n).map(|(_, v)| v);
+    let mut keep = Vec::new();
+    for i in (0..status.len()).filter(|&i| status[i] == "ok") {
+        let mut ok = true;
+        for f in filters {
+            if let Some(values) = column(&f.column) {
+                ok &= f.keeps(values, i)?;
+            }
+        }
+        if ok {
+            keep.push(i);
+        }
+    }
     if keep.is_empty() {
-        let wanted: Vec<String> = filters.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let wanted: Vec<String> = filters
+            .iter()
+            .map(|f| format!("{}={}", f.column, f.text))
+            .collect();
         return Err(usage(format!(
             "{}: no ok points{}",
             file.display(),
@@ -627,12 +667,24 @@ pub(crate) fn sweep_rows(
             }
         )));
     }
-    let mut out = BTreeMap::new();
+    let (mut out, mut text) = (BTreeMap::new(), BTreeMap::new());
     for (n, c) in &cols {
-        out.insert(
-            n.clone(),
-            keep.iter().map(|&i| c[i].unwrap_or(f64::NAN)).collect(),
-        );
+        match c {
+            ColumnValues::Numbers(x) => {
+                out.insert(
+                    n.clone(),
+                    keep.iter().map(|&i| x[i].unwrap_or(f64::NAN)).collect(),
+                );
+            }
+            ColumnValues::Text(t) => {
+                text.insert(
+                    n.clone(),
+                    keep.iter()
+                        .map(|&i| t[i].clone().unwrap_or_default())
+                        .collect(),
+                );
+            }
+        }
     }
     // Swept columns that are neither drawn nor filtered: the figure averages over them.
     let m = manifest(dir).ok();
@@ -650,8 +702,65 @@ pub(crate) fn sweep_rows(
         .unwrap_or_default();
     Ok(SweepRows {
         cols: out,
+        text,
         averaged,
     })
+}
+
+/// The values of column `name` of `rows` as categories: for a numeric column its distinct
+/// values (ascending) and each row's index; for a text column its distinct texts in order of
+/// first appearance.
+struct Categories {
+    /// Numeric values (ascending), or 0, 1, ... for text.
+    values: Vec<f64>,
+    /// The texts of a text column (empty for numbers).
+    names: Vec<String>,
+    /// Category of each row (None: not finite).
+    of_row: Vec<Option<usize>>,
+}
+
+impl Categories {
+    fn of(rows: &SweepRows, name: &str) -> Self {
+        if let Some(t) = rows.text.get(name) {
+            let mut names: Vec<String> = Vec::new();
+            for v in t {
+                if !names.contains(v) {
+                    names.push(v.clone());
+                }
+            }
+            let of_row = t
+                .iter()
+                .map(|v| names.iter().position(|n| n == v))
+                .collect();
+            return Self {
+                values: (0..names.len()).map(|i| i as f64).collect(),
+                names,
+                of_row,
+            };
+        }
+        let x = rows.cols.get(name).map(Vec::as_slice).unwrap_or_default();
+        let values = distinct(x);
+        let of_row = x.iter().map(|v| index_of(&values, *v)).collect();
+        Self {
+            values,
+            names: Vec::new(),
+            of_row,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// How category `k` is printed in a legend: the text, or the number with its unit.
+    fn label(&self, k: usize, column: &str) -> String {
+        match self.names.get(k) {
+            Some(n) => n.clone(),
+            None => format!("{} {}", tick(self.values[k]), unit_of_column(column))
+                .trim()
+                .to_string(),
+        }
+    }
 }
 
 fn distinct(v: &[f64]) -> Vec<f64> {
@@ -667,13 +776,16 @@ fn index_of(values: &[f64], x: f64) -> Option<usize> {
         .position(|v| (v - x).abs() <= 1e-9 * v.abs().max(1.0))
 }
 
-fn note(rows: &SweepRows, filters: &[(String, f64)]) -> String {
+fn note(rows: &SweepRows, filters: &[Filter]) -> String {
     let mut parts = Vec::new();
     if !filters.is_empty() {
         parts.push(
             filters
                 .iter()
-                .map(|(k, v)| value_label(k, *v))
+                .map(|f| match f.number {
+                    Some(v) if !rows.text.contains_key(&f.column) => value_label(&f.column, v),
+                    _ => format!("{} = {}", bare(&axis_label(&f.column)), f.text),
+                })
                 .collect::<Vec<_>>()
                 .join(", "),
         );
@@ -683,7 +795,7 @@ fn note(rows: &SweepRows, filters: &[(String, f64)]) -> String {
             "mean over {}",
             rows.averaged
                 .iter()
-                .map(|c| lower_first(&axis_label(c)))
+                .map(|c| axis_label(c))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
@@ -722,6 +834,15 @@ fn sweep_title(dir: &Path) -> String {
         .unwrap_or_else(|| "Sweep".into())
 }
 
+/// The values of a numeric column of `rows` (a text column cannot be drawn on a value axis).
+fn numeric<'a>(rows: &'a SweepRows, column: &str) -> Result<&'a Vec<f64>> {
+    rows.cols.get(column).ok_or_else(|| {
+        usage(format!(
+            "`{column}` holds text; it can be a heatmap axis, `--by` or `--where`, not a value axis"
+        ))
+    })
+}
+
 /// `plot heatmap SWEEP_DIR --x --y --z`.
 pub fn heatmap(
     dir: &Path,
@@ -733,23 +854,22 @@ pub fn heatmap(
 ) -> Result<()> {
     let filters = parse_where(wheres)?;
     let rows = sweep_rows(dir, &[x, y, z], &filters)?;
-    let (xv, yv, zv) = (&rows.cols[x], &rows.cols[y], &rows.cols[z]);
-    let xs = distinct(xv);
-    let ys = distinct(yv);
-    if xs.len() > 60 || ys.len() > 60 {
+    let zv = numeric(&rows, z)?;
+    let (xc, yc) = (Categories::of(&rows, x), Categories::of(&rows, y));
+    if xc.len() > 60 || yc.len() > 60 {
         return Err(usage(format!(
             "heatmap: {} x and {} y values; a heatmap needs a grid (use `plot lines`, or a grid sweep)",
-            xs.len(),
-            ys.len()
+            xc.len(),
+            yc.len()
         )));
     }
-    let mut sum = vec![vec![(0.0, 0usize); xs.len()]; ys.len()];
-    for i in 0..xv.len() {
-        if let (Some(ix), Some(iy)) = (index_of(&xs, xv[i]), index_of(&ys, yv[i]))
-            && zv[i].is_finite()
+    let mut sum = vec![vec![(0.0, 0usize); xc.len()]; yc.len()];
+    for ((z, cx), cy) in zv.iter().zip(&xc.of_row).zip(&yc.of_row) {
+        if let (Some(ix), Some(iy)) = (cx, cy)
+            && z.is_finite()
         {
-            sum[iy][ix].0 += zv[i];
-            sum[iy][ix].1 += 1;
+            sum[*iy][*ix].0 += z;
+            sum[*iy][*ix].1 += 1;
         }
     }
     let grid = sum
@@ -765,8 +885,10 @@ pub fn heatmap(
         x_column: x.into(),
         y_column: y.into(),
         z_column: z.into(),
-        xs,
-        ys,
+        xs: xc.values,
+        ys: yc.values,
+        x_names: xc.names,
+        y_names: yc.names,
         z: grid,
         note: note(&rows, &filters),
     };
@@ -847,11 +969,13 @@ fn quantile(s: &[f64], q: f64) -> f64 {
     }
 }
 
-/// Values of `yv` at the rows where `xv` is `x` and `bv` (if any) is `b`.
-fn at(xv: &[f64], x: f64, by: Option<(&[f64], f64)>, yv: &[f64]) -> Vec<f64> {
+/// Values of `yv` at the rows where `xv` is `x` and (if given) the `--by` category is `b`.
+fn at(xv: &[f64], x: f64, by: Option<(&[Option<usize>], usize)>, yv: &[f64]) -> Vec<f64> {
     let near = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
     (0..xv.len())
-        .filter(|&i| near(xv[i], x) && by.is_none_or(|(bv, b)| near(bv[i], b)) && yv[i].is_finite())
+        .filter(|&i| {
+            near(xv[i], x) && by.is_none_or(|(bv, b)| bv[i] == Some(b)) && yv[i].is_finite()
+        })
         .map(|i| yv[i])
         .collect()
 }
@@ -874,10 +998,12 @@ pub fn lines(
     wanted.extend(ys.iter().map(String::as_str));
     wanted.extend(by);
     let rows = sweep_rows(dir, &wanted, &filters)?;
-    let xv = &rows.cols[x];
-    let bv = by.map(|b| rows.cols[b].as_slice());
-    let bys: Vec<Option<f64>> = match bv {
-        Some(v) => distinct(v).into_iter().map(Some).collect(),
+    let xv = numeric(&rows, x)?;
+    // One line per value of `--by`, numbers or text (`--by iabp_timing`).
+    let bc = by.map(|b| Categories::of(&rows, b));
+    let bv = bc.as_ref().map(|c| c.of_row.as_slice());
+    let bys: Vec<Option<usize>> = match &bc {
+        Some(c) => (0..c.len()).map(Some).collect(),
         None => vec![None],
     };
     if bys.len() * ys.len() > 7 {
@@ -921,7 +1047,7 @@ pub fn lines(
         let cols: Vec<&String> = ys.iter().filter(|y| unit_of_column(y) == *u).collect();
         let mut series = Vec::new();
         for y in &cols {
-            let yv = &rows.cols[y.as_str()];
+            let yv = numeric(&rows, y)?;
             for b in &bys {
                 let mut s = Series {
                     markers: true,
@@ -944,10 +1070,8 @@ pub fn lines(
                 if spread.is_some() {
                     s.band = Some((lo, hi));
                 }
-                let by_text = match (b, by) {
-                    (Some(v), Some(col)) => format!("{} {}", tick(*v), unit_of_column(col))
-                        .trim()
-                        .to_string(),
+                let by_text = match (b, by, &bc) {
+                    (Some(k), Some(col), Some(c)) => c.label(*k, col),
                     _ => String::new(),
                 };
                 s.label = match (ys.len() > 1, by_text.is_empty()) {
@@ -1011,7 +1135,13 @@ pub fn lines(
                 .join(", ")
         };
         notes.push(format!("{} over {nrows} values of {over}", sp.describe()));
-        let fixed: Vec<String> = filters.iter().map(|(k, v)| value_label(k, *v)).collect();
+        let fixed: Vec<String> = filters
+            .iter()
+            .map(|f| match f.number {
+                Some(v) if !rows.text.contains_key(&f.column) => value_label(&f.column, v),
+                _ => format!("{} = {}", bare(&axis_label(&f.column)), f.text),
+            })
+            .collect();
         if !fixed.is_empty() {
             notes.push(fixed.join(", "));
         }

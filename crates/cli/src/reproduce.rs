@@ -47,6 +47,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
 use clap::Parser;
+
+use crate::say::{self, say};
 use counterpulse_io::{read_f64_columns, read_str_column};
 use counterpulse_sim::{RunOptions, Scenario, SimError, simulate as run_simulation};
 use counterpulse_sweep::{
@@ -250,13 +252,14 @@ fn sweep_rows(
     out: &Path,
     ctx: &str,
 ) -> Result<Vec<Vec<f64>>> {
-    let filters: Vec<(String, f64)> = match spec.get("where") {
+    let filters: Vec<plot::Filter> = match spec.get("where") {
         Some(toml::Value::Table(w)) => w
             .iter()
-            .map(|(k, v)| {
-                num(v)
-                    .map(|x| (k.clone(), x))
-                    .ok_or_else(|| usage(format!("{ctx}: where.{k} must be a number")))
+            .map(|(k, v)| match v {
+                toml::Value::String(t) => Ok(plot::Filter::new(k, t)),
+                other => num(other)
+                    .map(|x| plot::Filter::new(k, &x.to_string()))
+                    .ok_or_else(|| usage(format!("{ctx}: where.{k} must be a number or text"))),
             })
             .collect::<Result<_>>()?,
         _ => Vec::new(),
@@ -377,7 +380,7 @@ fn run_experiment(name: &str, exp_dir: &Path, out: &Path) -> Result<Vec<Row>> {
         .and_then(|e| e.get("title"))
         .and_then(|v| v.as_str())
         .unwrap_or(name);
-    println!("== {name}: {title}");
+    say!("== {name}: {title}");
     std::fs::create_dir_all(out)?;
     let arr = |k: &str| -> Vec<toml::Table> {
         doc.get(k)
@@ -406,7 +409,7 @@ fn run_experiment(name: &str, exp_dir: &Path, out: &Path) -> Result<Vec<Row>> {
         let dir = out.join(rn);
         write_run_dir(&dir, &s, &runs, &tool_info())?;
         let conv = runs.iter().all(|(_, r)| r.converged);
-        println!(
+        say!(
             "   run {rn}: {} -> {}{}",
             file.display(),
             dir.display(),
@@ -431,7 +434,7 @@ fn run_experiment(name: &str, exp_dir: &Path, out: &Path) -> Result<Vec<Row>> {
             },
             &NoProgress,
         )?;
-        println!(
+        say!(
             "   sweep {sn}: {} points in {:.1} s ({} ok, {} not converged, {} failed) -> {}",
             o.points_run,
             o.wall_time_s,
@@ -585,6 +588,7 @@ pub fn run(
     check: bool,
     experiments: Option<PathBuf>,
     out_root: Option<PathBuf>,
+    json: bool,
 ) -> Result<()> {
     let dir = experiments_dir(experiments)?;
     let available = names(&dir)?;
@@ -613,10 +617,14 @@ pub fn run(
     for n in &chosen {
         rows.extend(run_experiment(n, &dir.join(n), &root.join(n))?);
     }
-    println!();
-    println!(
+    say!();
+    say!(
         "{:<16} {:<64} {:>10} {:>16} {:<10} verdict",
-        "experiment", "quantity", "observed", "published", "unit"
+        "experiment",
+        "quantity",
+        "observed",
+        "published",
+        "unit"
     );
     let mut last_note = String::new();
     for r in &rows {
@@ -625,7 +633,7 @@ pub fn run(
         } else {
             format!("{} (reported only)", r.verdict.to_lowercase())
         };
-        println!(
+        say!(
             "{:<16} {:<64} {:>10} {:>16} {:<10} {}",
             r.experiment,
             r.what,
@@ -635,7 +643,7 @@ pub fn run(
             verdict
         );
         if !r.note.is_empty() && (r.verdict != "ok" || !r.gate) && r.note != last_note {
-            println!("{:<16} note: {}", "", r.note);
+            say!("{:<16} note: {}", "", r.note);
             last_note = r.note.clone();
         }
     }
@@ -644,12 +652,31 @@ pub fn run(
         .filter(|r| r.gate && r.verdict != "ok")
         .collect();
     let gated = rows.iter().filter(|r| r.gate).count();
-    println!(
+    say!(
         "\n{} of {} checked values inside their tolerance; {} reported only",
         gated - failed.len(),
         gated,
         rows.len() - gated
     );
+    if json {
+        say::json(&serde_json::json!({
+            "experiments": chosen,
+            "rows": rows.iter().map(|r| serde_json::json!({
+                "experiment": r.experiment,
+                "quantity": r.what,
+                "observed": r.observed,
+                "published": r.published,
+                "unit": r.unit,
+                "verdict": r.verdict,
+                "gated": r.gate,
+                "note": r.note,
+            })).collect::<Vec<_>>(),
+            "checked": gated,
+            "inside_tolerance": gated - failed.len(),
+            "reported_only": rows.len() - gated,
+            "passed": failed.is_empty(),
+        }))?;
+    }
     if check && !failed.is_empty() {
         return Err(anyhow!(
             "--check: {} value(s) outside their tolerance: {}",

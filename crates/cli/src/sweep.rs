@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::UsageError;
 use crate::output::tool_info;
+use crate::say::{self, say};
 
 fn classify(e: SweepError) -> anyhow::Error {
     match e {
@@ -35,31 +36,63 @@ impl Progress for Bar {
     }
 }
 
-pub fn run(
-    file: Option<PathBuf>,
-    out: Option<PathBuf>,
-    threads: Option<usize>,
-    shard: Option<String>,
-    resume: bool,
-    force: bool,
-    dry_run: bool,
-) -> Result<()> {
+/// Options of `counterpulse sweep` besides the spec and the output folder.
+#[derive(clap::Args, Debug)]
+pub struct RunFlags {
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Run only shard I of N (chunks c with c % N == I), e.g. 0/4; merge later.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Skip chunks already written in the output folder.
+    #[arg(long, conflicts_with = "force")]
+    pub resume: bool,
+    /// Delete the earlier output of a sweep in the output folder first (only the files a
+    /// sweep writes) and run it again.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the number of points and chunks and exit.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print a JSON summary on stdout (counts, files, timing); messages go to stderr.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn counts_json(c: &[u64; 3]) -> serde_json::Value {
+    serde_json::json!({ "ok": c[0], "not_converged": c[1], "failed": c[2] })
+}
+
+/// The `counts` of a merged sweep's manifest (every point, not only this run's).
+fn manifest_counts(dir: &Path) -> serde_json::Value {
+    std::fs::read(dir.join("manifest.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|m| m.get("counts").cloned())
+        .unwrap_or(serde_json::Value::Null)
+}
+
+pub fn run(file: Option<PathBuf>, out: Option<PathBuf>, flags: &RunFlags) -> Result<()> {
     let spec = match &file {
         Some(f) => SweepSpec::from_file(f).map_err(classify)?,
         None => SweepSpec::parse(DEFAULT_SWEEP, "default sweep", None).map_err(classify)?,
     };
-    let shard = match &shard {
+    let shard = match &flags.shard {
         Some(s) => Shard::parse(s).map_err(classify)?,
         None => Shard::all(),
     };
-    if threads == Some(0) {
+    if flags.threads == Some(0) {
         return Err(anyhow::Error::new(UsageError(
             "--threads 0: allowed 1 or more".into(),
         )));
     }
     let out = out.unwrap_or_else(|| Path::new("notebooks-data").join(&spec.name));
-    if dry_run {
-        println!(
+    if flags.dry_run {
+        let mine = (0..spec.n_chunks())
+            .filter(|c| c % shard.count == shard.index)
+            .count();
+        say!(
             "sweep `{}` ({}): {} points in {} chunks of {}; shard {}/{} runs {} chunks",
             spec.name,
             spec.base_label,
@@ -68,24 +101,40 @@ pub fn run(
             spec.chunk_size,
             shard.index,
             shard.count,
-            (0..spec.n_chunks())
-                .filter(|c| c % shard.count == shard.index)
-                .count()
+            mine
         );
+        if flags.json {
+            say::json(&serde_json::json!({
+                "sweep": spec.name,
+                "base": spec.base_label,
+                "points": spec.n_points(),
+                "chunks": spec.n_chunks(),
+                "chunk_size": spec.chunk_size,
+                "shard": { "index": shard.index, "count": shard.count },
+                "chunks_in_shard": mine,
+                "out": out,
+            }))?;
+        }
         return Ok(());
     }
-    if force {
+    if flags.force {
         clear_output(&out).map_err(classify)?;
     }
-    eprintln!(
-        "sweep `{}` ({}): {} points, {} axes, into {}",
-        spec.name,
-        spec.base_label,
-        spec.n_points(),
-        spec.axes.len(),
-        out.display()
-    );
-    let bar = ProgressBar::new(0);
+    if say::shown() {
+        eprintln!(
+            "sweep `{}` ({}): {} points, {} axes, into {}",
+            spec.name,
+            spec.base_label,
+            spec.n_points(),
+            spec.axes.len(),
+            out.display()
+        );
+    }
+    let bar = if say::shown() {
+        ProgressBar::new(0)
+    } else {
+        ProgressBar::hidden()
+    };
     bar.set_style(
         ProgressStyle::with_template(
             "{spinner} [{elapsed_precise}] [{wide_bar}] {pos}/{len} points, ETA {eta}",
@@ -94,51 +143,82 @@ pub fn run(
     );
     let opts = SweepOptions {
         out: out.clone(),
-        threads,
+        threads: flags.threads,
         shard,
-        resume,
+        resume: flags.resume,
         tool: tool_info(),
     };
     let outcome = run_sweep(&spec, &opts, &Bar(bar.clone())).map_err(classify)?;
     bar.finish_and_clear();
-    println!(
+    let rate = if outcome.wall_time_s > 0.0 {
+        outcome.points_run as f64 / outcome.wall_time_s
+    } else {
+        0.0
+    };
+    say!(
         "ran {} points ({} skipped) on {} threads in {:.2} s ({:.1} points/s): {} ok, {} not converged, {} failed",
         outcome.points_run,
         outcome.points_skipped,
         outcome.threads,
         outcome.wall_time_s,
-        if outcome.wall_time_s > 0.0 {
-            outcome.points_run as f64 / outcome.wall_time_s
-        } else {
-            0.0
-        },
+        rate,
         outcome.counts[0],
         outcome.counts[1],
         outcome.counts[2]
     );
-    match outcome.merged {
+    match &outcome.merged {
         Some(file) => {
-            print!("{}", summary(&out, &spec).map_err(classify)?);
-            println!(
+            say::text(&summary(&out, &spec).map_err(classify)?);
+            say!(
                 "wrote {} and {}",
                 file.display(),
                 out.join("manifest.json").display()
             );
         }
-        None => println!(
+        None => say!(
             "shard {}/{} done; run `counterpulse merge {}` when every shard has finished",
             shard.index,
             shard.count,
             out.display()
         ),
     }
+    if flags.json {
+        say::json(&serde_json::json!({
+            "sweep": spec.name,
+            "base": spec.base_label,
+            "out": out,
+            "points": spec.n_points(),
+            "points_run": outcome.points_run,
+            "points_skipped": outcome.points_skipped,
+            "counts": counts_json(&outcome.counts),
+            "counts_total": if outcome.merged.is_some() { manifest_counts(&out) } else { serde_json::Value::Null },
+            "threads": outcome.threads,
+            "wall_time_s": outcome.wall_time_s,
+            "points_per_s": rate,
+            "shard": { "index": shard.index, "count": shard.count },
+            "merged": outcome.merged.is_some(),
+            "files": outcome.merged.as_ref().map(|f| serde_json::json!({
+                "points": f,
+                "manifest": out.join("manifest.json"),
+            })),
+        }))?;
+    }
     Ok(())
 }
 
-pub fn merge(dir: &Path) -> Result<()> {
+pub fn merge(dir: &Path, json: bool) -> Result<()> {
     let file = merge_parts(dir, &tool_info()).map_err(classify)?;
     let spec = SweepSpec::from_output_dir(dir).map_err(classify)?;
-    print!("{}", summary(dir, &spec).map_err(classify)?);
-    println!("wrote {}", file.display());
+    say::text(&summary(dir, &spec).map_err(classify)?);
+    say!("wrote {}", file.display());
+    if json {
+        say::json(&serde_json::json!({
+            "sweep": spec.name,
+            "out": dir,
+            "points": spec.n_points(),
+            "counts": manifest_counts(dir),
+            "files": { "points": file, "manifest": dir.join("manifest.json") },
+        }))?;
+    }
     Ok(())
 }

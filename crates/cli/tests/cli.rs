@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use counterpulse_io::read_parquet;
+use counterpulse_io::arrow::Array;
+use counterpulse_io::{column_names, read_batch, read_f64_columns, read_str_column};
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_counterpulse"))
@@ -28,11 +29,7 @@ fn tmp(name: &str) -> PathBuf {
 }
 
 fn columns(path: &Path) -> Vec<String> {
-    let df = read_parquet(path).expect("readable parquet");
-    df.get_column_names()
-        .iter()
-        .map(|s| s.as_str().to_string())
-        .collect()
+    column_names(path).expect("readable parquet")
 }
 
 #[test]
@@ -146,15 +143,7 @@ fn out_dir_has_parquet_files_and_manifest() {
             "waveforms.parquet lacks {c}"
         );
     }
-    let ev = read_parquet(&dir.join("events.parquet")).expect("events");
-    let kinds: Vec<String> = ev
-        .column("kind")
-        .expect("kind")
-        .str()
-        .expect("text")
-        .iter()
-        .map(|k| k.unwrap_or_default().to_string())
-        .collect();
+    let kinds = read_str_column(&dir.join("events.parquet"), "kind").expect("events");
     for k in [
         "r_wave",
         "p_wave",
@@ -174,14 +163,14 @@ fn out_dir_has_parquet_files_and_manifest() {
         .expect("rows");
     assert_eq!(
         rows as usize,
-        read_parquet(&dir.join("beats.parquet"))
+        read_batch(&dir.join("beats.parquet"))
             .expect("beats")
-            .height()
+            .num_rows()
     );
     // 3 beats at 80 bpm, 1 ms samples.
-    let wrows = read_parquet(&dir.join("waveforms.parquet"))
+    let wrows = read_batch(&dir.join("waveforms.parquet"))
         .expect("w")
-        .height();
+        .num_rows();
     assert!((2200..=2300).contains(&wrows), "{wrows}");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -376,23 +365,14 @@ fn assisted_run_directory() {
         dir.to_str().expect("utf8"),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let beats = read_parquet(&dir.join("beats.parquet")).expect("beats");
-    let runs = beats
-        .column("run")
-        .expect("run")
-        .str()
-        .expect("str")
-        .clone();
-    let assisted = beats
-        .column("assisted")
-        .expect("assisted")
-        .bool()
-        .expect("bool")
-        .clone();
+    let beats = dir.join("beats.parquet");
+    let runs = read_str_column(&beats, "run").expect("run");
+    let assisted = read_f64_columns(&beats, &["assisted"]).expect("assisted");
+    let assisted = assisted[0].1.iter().map(|a| a.map(|x| x == 1.0));
     let mut n_assisted = 0;
     let mut n_rows = 0;
-    for (r, a) in runs.iter().zip(assisted.iter()) {
-        if r == Some("assisted") {
+    for (r, a) in runs.iter().zip(assisted) {
+        if r == "assisted" {
             n_rows += 1;
             n_assisted += usize::from(a == Some(true));
         } else {
@@ -400,21 +380,15 @@ fn assisted_run_directory() {
         }
     }
     assert!(n_rows > 10 && (n_assisted as f64 / n_rows as f64 - 0.5).abs() < 0.1);
-    let w = read_parquet(&dir.join("waveforms.parquet")).expect("waveforms");
-    let bv = w.column("balloon_volume_ml").expect("balloon column");
+    let w = read_batch(&dir.join("waveforms.parquet")).expect("waveforms");
+    let bv = w
+        .column_by_name("balloon_volume_ml")
+        .expect("balloon column");
     assert!(
-        bv.null_count() > 0 && bv.null_count() < w.height(),
+        bv.null_count() > 0 && bv.null_count() < w.num_rows(),
         "null in the baseline only"
     );
-    let ev = read_parquet(&dir.join("events.parquet")).expect("events");
-    let kinds: Vec<String> = ev
-        .column("kind")
-        .expect("kind")
-        .str()
-        .expect("text")
-        .iter()
-        .map(|k| k.unwrap_or_default().to_string())
-        .collect();
+    let kinds = read_str_column(&dir.join("events.parquet"), "kind").expect("events");
     for k in [
         "inflate_command",
         "deflate_command",

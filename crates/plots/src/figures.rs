@@ -441,6 +441,11 @@ pub struct HeatmapFigure {
     pub xs: Vec<f64>,
     /// Distinct y values, ascending.
     pub ys: Vec<f64>,
+    /// Names of the x values of a text axis (e.g. `iabp_timing`), printed as its tick labels
+    /// instead of the numbers; empty for a numeric axis.
+    pub x_names: Vec<String>,
+    /// Names of the y values of a text axis; empty for a numeric axis.
+    pub y_names: Vec<String>,
     /// `z[iy][ix]`; `None` where no ok point exists.
     pub z: Vec<Vec<Option<f64>>>,
     /// A line under the title (e.g. what was averaged).
@@ -535,10 +540,12 @@ impl Figure for HeatmapFigure {
                 (0..ny as i32 - 1).into_segmented(),
             )
             .map_err(draw_err)?;
-        let fmt_seg = |vals: &Vec<f64>, v: &SegmentValue<i32>| match v {
-            SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
-                vals.get(*i as usize).map(|x| tick(*x)).unwrap_or_default()
-            }
+        let (x_names, y_names) = (&self.x_names, &self.y_names);
+        let fmt_seg = |vals: &Vec<f64>, names: &Vec<String>, v: &SegmentValue<i32>| match v {
+            SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => match names.get(*i as usize) {
+                Some(n) => n.clone(),
+                None => vals.get(*i as usize).map(|x| tick(*x)).unwrap_or_default(),
+            },
             SegmentValue::Last => String::new(),
         };
         styled_mesh(&mut chart, s)
@@ -546,8 +553,8 @@ impl Figure for HeatmapFigure {
             .y_desc(axis_label(&self.y_column))
             .x_labels(nx)
             .y_labels(ny)
-            .x_label_formatter(&|v| fmt_seg(&xs, v))
-            .y_label_formatter(&|v| fmt_seg(&ys, v))
+            .x_label_formatter(&|v| fmt_seg(&xs, x_names, v))
+            .y_label_formatter(&|v| fmt_seg(&ys, y_names, v))
             .draw()
             .map_err(draw_err)?;
         // Cell labels at the small size when every one fits its cell, else none (the colour

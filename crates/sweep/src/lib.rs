@@ -17,4 +17,4 @@ pub use runner::{
     NoProgress, Progress, SweepError, SweepOptions, SweepOutcome, clear_output, merge, run_sweep,
     summary,
 };
-pub use spec::{Axis, DEFAULT_SWEEP, Sampling, Shard, SweepSpec};
+pub use spec::{Axis, DEFAULT_SWEEP, RelativeAxis, Sampling, Shard, SweepSpec};

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use counterpulse_circulation::Value;
 use counterpulse_circulation::params::fmt_num;
-use counterpulse_io::{ColumnData, IoError, Table, unit_of, write_json, write_parquet};
+use counterpulse_io::{ColumnData, IoError, Table, write_json, write_parquet};
 use counterpulse_metrics::BeatMetrics;
 use counterpulse_sim::{RunResult, Scenario};
 use serde_json::{Map, json};
@@ -77,7 +77,9 @@ pub fn overrides_json(s: &Scenario) -> serde_json::Value {
     serde_json::Value::Object(map)
 }
 
-fn beats_table(runs: &[(&str, &RunResult)]) -> Table {
+/// `beats.parquet`: one row per recorded beat of each run (`run`, `beat`, `start_time_s`,
+/// `rr_s`, `assisted`, then every metric).
+pub fn beats_table(runs: &[(&str, &RunResult)]) -> Table {
     let mut run = Vec::new();
     let mut beat = Vec::new();
     let mut start = Vec::new();
@@ -108,9 +110,14 @@ fn beats_table(runs: &[(&str, &RunResult)]) -> Table {
     t
 }
 
-/// Waveforms of all runs in one long table; a column that only some runs have (the balloon's)
-/// is null in the others.
-fn waveforms_table(runs: &[(&str, &RunResult)]) -> Table {
+/// `waveforms.parquet`: the waveforms of all runs in one long table (`run`, `time_s`,
+/// `time_in_beat_s`, `beat`, then every state and signal); a column that only some runs have
+/// (the balloon's) is null in the others.
+///
+/// `time_in_beat_s` = `time_s` − the time of the R wave that started the sample's beat, so
+/// beats of different runs (or a 1:2 run's assisted and unassisted beats) line up on one axis.
+/// It is null where that R wave is unknown (beats not recorded).
+pub fn waveforms_table(runs: &[(&str, &RunResult)]) -> Table {
     let mut t = Table::new();
     let mut names: Vec<&str> = Vec::new();
     for (_, r) in runs {
@@ -124,6 +131,7 @@ fn waveforms_table(runs: &[(&str, &RunResult)]) -> Table {
     }
     let mut run = Vec::new();
     let mut time = Vec::new();
+    let mut in_beat = Vec::new();
     let mut beat = Vec::new();
     let mut values: Vec<Vec<Option<f64>>> = vec![Vec::new(); names.len()];
     for (name, r) in runs {
@@ -132,6 +140,20 @@ fn waveforms_table(runs: &[(&str, &RunResult)]) -> Table {
             run.extend(std::iter::repeat_n(name.to_string(), n));
             time.extend_from_slice(&w.time_s);
             beat.extend_from_slice(&w.beat);
+            // R wave of each recorded beat, and of the beat after each (the one in progress
+            // when the run stopped has no record of its own).
+            let mut starts: std::collections::HashMap<u64, f64> = r
+                .beats
+                .iter()
+                .map(|b| (b.beat + 1, b.start_time_s + b.rr_s))
+                .collect();
+            starts.extend(r.beats.iter().map(|b| (b.beat, b.start_time_s)));
+            in_beat.extend(
+                w.time_s
+                    .iter()
+                    .zip(&w.beat)
+                    .map(|(t, b)| starts.get(b).map(|s| t - s)),
+            );
             for (j, c) in names.iter().enumerate() {
                 match w.column(c) {
                     Some(col) => values[j].extend(col.iter().map(|v| Some(*v))),
@@ -140,8 +162,14 @@ fn waveforms_table(runs: &[(&str, &RunResult)]) -> Table {
             }
         }
     }
+    let in_beat = if in_beat.iter().all(Option::is_some) {
+        ColumnData::F64(in_beat.into_iter().flatten().collect())
+    } else {
+        ColumnData::OptF64(in_beat)
+    };
     t.push("run", ColumnData::Str(run))
         .push("time_s", ColumnData::F64(time))
+        .push("time_in_beat_s", in_beat)
         .push("beat", ColumnData::U64(beat));
     for (j, name) in names.iter().enumerate() {
         let col = std::mem::take(&mut values[j]);
@@ -154,7 +182,8 @@ fn waveforms_table(runs: &[(&str, &RunResult)]) -> Table {
     t
 }
 
-fn events_table(runs: &[(&str, &RunResult)]) -> Table {
+/// `events.parquet`: `run`, `time_s`, `kind`, `beat` of every logged event.
+pub fn events_table(runs: &[(&str, &RunResult)]) -> Table {
     let (mut run, mut time, mut kind, mut beat) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (name, r) in runs {
         for e in &r.events {
@@ -237,11 +266,11 @@ pub fn write_run_dir(
         })
         .collect();
     let units: Map<String, serde_json::Value> = beats
-        .columns
-        .iter()
-        .chain(&waves.columns)
-        .chain(&events.columns)
-        .map(|(n, _)| (n.clone(), json!(unit_of(n))))
+        .units()
+        .into_iter()
+        .chain(waves.units())
+        .chain(events.units())
+        .map(|(n, u)| (n, json!(u)))
         .collect();
     let run_info: Map<String, serde_json::Value> = runs
         .iter()

@@ -19,8 +19,8 @@ use std::time::Instant;
 
 use counterpulse_circulation::Value;
 use counterpulse_io::{
-    ColumnData, IoError, Table, concat_parquet, read_f64_columns, read_str_column, read_u64_column,
-    write_atomic, write_json, write_parquet,
+    ColumnData, ColumnValues, IoError, Table, concat_parquet, read_columns, read_f64_columns,
+    read_str_column, read_u64_column, write_atomic, write_json, write_parquet,
 };
 use counterpulse_metrics::{BeatMetrics, delta};
 use counterpulse_sim::{
@@ -512,6 +512,18 @@ pub fn run_sweep(
     })
 }
 
+/// An axis in the manifest: key, column, and for a relative axis its factors and base value.
+fn axis_json(a: &crate::spec::Axis) -> serde_json::Value {
+    let mut j = json!({"key": a.key, "column": a.column});
+    if let Some(r) = &a.relative {
+        j["relative"] = json!({
+            "factors": serde_json::to_value(&r.factors).unwrap_or(serde_json::Value::Null),
+            "base_value": r.base_value,
+        });
+    }
+    j
+}
+
 /// Merges the parts in `dir` into `points.parquet` and writes `manifest.json`, checking that
 /// every point of the sweep is present exactly once.
 pub fn merge(dir: &Path, tool: &ToolInfo) -> Result<PathBuf, SweepError> {
@@ -592,7 +604,7 @@ pub fn merge(dir: &Path, tool: &ToolInfo) -> Result<PathBuf, SweepError> {
         "spec": spec.text,
         "spec_fingerprint": spec.fingerprint(),
         "sampling": format!("{:?}", spec.sampling),
-        "axes": spec.axes.iter().map(|a| json!({"key": a.key, "column": a.column})).collect::<Vec<_>>(),
+        "axes": spec.axes.iter().map(axis_json).collect::<Vec<_>>(),
         "points": rows,
         "chunk_size": spec.chunk_size,
         "counts": { "ok": count("ok"), "not_converged": count("not_converged"), "failed": count("failed") },
@@ -668,7 +680,37 @@ pub fn summary(dir: &Path, spec: &SweepSpec) -> Result<String, SweepError> {
             "CO gain over the sweep: {lo:+.3} to {hi:+.3} L/min (mean {mean:+.3})\n"
         ));
     }
+    let axis_names: Vec<&str> = spec.axes.iter().map(|a| a.column.as_str()).collect();
+    let axis_values = read_columns(&file, &axis_names)?;
     for a in &spec.axes {
+        // A text axis (`iabp.timing`, `iabp.ratio`): the mean gain for each of its values.
+        if let Some((_, ColumnValues::Text(t))) = axis_values.iter().find(|(c, _)| c == &a.column) {
+            let mut groups: Vec<(&str, f64, usize)> = Vec::new();
+            for &i in &ok {
+                let (Some(v), Some(g)) = (t[i].as_deref(), gain[i]) else {
+                    continue;
+                };
+                match groups.iter_mut().find(|(name, _, _)| *name == v) {
+                    Some(gr) => {
+                        gr.1 += g;
+                        gr.2 += 1;
+                    }
+                    None => groups.push((v, g, 1)),
+                }
+            }
+            if !groups.is_empty() {
+                let cells: Vec<String> = groups
+                    .iter()
+                    .map(|(v, s, n)| format!("{v} → {:+.3}", s / *n as f64))
+                    .collect();
+                out.push_str(&format!(
+                    "  mean gain by {}: {}\n",
+                    a.column,
+                    cells.join(", ")
+                ));
+            }
+            continue;
+        }
         let Some(x) = col(&a.column) else { continue };
         let mut groups: Vec<(f64, f64, usize)> = Vec::new();
         for &i in &ok {

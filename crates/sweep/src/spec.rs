@@ -17,7 +17,12 @@
 //! [axes]                            # lists, ranges from/to/step, or min/max (random, lhs)
 //! "heart.rate_bpm" = { from = 60, to = 140, step = 10 }
 //! "iabp.volume_ml" = [25, 30, 34, 40, 50]
+//! "systemic.resistance_scale" = { relative = [0.8, 1.0, 1.2] }   # x the base scenario's value
 //! ```
+//!
+//! A `relative` axis multiplies the base scenario's value (preset, scenario file and `[set]`)
+//! by each factor (a list, `{ from, to, step }` or `{ min, max }`); the output column holds the
+//! values applied, and the manifest records the factors and the base value.
 //!
 //! Grid point ids run over the axes in the order they are written, the last axis fastest.
 
@@ -81,7 +86,36 @@ pub struct Axis {
     pub column: String,
     /// Its values.
     pub values: AxisValues,
+    /// Set when the axis was given relative to the base scenario's value.
+    pub relative: Option<RelativeAxis>,
     integer: bool,
+}
+
+/// An axis given as factors of the base scenario's value (`{ relative = [0.8, 1.0, 1.2] }`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelativeAxis {
+    /// The key's value in the base scenario (preset, scenario file, `[set]`).
+    pub base_value: f64,
+    /// The factors as written (a list, or a `{ from, to, step }` / `{ min, max }` table).
+    pub factors: toml::Value,
+}
+
+/// Turns `{ relative = F }` into absolute values: F's numbers times `base` (a list, or a
+/// from/to/step or min/max table), rounded to 1e-9 against floating-point noise.
+fn scale_relative(f: &toml::Value, base: f64) -> Option<toml::Value> {
+    let scale =
+        |x: &toml::Value| as_f64(x).map(|x| toml::Value::Float((x * base * 1e9).round() / 1e9));
+    match f {
+        toml::Value::Array(a) => Some(toml::Value::Array(
+            a.iter().map(scale).collect::<Option<Vec<_>>>()?,
+        )),
+        toml::Value::Table(t) if is_spec_table(t) => Some(toml::Value::Table(
+            t.iter()
+                .map(|(k, v)| Some((k.clone(), scale(v)?)))
+                .collect::<Option<toml::Table>>()?,
+        )),
+        other => scale(other),
+    }
 }
 
 /// `--shard I/N`: this process runs chunk `c` when `c % N == I`.
@@ -163,9 +197,9 @@ fn as_f64(v: &toml::Value) -> Option<f64> {
 
 fn is_spec_table(t: &toml::Table) -> bool {
     !t.is_empty()
-        && (t
-            .keys()
-            .all(|k| ["from", "to", "step"].contains(&k.as_str()))
+        && (t.keys().all(|k| k == "relative")
+            || t.keys()
+                .all(|k| ["from", "to", "step"].contains(&k.as_str()))
             || t.keys().all(|k| ["min", "max"].contains(&k.as_str())))
 }
 
@@ -381,6 +415,51 @@ impl SweepSpec {
         let mut axes = Vec::new();
         for (key, v) in raw {
             let ps = find_spec(&key)?;
+            // `{ relative = ... }`: factors of the base value, turned into values here.
+            let (v, relative) = match v {
+                toml::Value::Table(t) if t.contains_key("relative") => {
+                    let factors = t
+                        .get("relative")
+                        .cloned()
+                        .unwrap_or(toml::Value::Boolean(false));
+                    let base_value = match base.get(&key) {
+                        Some(Value::Number(x)) => x,
+                        Some(other) => {
+                            return Err(spec_err(
+                                origin,
+                                format!(
+                                    "[axes] `{key}` = {other} is not a number: a `relative` axis needs a numeric key"
+                                ),
+                            ));
+                        }
+                        None => {
+                            return Err(spec_err(origin, format!("[axes] unknown key `{key}`")));
+                        }
+                    };
+                    if base_value == 0.0 {
+                        return Err(spec_err(
+                            origin,
+                            format!(
+                                "[axes] `{key}` is 0 in the base scenario: a `relative` axis would not vary it (give values)"
+                            ),
+                        ));
+                    }
+                    let absolute = scale_relative(&factors, base_value).ok_or_else(|| {
+                        spec_err(
+                            origin,
+                            format!("[axes] `{key}`: `relative` takes numbers: a list, {{ from, to, step }} or {{ min, max }}"),
+                        )
+                    })?;
+                    (
+                        absolute,
+                        Some(RelativeAxis {
+                            base_value,
+                            factors,
+                        }),
+                    )
+                }
+                other => (other, None),
+            };
             let integer_kind = matches!(ps.kind, Kind::Integer { .. });
             let check = |val: &Value| -> Result<(), SweepError> {
                 let mut probe = base.clone();
@@ -503,6 +582,7 @@ impl SweepSpec {
                 column: key.replace('.', "_"),
                 key,
                 values,
+                relative,
                 integer: integer_kind,
             });
         }
@@ -872,5 +952,63 @@ mod tests {
         assert_eq!(strata, (0..50).collect::<Vec<_>>());
         let r = parse(&t.replace("lhs", "random")).expect("random");
         assert_ne!(r.point_values(0), a.point_values(0));
+    }
+
+    /// Issue 15: scale keys are absolute, so 0.8-1.2 did not vary around a preset's 1.15.
+    #[test]
+    fn relative_axes_multiply_the_base_value() {
+        let t = "[sweep]\npreset = \"cardiogenic-shock\"\n[axes]\n\"systemic.resistance_scale\" = { relative = [0.8, 1.0, 1.2] }\n\"heart.rate_bpm\" = { relative = { from = 0.9, to = 1.1, step = 0.1 } }\n";
+        let s = parse(t).expect("relative axes parse");
+        let base = Scenario::from_preset("cardiogenic-shock").expect("preset");
+        let num = |k: &str| match base.get(k) {
+            Some(Value::Number(x)) => x,
+            _ => f64::NAN,
+        };
+        let (r0, hr0) = (num("systemic.resistance_scale"), num("heart.rate_bpm"));
+        assert!((r0 - 1.0).abs() > 0.05, "the preset's value is not 1");
+        let AxisValues::List(v) = &s.axes[0].values else {
+            panic!("a list")
+        };
+        let got: Vec<f64> = v
+            .iter()
+            .map(|x| match x {
+                Value::Number(x) => *x,
+                _ => f64::NAN,
+            })
+            .collect();
+        for (g, f) in got.iter().zip([0.8, 1.0, 1.2]) {
+            assert!((g - f * r0).abs() < 1e-9, "{g} vs {f} x {r0}");
+        }
+        let AxisValues::List(hr) = &s.axes[1].values else {
+            panic!("a list")
+        };
+        assert_eq!(hr.len(), 3);
+        for (x, f) in hr.iter().zip([0.9, 1.0, 1.1]) {
+            let Value::Number(x) = x else {
+                panic!("a number")
+            };
+            assert!((x - f * hr0).abs() < 1e-6, "{x} vs {f} x {hr0}");
+        }
+        let r = s.axes[0].relative.as_ref().expect("recorded as relative");
+        assert_eq!(r.base_value, r0);
+        assert_eq!(s.n_points(), 9);
+        for (bad, needle) in [
+            (
+                "\"iabp.timing\" = { relative = [1.0] }",
+                "needs a numeric key",
+            ),
+            (
+                "\"systemic.resistance_scale\" = { relative = [\"a\"] }",
+                "takes numbers",
+            ),
+            ("\"heart.rate_bpm\" = { relative = [10.0] }", "out of range"),
+        ] {
+            let e = parse(&format!(
+                "[sweep]\npreset = \"cardiogenic-shock\"\n[axes]\n{bad}\n"
+            ))
+            .expect_err(bad)
+            .to_string();
+            assert!(e.contains(needle), "{bad}: {e}");
+        }
     }
 }
