@@ -78,6 +78,7 @@ pub struct CircuitBuilder {
     signals: Vec<String>,
     writers: Vec<Writer>,
     activation: Option<(HeartActivation, Signal, Signal)>,
+    activation_rate: Option<Signal>,
     inputs: Vec<Signal>,
     nodes: Vec<(String, NodeKind, StateRef, Signal)>,
     node_initial_pressure: Vec<Option<f64>>,
@@ -134,6 +135,13 @@ impl CircuitBuilder {
         let a = self.signal("atrial_activation".into(), Writer::Source);
         self.activation = Some((heart, v, a));
         (v, a)
+    }
+
+    /// The rate of change of the ventricular activation, 1/s (computed only when asked for).
+    pub fn activation_rate(&mut self) -> Signal {
+        let s = self.signal("ventricular_activation_rate_per_s".into(), Writer::Source);
+        self.activation_rate = Some(s);
+        s
     }
 
     /// A value provided from outside the circulation at every evaluation (a device's state).
@@ -479,6 +487,7 @@ impl CircuitBuilder {
             let mut law = law.clone();
             let own: Vec<usize> = own.iter().map(|r| layout.position(*r)).collect();
             law.bind(&own);
+            law.bind_layout(&layout);
             controllers.push(law);
         }
         let node_index = self
@@ -499,6 +508,7 @@ impl CircuitBuilder {
         Ok(Circulation {
             activation,
             activation_signals: (act_v, act_a),
+            activation_rate: self.activation_rate,
             inputs: self.inputs.clone(),
             controllers,
             nodes,

@@ -20,7 +20,8 @@ use crate::assembly::CircuitBuilder;
 use crate::circulation::Circulation;
 use crate::components::{
     Autoregulation, Baroreflex, CentrifugalPump, Chamber, Compliance, Conduit, HeartActivation,
-    Impella, Orifice, Resistance, Stenosis, StenoticArtery, TissuePressure, Valve, Waterfall,
+    Impella, IschaemicTerritory, Orifice, Resistance, Stenosis, StenoticArtery, TerritoryOxygen,
+    TissuePressure, Valve, Waterfall,
 };
 use crate::parameters::CirculationParams;
 
@@ -105,10 +106,20 @@ pub fn reference_circuit(
     let systemic_tone = reflex.map(|_| c.driven("systemic_resistance_factor"));
     let venous_tone = reflex.map(|_| c.driven("venous_unstressed_volume_change_ml"));
     let arteriolar_tone = c.driven("coronary_arteriolar_resistance_factor");
+    // The LAD territory's O2 balance: its function tones the LV, its demand the arterioles.
+    let metabolic = cor.metabolic_autoregulation && cor.autoregulation && !cor.vasodilated;
+    let oxygen_balance = p.ischaemia.enabled || metabolic;
+    let activation_rate = oxygen_balance.then(|| c.activation_rate());
+    let lv_function = p.ischaemia.enabled.then(|| c.driven("lv_elastance_factor"));
+    let demand_target = metabolic.then(|| c.driven("coronary_target_flow_ml_s"));
 
     // Compartments of the loop (in this order their volumes are summed).
     let la = c.node("la", Chamber::new(&p.la, atria), 8.0);
-    let lv = c.node("lv", Chamber::new(&p.lv, ventricles), 8.0);
+    let mut lv_law = Chamber::new(&p.lv, ventricles);
+    if let Some(f) = lv_function {
+        lv_law = lv_law.with_elastance_factor(f);
+    }
+    let lv = c.node("lv", lv_law, 8.0);
     let ra = c.node("ra", Chamber::new(&p.ra, atria), 4.0);
     let rv = c.node("rv", Chamber::new(&p.rv, ventricles), 4.0);
     let root = c.node(
@@ -340,8 +351,45 @@ pub fn reference_circuit(
             cor.autoregulation_max_constriction,
             lad.flow,
             arteriolar_tone,
-        ),
+        )
+        .with_target(demand_target),
     );
+    if let Some(rate) = activation_rate {
+        let o = &p.oxygen;
+        c.controller(
+            "lad_territory",
+            IschaemicTerritory::new(
+                TerritoryOxygen {
+                    territory_fraction: o.territory_fraction,
+                    lv_elastance_mmhg_ml: p.lv.end_systolic_elastance_mmhg_ml
+                        * p.lv.contractility_scale,
+                    lv_unstressed_volume_ml: p.lv.unstressed_volume_ml,
+                    pva_slope_ml_o2_per_mmhg_ml: o.pva_slope_ml_o2_per_mmhg_ml,
+                    unloaded_ml_o2_s: o.unloaded_ml_o2_per_beat_100g * o.lv_mass_g / 100.0
+                        * p.heart.rate_bpm
+                        / 60.0,
+                    arterial_content_ml_ml: o.arterial_content_ml_dl / 100.0,
+                    resting_extraction: o.resting_extraction,
+                    initial_flow_ml_s: cor.target_flow_ml_min / 60.0,
+                    // Maximal flow through the lesion at a typical resting perfusion pressure
+                    // (80 mmHg above a 10 mmHg back-pressure), the bed fully dilated.
+                    initial_capacity_ml_s: lesion().flow(
+                        70.0,
+                        cor.epicardial_resistance_mmhg_s_ml
+                            + cor.arteriolar_resistance_mmhg_s_ml
+                                * cor.vasodilated_resistance_fraction
+                            + cor.venular_resistance_mmhg_s_ml,
+                    ),
+                },
+                &p.ischaemia,
+                (ventricles, rate),
+                lad.flow,
+                (lv.pressure, lv.volume),
+                lv_function,
+                demand_target,
+            ),
+        );
+    }
     // The balloon, a device of its own crate, keeps its states in this vector.
     if let Some(names) = options.balloon_states {
         c.reserve(BALLOON_BLOCK, names);

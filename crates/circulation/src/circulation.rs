@@ -32,6 +32,7 @@ pub(crate) struct Update {
 pub struct Circulation {
     pub(crate) activation: HeartActivation,
     pub(crate) activation_signals: (Signal, Signal),
+    pub(crate) activation_rate: Option<Signal>,
     pub(crate) inputs: Vec<Signal>,
     pub(crate) controllers: Vec<ControllerKind>,
     pub(crate) nodes: NodeSet,
@@ -207,7 +208,14 @@ impl Circulation {
     #[inline]
     fn evaluate(&self, t: f64, y: &[f64], dy: &mut [f64], inputs: &[f64], w: &mut Workspace) {
         let (av, aa) = self.activation_signals;
-        w[av] = self.activation.ventricular(t);
+        match self.activation_rate {
+            Some(rate) => {
+                let (e, de) = self.activation.ventricular_with_rate(t);
+                w[av] = e;
+                w[rate] = de;
+            }
+            None => w[av] = self.activation.ventricular(t),
+        }
         w[aa] = self.activation.atrial(t);
         for (slot, value) in self.inputs.iter().zip(inputs) {
             w[*slot] = *value;

@@ -9,7 +9,8 @@
 use counterpulse_params::{ParamError, ParamGroup, ParamSpec, Value, param_group, suggest};
 
 use crate::components::{
-    BaroreflexParams, ChamberParams, EcmoParams, HeartParams, ImpellaParams, ValveParams, VsdParams,
+    BaroreflexParams, ChamberParams, EcmoParams, HeartParams, ImpellaParams, IschaemiaParams,
+    ValveParams, VsdParams,
 };
 
 param_group! {
@@ -115,7 +116,9 @@ param_group! {
         pub vasodilated: bool = ["1", 0, 1],
         /// Autoregulation: slow adjustment of arteriolar resistance to hold the target flow
         pub autoregulation: bool = ["1", 0, 1],
-        /// Flow the autoregulation holds (resting demand of the territory)
+        /// Autoregulation target follows the territory's O2 demand (metabolic autoregulation); off: the fixed target_flow_ml_min
+        pub metabolic_autoregulation: bool = ["1", 0, 1],
+        /// Flow the autoregulation holds when not metabolic; also the start of the O2 balance
         pub target_flow_ml_min: f64 = ["mL/min", 5, 1000],
         /// Time constant of autoregulation
         pub autoregulation_time_constant_s: f64 = ["s", 0.5, 600],
@@ -127,7 +130,7 @@ param_group! {
 }
 
 param_group! {
-    /// Myocardial oxygen supply and demand (used by the metrics only).
+    /// Myocardial oxygen supply and demand (the metrics, metabolic autoregulation, the ischaemic territory).
     pub struct OxygenParams {
         /// Arterial oxygen content (1.34 Hb SaO2 + 0.003 PaO2)
         pub arterial_content_ml_dl: f64 = ["mL O2/dL", 3, 30],
@@ -137,6 +140,8 @@ param_group! {
         pub territory_fraction: f64 = ["1", 0.05, 1],
         /// Slope of myocardial O2 consumption per beat against pressure-volume area
         pub pva_slope_ml_o2_per_mmhg_ml: f64 = ["mL O2/(mmHg mL)", 0.0000001, 0.001],
+        /// Share of the arterial O2 content the myocardium extracts at rest (target of metabolic autoregulation)
+        pub resting_extraction: f64 = ["1", 0.3, 0.95],
         /// PVA-independent O2 consumption per beat per 100 g of LV (basal + excitation-contraction coupling)
         pub unloaded_ml_o2_per_beat_100g: f64 = ["mL O2", 0, 0.2],
     }
@@ -208,6 +213,7 @@ circulation_params! {
     baroreflex: BaroreflexParams,
     coronary: CoronaryParams,
     oxygen: OxygenParams,
+    ischaemia: IschaemiaParams,
     vsd: VsdParams,
     ecmo: EcmoParams,
     impella: ImpellaParams,

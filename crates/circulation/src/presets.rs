@@ -23,6 +23,10 @@ pub const PRESETS: &[PresetSource] = &[
         text: include_str!("../presets/cardiogenic-shock.toml"),
     },
     PresetSource {
+        name: "cardiogenic-shock-nonischaemic",
+        text: include_str!("../presets/cardiogenic-shock-nonischaemic.toml"),
+    },
+    PresetSource {
         name: "pre-shock",
         text: include_str!("../presets/pre-shock.toml"),
     },

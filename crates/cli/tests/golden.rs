@@ -1,7 +1,9 @@
 //! Golden regression of `counterpulse reproduce --all`: every sweep point of every experiment
 //! and a subsample of the beats of every run folder (every 25th beat and the last three of each
-//! run), recorded from the release binary of commit a9c1813, before the circuit was assembled
-//! from components. Numbers must agree to 1e-9 relative; text columns exactly.
+//! run), recorded with `tests/golden/capture.py` (from a9c1813 before the circuit was assembled
+//! from components, which matched it bit for bit; regenerated for the ischaemic territory and the
+//! coronary recalibration of issue 11). Numbers must agree to 1e-9 relative; text columns
+//! exactly.
 
 use std::path::PathBuf;
 use std::process::Command;

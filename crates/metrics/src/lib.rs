@@ -132,6 +132,8 @@ metrics_struct! {
     ecmo_flow_l_min,
     /// Flow into the systemic arteries: native output + Impella + ECMO, L/min.
     total_output_l_min,
+    /// Contractile function of the LAD territory (1 full, 0 akinetic), mean over the beat.
+    lad_territory_function,
 }
 
 /// Trapezoidal integral of uniformly sampled `x` with spacing `dt` over samples `[a, b]`.
@@ -347,6 +349,10 @@ pub fn beat_metrics(tr: &BeatTrace, next: Option<&BeatTrace>) -> BeatMetrics {
                 m.o2_supply_demand_ratio = Some(delivery / demand);
             }
         }
+    }
+
+    if tr.territory_function.len() == n {
+        m.lad_territory_function = Some(mean(&tr.territory_function));
     }
 
     // Devices that add to the native output.

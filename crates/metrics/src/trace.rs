@@ -56,6 +56,8 @@ pub struct BeatTrace {
     pub impella_flow_ml_s: Vec<f64>,
     /// Flow of a VA-ECMO circuit, mL/s (empty: not recorded).
     pub ecmo_flow_ml_s: Vec<f64>,
+    /// Contractile function of the LAD territory (empty: not modelled).
+    pub territory_function: Vec<f64>,
     /// End-diastole: onset of ventricular contraction (R wave + electromechanical delay), s.
     /// Without it, end-diastole is the largest volume before ejection.
     pub end_diastole_s: Option<f64>,
@@ -179,6 +181,7 @@ impl BeatTrace {
         self.coronary_flow_ml_s.clear();
         self.impella_flow_ml_s.clear();
         self.ecmo_flow_ml_s.clear();
+        self.territory_function.clear();
         self.coronary_distal_pressure_mmhg.clear();
         self.hyperemic_distal_pressure_mmhg.clear();
         self.hyperemic_coronary_flow_ml_s.clear();

@@ -190,6 +190,7 @@ struct TraceChannels {
     impella_flow: Signal,
     ecmo_flow: Signal,
     lv_volume: usize,
+    territory_function: Option<usize>,
     aortic_valve_flow: usize,
     mitral_flow: usize,
     pulmonary_valve_flow: usize,
@@ -218,6 +219,7 @@ impl TraceChannels {
             impella_flow: sig("impella_flow_ml_s")?,
             ecmo_flow: sig("ecmo_flow_ml_s")?,
             lv_volume: st("lv_volume_ml")?,
+            territory_function: c.state("lad_territory_function"),
             aortic_valve_flow: st("aortic_valve_flow_ml_s")?,
             mitral_flow: st("mitral_flow_ml_s")?,
             pulmonary_valve_flow: st("pulmonary_valve_flow_ml_s")?,
@@ -260,6 +262,9 @@ impl Recorder {
         self.trace
             .trace
             .push_devices(s[c.impella_flow.index()], s[c.ecmo_flow.index()]);
+        if let Some(i) = c.territory_function {
+            self.trace.trace.territory_function.push(y[i]);
+        }
     }
 
     fn sample_wave(&mut self, model: &Model, t: f64) {

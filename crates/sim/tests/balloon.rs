@@ -397,9 +397,11 @@ fn helium_reservoir_alarms_and_stop() {
 
 #[test]
 fn atrial_fibrillation_reproduces_per_seed_and_differs_across_seeds() {
+    // The non-ischaemic shock: an irregular run has no steady state to wait for, and 40 beats
+    // are too few for the ischaemic territory's 10 s function to settle from its start.
     let af = |seed: u64| {
         sim(
-            "cardiogenic-shock",
+            "cardiogenic-shock-nonischaemic",
             &[
                 "iabp.enabled=true",
                 "iabp.timing=r-wave",
@@ -452,12 +454,17 @@ fn atrial_fibrillation_reproduces_per_seed_and_differs_across_seeds() {
     assert!(gain > 0.2, "{gain}");
 }
 
+/// Balloon mechanics on the non-ischaemic shock, so that the territory's coupling does not
+/// enter (with the console's present notch detector a 1 % change of Ees moves the gain at
+/// 150 bpm by 0.06 L/min; see the timing-fidelity issue).
+const MECHANICS_SHOCK: &str = "cardiogenic-shock-nonischaemic";
+
 #[test]
 fn fill_time_comes_from_the_gas_line() {
     let fill = |sets: &[&str]| {
         let mut v = vec!["iabp.enabled=true"];
         v.extend_from_slice(sets);
-        let s = sim("cardiogenic-shock", &v, RunOptions::default());
+        let s = sim(MECHANICS_SHOCK, &v, RunOptions::default());
         get(&s.assisted.expect("a").summary, "balloon_inflation_time_ms")
     };
     let base = fill(&[]);
@@ -468,7 +475,7 @@ fn fill_time_comes_from_the_gas_line() {
     // full, the augmentation and the output gain fall.
     let effect = |hr: &str| {
         let s = sim(
-            "cardiogenic-shock",
+            MECHANICS_SHOCK,
             &["iabp.enabled=true", hr],
             RunOptions::default(),
         );

@@ -30,14 +30,22 @@ fn get(m: &BeatMetrics, name: &str) -> f64 {
 fn healthy_coronary_flow_matches_the_targets() {
     let r = base("healthy", &[]);
     let m = &r.summary;
-    let co_ml_min = get(m, "cardiac_output_l_min") * 1000.0;
     let q = get(m, "coronary_flow_ml_min");
-    // LAD territory: 35–45 % of a total coronary flow of 4–5 % of CO.
-    let share = q / co_ml_min;
+    // Flow per gram of the LAD territory: 0.7–1.0 mL/min/g at rest (PET), the territory being
+    // 45 % of a 150 g LV (physiology-targets.md).
+    let o2 = &scenario("healthy", &[]).circulation.oxygen;
+    let territory_g = o2.lv_mass_g * o2.territory_fraction;
+    let per_gram = q / territory_g;
+    assert!((0.7..=1.0).contains(&per_gram), "{per_gram} mL/min/g");
+    // Resting O2 extraction ~0.70 (0.60–0.80) and MVO2 8–10 mL O2/min/100 g (Feigl 1983;
+    // Duncker & Bache 2008).
+    let extraction = 1.0 / get(m, "o2_supply_demand_ratio");
     assert!(
-        (0.04 * 0.35..=0.05 * 0.45).contains(&share),
-        "LAD flow {q} mL/min = {share} of CO"
+        (0.60..=0.80).contains(&extraction),
+        "extraction {extraction}"
     );
+    let mvo2 = get(m, "myocardial_o2_demand_ml_min") / territory_g * 100.0;
+    assert!((8.0..=10.0).contains(&mvo2), "MVO2 {mvo2} mL/min/100 g");
     let diastolic = get(m, "coronary_diastolic_flow_fraction");
     assert!(
         (0.70..=0.80).contains(&diastolic),
@@ -49,8 +57,6 @@ fn healthy_coronary_flow_matches_the_targets() {
         get(m, "resting_pd_pa") > ffr,
         "rest Pd/Pa above hyperaemic FFR"
     );
-    let ratio = get(m, "o2_supply_demand_ratio");
-    assert!(ratio > 1.0, "supply exceeds demand at rest: {ratio}");
     // Flow reserve of a normal LAD: 2.78 ± 0.91 by thermodilution (Gallinoro E et al.,
     // EuroIntervention 2021;17:e672); hyperaemic LAD flow 293 ± 102 mL/min (Fournier S et al.,
     // EuroIntervention 2021;17:e309).
@@ -101,15 +107,10 @@ fn vasodilated_ffr_falls_monotonically_and_crosses_0_8_between_50_and_80_percent
 fn autoregulation_holds_resting_flow_until_the_reserve_is_used_up() {
     // Gould & Lipscomb's mechanism: resting flow is held while the dilated bed could carry
     // more (CFR > 1), and only then falls, on the maximal-flow curve. The hyperaemic replica
-    // measures that capacity in the same beat.
+    // measures that capacity in the same beat. The held flow is the territory's demand at the
+    // resting extraction (metabolic autoregulation), i.e. the open artery's flow.
     let at = |ds: f64| {
-        let r = base(
-            "healthy",
-            &[
-                "coronary.autoregulation=true",
-                &format!("coronary.stenosis_percent={ds}"),
-            ],
-        );
+        let r = base("healthy", &[&format!("coronary.stenosis_percent={ds}")]);
         let m = r.summary;
         (
             get(&m, "coronary_flow_ml_min"),
@@ -117,24 +118,17 @@ fn autoregulation_holds_resting_flow_until_the_reserve_is_used_up() {
             get(&m, "mean_arterial_pressure_mmhg"),
         )
     };
-    let target = scenario("healthy", &[])
-        .circulation
-        .coronary
-        .target_flow_ml_min;
     let (open, open_max, _) = at(0.0);
-    assert!((open - target).abs() / target < 0.02, "{open} vs {target}");
     let mut held_to = 0.0;
+    let mut falls_at = None;
     for ds in (0..=18).map(|i| 5.0 * i as f64) {
         let (q, q_max, _) = at(ds);
         assert!(
             q <= q_max * 1.001,
             "DS {ds}: rest {q} above maximal {q_max}"
         );
-        if q_max > 1.05 * target {
-            assert!(
-                (q - target).abs() / target < 0.02,
-                "DS {ds}: reserve left, {q}"
-            );
+        if q_max > 1.05 * open {
+            assert!((q - open).abs() / open < 0.02, "DS {ds}: reserve left, {q}");
             held_to = ds;
         } else {
             assert!(
@@ -142,30 +136,45 @@ fn autoregulation_holds_resting_flow_until_the_reserve_is_used_up() {
                 "DS {ds}: on the maximal curve, {q} vs {q_max}"
             );
         }
+        if falls_at.is_none() && q < 0.9 * open {
+            falls_at = Some(ds);
+        }
     }
-    assert!(held_to >= 65.0, "held up to {held_to} %");
+    // Resting perfusion of the human LAD falls in the 75–90 % range (physiology-targets.md,
+    // scintigraphy in patients); with the Young–Tsai lesion at this flow the model holds it to
+    // 75 % and loses 10 % by 80 %.
+    assert!(held_to >= 75.0, "held up to {held_to} %");
+    let falls_at = falls_at.expect("flow falls before 90 %");
+    assert!(
+        (75.0..=90.0).contains(&falls_at),
+        "falls by 10 % at {falls_at} %"
+    );
     // Maximal flow falls from ~40 % (Gould KL et al., Am J Cardiol 1974;33:87: 30-45 %).
     let (_, max40, _) = at(40.0);
     assert!(max40 < 0.95 * open_max && at(25.0).1 > 0.95 * open_max);
-    // Why not to 80 % as in the dogs: Young–Tsai alone, with the distal pressure at 0 (no bed),
-    // cannot pass 90 % of the resting flow through 80 % of a 3.5 mm LAD at this MAP.
-    let (_, _, map) = at(80.0);
+    // Why not to 85 % as in the dogs: Young–Tsai alone, with the distal pressure at 0 (no bed),
+    // cannot pass 90 % of the resting flow through 85 % of a 3.5 mm LAD at this MAP.
+    let (_, _, map) = at(85.0);
     let c = &scenario("healthy", &[]).circulation;
     let sten = Stenosis::new(
-        80.0,
+        85.0,
         c.coronary.stenosis_length_cm,
         c.coronary.artery_diameter_mm * 0.1,
         c.blood.viscosity_mpa_s * 0.01,
         c.blood.density_g_ml,
     );
     let q_bound = sten.flow(map, c.coronary.epicardial_resistance_mmhg_s_ml) * 60.0;
-    assert!(
-        q_bound < 0.9 * target,
-        "bound {q_bound} mL/min at MAP {map}"
-    );
+    assert!(q_bound < 0.9 * open, "bound {q_bound} mL/min at MAP {map}");
     // Without autoregulation resting flow falls earlier.
     let passive = get(
-        &base("healthy", &["coronary.stenosis_percent=65"]).summary,
+        &base(
+            "healthy",
+            &[
+                "coronary.autoregulation=false",
+                "coronary.stenosis_percent=70",
+            ],
+        )
+        .summary,
         "coronary_flow_ml_min",
     );
     assert!(passive < 0.85 * open, "{passive}");
@@ -201,12 +210,14 @@ fn autoregulation_recovers_with_the_measured_half_time() {
     // Dankelman J et al., "Dynamic response of coronary regulation to heart rate and perfusion
     // changes in dogs", Am J Physiol 1992: half-time of the dilating response to a fall in
     // perfusion 5.5 ± 0.1 s at constant pressure, 9.7 ± 1.6 s at constant flow. A stenosis
-    // is a series resistance, between the two.
-    let q = stenosis_step(50.0, "");
+    // is a series resistance, between the two. At the resting flow of 55 mL/min a 70 %
+    // lesion is the first to take a measurable bite out of it.
+    let q = stenosis_step(70.0, "");
+    let open = get(&base("healthy", &[]).summary, "coronary_flow_ml_min");
     let low = q.iter().take(4).map(|p| p.1).fold(f64::INFINITY, f64::min);
     let end = q.last().expect("beats").1;
     assert!(
-        end > 0.99 * 100.0 && low < 0.95 * end,
+        end > 0.99 * open && low < 0.95 * end,
         "dip {low}, end {end}"
     );
     let half = low + 0.5 * (end - low);
@@ -221,11 +232,12 @@ fn autoregulation_recovers_with_the_measured_half_time() {
 #[test]
 fn autoregulation_gain_scales_how_much_flow_is_held() {
     let flow = |sets: &[&str]| {
-        let mut v = vec!["coronary.stenosis_percent=65"];
+        let mut v = vec!["coronary.stenosis_percent=70"];
         v.extend_from_slice(sets);
         get(&base("healthy", &v).summary, "coronary_flow_ml_min")
     };
-    let passive = flow(&[]);
+    let open = get(&base("healthy", &[]).summary, "coronary_flow_ml_min");
+    let passive = flow(&["coronary.autoregulation=false"]);
     let by_gain: Vec<f64> = [0.0, 0.5, 0.8, 1.0]
         .iter()
         .map(|g| {
@@ -244,8 +256,8 @@ fn autoregulation_gain_scales_how_much_flow_is_held() {
         assert!(w[1] > w[0] + 1.0, "more gain, more flow held: {by_gain:?}");
     }
     assert!(
-        (by_gain[3] - 100.0).abs() < 1.0,
-        "gain 1 holds the target: {by_gain:?}"
+        (by_gain[3] - open).abs() / open < 0.01,
+        "gain 1 holds the target: {by_gain:?} vs {open}"
     );
 }
 
@@ -273,8 +285,16 @@ fn the_balloon_raises_coronary_flow_by_more_than_mean_pressure() {
 
 #[test]
 fn shorter_diastole_lowers_coronary_flow_per_beat() {
+    // A pressure-passive bed: with autoregulation flow follows the demand instead.
     let per_beat = |hr: f64| {
-        let m = base("healthy", &[&format!("heart.rate_bpm={hr}")]).summary;
+        let m = base(
+            "healthy",
+            &[
+                "coronary.autoregulation=false",
+                &format!("heart.rate_bpm={hr}"),
+            ],
+        )
+        .summary;
         get(&m, "coronary_flow_ml_min") / hr
     };
     assert!(per_beat(140.0) < 0.75 * per_beat(70.0));

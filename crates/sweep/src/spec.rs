@@ -881,12 +881,12 @@ mod tests {
         assert_eq!(last[0].1, Value::Number(140.0));
         assert_eq!(last[2].1, Value::Number(95.0));
         // Last axis fastest.
-        assert_eq!(s.point_values(1)[2].1, Value::Number(30.0));
+        assert_eq!(s.point_values(1)[2].1, Value::Number(50.0));
         let r = s.reference_point().expect("reference point");
         let v = s.point_values(r);
         assert_eq!(v[0].1, Value::Number(100.0));
         assert_eq!(v[1].1, Value::Number(40.0));
-        assert_eq!(v[2].1, Value::Number(0.0));
+        assert_eq!(v[2].1, Value::Number(95.0));
     }
 
     #[test]

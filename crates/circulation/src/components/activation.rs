@@ -111,6 +111,36 @@ impl DoubleHill {
     pub fn value(&self, tau: f64) -> f64 {
         self.norm * self.raw(tau)
     }
+
+    /// Activation and its rate of change at `tau` (the value bit for bit as [`Self::value`]).
+    #[inline]
+    pub fn value_and_rate(&self, tau: f64) -> (f64, f64) {
+        if tau <= 0.0 {
+            return (0.0, 0.0);
+        }
+        let lt = tau.ln();
+        let x1 = (self.m1 * (lt - self.ln_tau1)).exp();
+        let x2 = (self.m2 * (lt - self.ln_tau2)).exp();
+        let e = self.norm * (x1 / (1.0 + x1) / (1.0 + x2));
+        (
+            e,
+            e / tau * (self.m1 / (1.0 + x1) - self.m2 * x2 / (1.0 + x2)),
+        )
+    }
+
+    /// Rate of change of the activation with `tau`, 1/s:
+    /// `de/dτ = e/τ · [m₁/(1 + x₁) − m₂ x₂/(1 + x₂)]`, `x_i = (τ/τ_i)^m_i`.
+    #[inline]
+    pub fn rate(&self, tau: f64) -> f64 {
+        if tau <= 0.0 {
+            return 0.0;
+        }
+        let lt = tau.ln();
+        let x1 = (self.m1 * (lt - self.ln_tau1)).exp();
+        let x2 = (self.m2 * (lt - self.ln_tau2)).exp();
+        let e = self.norm * x1 / (1.0 + x1) / (1.0 + x2);
+        e / tau * (self.m1 / (1.0 + x1) - self.m2 * x2 / (1.0 + x2))
+    }
 }
 
 /// Activation timing set by the rhythm's events.
@@ -182,6 +212,16 @@ impl HeartActivation {
             .value((t - d.ventricular_onset_s) / d.ventricular_scale)
     }
 
+    /// Ventricular activation at `t` and its rate of change, 1/s.
+    #[inline]
+    pub fn ventricular_with_rate(&self, t: f64) -> (f64, f64) {
+        let d = &self.drive;
+        let (e, rate) = self
+            .ventricular
+            .value_and_rate((t - d.ventricular_onset_s) / d.ventricular_scale);
+        (e, rate / d.ventricular_scale)
+    }
+
     /// Atrial activation at `t`.
     #[inline]
     pub fn atrial(&self, t: f64) -> f64 {
@@ -210,6 +250,26 @@ mod tests {
         assert_eq!(h.value(-0.1), 0.0);
         assert!(h.time_to_peak_s > 0.2 && h.time_to_peak_s < 0.452);
         assert!(h.value(1.0) < 1e-6, "relaxed after 1 s");
+    }
+
+    #[test]
+    fn rate_is_the_derivative_of_the_curve() {
+        let h = DoubleHill::new(0.269, 0.42, 1.32, 27.4);
+        for tau in [0.01, 0.1, 0.2, 0.3, 0.4, 0.45, 0.6] {
+            let d = 1e-6;
+            let numeric = (h.value(tau + d) - h.value(tau - d)) / (2.0 * d);
+            let analytic = h.rate(tau);
+            assert!(
+                (numeric - analytic).abs() < 1e-5 * analytic.abs().max(1.0),
+                "tau {tau}: {numeric} vs {analytic}"
+            );
+        }
+        assert_eq!(h.rate(-0.1), 0.0);
+        for tau in [0.05, 0.3, 0.5] {
+            let (e, r) = h.value_and_rate(tau);
+            assert_eq!(e, h.value(tau), "the value bit for bit");
+            assert!((r - h.rate(tau)).abs() <= 1e-12 * r.abs());
+        }
     }
 
     #[test]

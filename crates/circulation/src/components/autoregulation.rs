@@ -15,6 +15,11 @@
 //! Time course checked against Dankelman J et al., Am J Physiol 1992 (recovery half-times of
 //! 5.5–9.7 s after a pressure step); values in the preset files.
 //!
+//! The target is a fixed flow, or a signal that follows the territory's O2 demand (metabolic
+//! autoregulation: flow is matched to consumption at a nearly constant extraction, Feigl EO,
+//! Physiol Rev 1983;63:1; Duncker DJ & Bache RJ, Physiol Rev 2008;88:1009), driven by
+//! [`super::IschaemicTerritory`].
+//!
 //! State: `{name}_log_factor` (`coronary_autoregulation_log_factor` in the reference circuit).
 
 use super::{ControllerLaw, Signal, StateSpec, Workspace};
@@ -38,6 +43,8 @@ pub struct Autoregulation {
     pub flow: Signal,
     /// The factor on arteriolar resistance it drives.
     pub tone: Signal,
+    /// A target that follows demand (metabolic autoregulation), mL/s; else `target_ml_s`.
+    pub target: Option<Signal>,
     state: usize,
 }
 
@@ -64,8 +71,16 @@ impl Autoregulation {
             x_max: max_constriction.ln(),
             flow,
             tone,
+            target: None,
             state: 0,
         }
+    }
+
+    /// The same controller holding the flow at the target signal `target` (mL/s) instead of a
+    /// fixed flow: metabolic autoregulation, the target following the territory's O2 demand.
+    pub fn with_target(mut self, target: Option<Signal>) -> Self {
+        self.target = target;
+        self
     }
 }
 
@@ -87,7 +102,9 @@ impl ControllerLaw for Autoregulation {
     }
 
     fn senses(&self) -> Vec<Signal> {
-        vec![self.flow]
+        let mut v = vec![self.flow];
+        v.extend(self.target);
+        v
     }
 
     #[inline]
@@ -103,7 +120,11 @@ impl ControllerLaw for Autoregulation {
     fn derivatives(&self, y: &[f64], w: &Workspace, dy: &mut [f64]) {
         dy[self.state] = if self.enabled {
             let x = y[self.state];
-            let error = (w[self.flow] - self.target_ml_s) / self.target_ml_s;
+            let target = match self.target {
+                Some(t) => w[t],
+                None => self.target_ml_s,
+            };
+            let error = (w[self.flow] - target) / target;
             let d = (self.gain * error - (1.0 - self.gain) * x) / self.time_constant_s;
             if (x >= self.x_max && d > 0.0) || (x <= self.x_min && d < 0.0) {
                 0.0

@@ -2,16 +2,24 @@
 //! contraction matching of the ischaemic myocardium.
 //!
 //! **Demand.** Myocardial O2 consumption follows the pressure–volume area (Suga H, Physiol Rev
-//! 1990;70:247): per beat `VO2 = A·PVA + B·M/100`. For a time-varying elastance ventricle the
-//! PVA of a beat is the elastic energy the contraction generates while the elastance rises,
-//! `PVA = ∫ ½ max(Ė, 0) (V − V₀)² dt` with `E = e(t)·Ees·F` (the energy stored at end-systole
-//! plus the external work done until then), so the demand rate of the territory is
+//! 1990;70:247): per beat `VO2 = A·PVA + B·M/100`, `PVA = SW + PE`, the stroke work
+//! `SW = −∮ P dV` plus the elastic energy `PE = ½ E_es (V_es − V₀)²` stored at end-systole. Both
+//! parts are integrated continuously: `−P_LV dV_LV/dt` through the beat gives SW, and the rate of
+//! change of the active elastic energy `U = ½ e Ees F (V − V₀)²` while the activation rises gives
+//! `U` at peak activation, i.e. PE (`E = e(t)·Ees·F`, the territory's factor `F` below):
 //!
-//! `Ḋ* = f_T · [A · ½ max(ė, 0) Ees F (V_LV − V₀)² + B M/100 · HR/60]`  (mL O2/s),
+//! `PVȦ = −P_LV V̇_LV + [ė > 0] (½ ė Ees F (V − V₀)² + e Ees F (V − V₀) V̇_LV)`,
 //!
-//! and `D` is its average over `τ_a` (`τ_a dD/dt = Ḋ* − D`).
+//! `Ḋ* = f_T · [A · PVȦ + B M/100 · HR/60]`  (mL O2/s),
 //!
-//! **Supply.** O2 delivery `S` averages `CaO2 · Q_LAD` over `τ_a` likewise.
+//! and `D` its running average: two first-order stages of `τ_a/2` each
+//! (`τ_a/2 · dD₁/dt = Ḋ* − D₁`, `τ_a/2 · dD/dt = D₁ − D`), which pass the mean exactly and cut
+//! the within-beat ripple of the strongly pulsatile rate to a fraction of a per cent (one stage
+//! would leave ±T/τ_a, some 40 %, and bias the ratios below). Over a beat the integral is the
+//! loop's PVA up to the difference between peak activation and valve closure (a few per cent;
+//! tested against the per-beat metric).
+//!
+//! **Supply.** O2 delivery `S` averages `CaO2 · Q_LAD` over `τ_a` likewise (two stages).
 //!
 //! **Function.** With `ρ = E_max S / D` the share of the demand that maximal extraction could
 //! cover, the territory's steady function is `φ* = clamp((ρ − ρ₀)/(1 − ρ₀), 0, 1)` (rounded at
@@ -30,12 +38,12 @@
 //! No widely used 0D IABP model has a validated flow–function law; CircAdapt's ischaemic patches
 //! and CARDIOSIM impose a reduced contractility. This law computes it from perfusion.
 //!
-//! States: `lad_territory_o2_delivery_ml_s`, `lad_territory_o2_demand_ml_s`,
-//! `lad_territory_function`.
+//! States: `lad_territory_o2_delivery_ml_s`, `lad_territory_o2_demand_ml_s` (and their first
+//! filter stages `..._stage1_ml_s`), `lad_territory_function`.
 
 use counterpulse_params::param_group;
 
-use super::{ControllerLaw, Layout, Signal, StateRef, StateSpec, Workspace, smooth_relu};
+use super::{ControllerLaw, Layout, Signal, StateRef, StateSpec, Workspace, soft_clamp01};
 
 param_group! {
     /// Perfusion-contraction matching of the LAD territory (ischaemic LV function).
@@ -53,7 +61,8 @@ param_group! {
     }
 }
 
-/// Rounding of the function's clamp at 0 and 1 (in units of the normalised supply ratio).
+/// Half-width of the rounding of the function's clamp at 0 and 1 (in units of the normalised
+/// supply ratio): full function is exactly 1 once supply covers 1.04 of the demand.
 const CLAMP_ROUNDING: f64 = 0.05;
 
 /// What the territory is made of and sees; see the module documentation.
@@ -73,8 +82,12 @@ pub struct TerritoryOxygen {
     pub arterial_content_ml_ml: f64,
     /// Resting extraction E_r (target of metabolic autoregulation).
     pub resting_extraction: f64,
-    /// Flow at which delivery and demand start balanced (initial state), mL/s.
+    /// Resting flow the demand starts from (initial state), mL/s.
     pub initial_flow_ml_s: f64,
+    /// Flow the artery can carry at the start (less than the resting flow behind a tight
+    /// lesion), mL/s: the territory starts at the function it would have with it, so that runs
+    /// do not spend beats on a transient the lesion decides anyway.
+    pub initial_capacity_ml_s: f64,
 }
 
 /// The controller; see the module documentation.
@@ -87,8 +100,12 @@ pub struct IschaemicTerritory {
     akinesis_ratio: f64,
     tau_function_s: f64,
     tau_average_s: f64,
+    /// The ventricular activation e(t).
+    pub activation: Signal,
     /// Rate of the ventricular activation, 1/s.
     pub activation_rate: Signal,
+    /// LV pressure, mmHg.
+    pub lv_pressure: Signal,
     /// LAD inflow, mL/s.
     pub lad_flow: Signal,
     /// The LV elastance factor it drives (if function is coupled).
@@ -97,20 +114,21 @@ pub struct IschaemicTerritory {
     pub target_flow: Option<Signal>,
     lv_volume_ref: StateRef,
     lv_volume: usize,
-    /// Positions of S, D, φ.
-    states: [usize; 3],
+    /// Positions of S₁, S, D₁, D, φ.
+    states: [usize; 5],
 }
 
 impl IschaemicTerritory {
-    /// A territory of `o2` with the law of `p`, reading the activation rate, the LAD flow and
-    /// the LV volume, driving the LV elastance factor and the autoregulation target.
+    /// A territory of `o2` with the law of `p`, reading the ventricular activation and its
+    /// rate, the LAD flow and the LV's pressure and volume, driving the LV elastance factor and
+    /// the autoregulation target.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         o2: TerritoryOxygen,
         p: &IschaemiaParams,
-        activation_rate: Signal,
+        (activation, activation_rate): (Signal, Signal),
         lad_flow: Signal,
-        lv_volume: StateRef,
+        (lv_pressure, lv_volume): (Signal, StateRef),
         elastance_factor: Option<Signal>,
         target_flow: Option<Signal>,
     ) -> Self {
@@ -121,13 +139,15 @@ impl IschaemicTerritory {
             akinesis_ratio: p.akinesis_supply_ratio,
             tau_function_s: p.function_time_constant_s,
             tau_average_s: p.averaging_time_constant_s,
+            activation,
             activation_rate,
+            lv_pressure,
             lad_flow,
             elastance_factor,
             target_flow,
             lv_volume_ref: lv_volume,
             lv_volume: 0,
-            states: [0, 1, 2],
+            states: [0, 1, 2, 3, 4],
         }
     }
 
@@ -136,7 +156,7 @@ impl IschaemicTerritory {
     pub fn steady_function(&self, s: f64, d: f64) -> f64 {
         let rho = self.maximal_extraction * s / d.max(1e-12);
         let x = (rho - self.akinesis_ratio) / (1.0 - self.akinesis_ratio);
-        smooth_relu(x, CLAMP_ROUNDING) - smooth_relu(x - 1.0, CLAMP_ROUNDING)
+        soft_clamp01(x, CLAMP_ROUNDING)
     }
 
     #[inline]
@@ -147,28 +167,34 @@ impl IschaemicTerritory {
 
 impl ControllerLaw for IschaemicTerritory {
     fn states(&self, _name: &str) -> Vec<StateSpec> {
-        let delivery = self.o2.arterial_content_ml_ml * self.o2.initial_flow_ml_s;
+        let content = self.o2.arterial_content_ml_ml;
+        let demand = content * self.o2.initial_flow_ml_s * self.o2.resting_extraction;
+        let delivery = content
+            * self
+                .o2
+                .initial_flow_ml_s
+                .min(self.o2.initial_capacity_ml_s.max(0.0));
+        let function = if self.couples_function {
+            self.steady_function(delivery, demand)
+        } else {
+            1.0
+        };
+        let spec = |name: &str, initial: f64, steady_scale: f64| StateSpec {
+            name: name.into(),
+            initial,
+            steady_scale,
+        };
         vec![
-            StateSpec {
-                name: "lad_territory_o2_delivery_ml_s".into(),
-                initial: delivery,
-                steady_scale: 0.01,
-            },
-            StateSpec {
-                name: "lad_territory_o2_demand_ml_s".into(),
-                initial: delivery * self.o2.resting_extraction,
-                steady_scale: 0.01,
-            },
-            StateSpec {
-                name: "lad_territory_function".into(),
-                initial: 1.0,
-                steady_scale: 1.0,
-            },
+            spec("lad_territory_o2_delivery_stage1_ml_s", delivery, 0.01),
+            spec("lad_territory_o2_delivery_ml_s", delivery, 0.01),
+            spec("lad_territory_o2_demand_stage1_ml_s", demand, 0.01),
+            spec("lad_territory_o2_demand_ml_s", demand, 0.01),
+            spec("lad_territory_function", function, 1.0),
         ]
     }
 
     fn bind(&mut self, own: &[usize]) {
-        self.states.copy_from_slice(&own[..3]);
+        self.states.copy_from_slice(&own[..5]);
     }
 
     fn bind_layout(&mut self, layout: &Layout) {
@@ -183,12 +209,17 @@ impl ControllerLaw for IschaemicTerritory {
     }
 
     fn senses(&self) -> Vec<Signal> {
-        vec![self.activation_rate, self.lad_flow]
+        vec![
+            self.activation,
+            self.activation_rate,
+            self.lv_pressure,
+            self.lad_flow,
+        ]
     }
 
     #[inline]
     fn outputs(&self, y: &[f64], w: &mut Workspace) {
-        let [_, d, phi] = self.states;
+        let [_, _, _, d, phi] = self.states;
         if let Some(f) = self.elastance_factor {
             w[f] = self.factor(y[phi]);
         }
@@ -199,19 +230,29 @@ impl ControllerLaw for IschaemicTerritory {
 
     #[inline]
     fn derivatives(&self, y: &[f64], w: &Workspace, dy: &mut [f64]) {
-        let [s, d, phi] = self.states;
+        let [s1, s, d1, d, phi] = self.states;
         let o2 = &self.o2;
         let factor = if self.couples_function {
             self.factor(y[phi])
         } else {
             1.0
         };
+        // The LV's volume balance is complete before the controllers run.
+        let v_dot = dy[self.lv_volume];
         let dv = y[self.lv_volume] - o2.lv_unstressed_volume_ml;
-        let pva_rate = 0.5 * w[self.activation_rate].max(0.0) * o2.lv_elastance_mmhg_ml * factor * dv * dv;
-        let demand =
-            o2.territory_fraction * (o2.pva_slope_ml_o2_per_mmhg_ml * pva_rate + o2.unloaded_ml_o2_s);
-        dy[s] = (o2.arterial_content_ml_ml * w[self.lad_flow] - y[s]) / self.tau_average_s;
-        dy[d] = (demand - y[d]) / self.tau_average_s;
+        let ees = o2.lv_elastance_mmhg_ml * factor;
+        let rate = w[self.activation_rate];
+        let mut pva_rate = -w[self.lv_pressure] * v_dot;
+        if rate > 0.0 {
+            pva_rate += 0.5 * rate * ees * dv * dv + w[self.activation] * ees * dv * v_dot;
+        }
+        let demand = o2.territory_fraction
+            * (o2.pva_slope_ml_o2_per_mmhg_ml * pva_rate + o2.unloaded_ml_o2_s);
+        let tau = 0.5 * self.tau_average_s;
+        dy[s1] = (o2.arterial_content_ml_ml * w[self.lad_flow] - y[s1]) / tau;
+        dy[s] = (y[s1] - y[s]) / tau;
+        dy[d1] = (demand - y[d1]) / tau;
+        dy[d] = (y[d1] - y[d]) / tau;
         dy[phi] = if self.couples_function {
             (self.steady_function(y[s], y[d]) - y[phi]) / self.tau_function_s
         } else {
@@ -234,6 +275,7 @@ mod tests {
             arterial_content_ml_ml: 0.188,
             resting_extraction: 0.7,
             initial_flow_ml_s: 1.0,
+            initial_capacity_ml_s: 1.0,
         };
         let p = IschaemiaParams {
             enabled,
@@ -245,13 +287,13 @@ mod tests {
         let mut t = IschaemicTerritory::new(
             o2,
             &p,
-            Signal(0),
+            (Signal(4), Signal(0)),
             Signal(1),
-            StateRef(0),
+            (Signal(5), StateRef(0)),
             Some(Signal(2)),
             Some(Signal(3)),
         );
-        t.bind(&[1, 2, 3]);
+        t.bind(&[1, 2, 3, 4, 5]);
         t.bind_layout(&Layout {
             positions: vec![0, 1, 2, 3],
         });
@@ -262,8 +304,8 @@ mod tests {
     fn function_is_full_until_supply_is_short_then_linear_then_akinetic() {
         let t = territory(true);
         let d = 0.1;
-        // Supply at maximal extraction covers the demand: full function.
-        assert!((t.steady_function(d / 0.8 * 1.2, d) - 1.0).abs() < 1e-3);
+        // Supply at maximal extraction covers the demand: full function, exactly.
+        assert_eq!(t.steady_function(d / 0.8 * 1.1, d), 1.0);
         // Halfway between akinesis (ρ = 0.25) and ρ = 1: half function.
         let s_half = d * 0.625 / 0.8;
         assert!((t.steady_function(s_half, d) - 0.5).abs() < 1e-9);
@@ -275,34 +317,39 @@ mod tests {
     #[test]
     fn relaxes_with_its_time_constants_and_drives_its_outputs() {
         let t = territory(true);
-        // LV at 110 mL, no activation change: demand is the unloaded part only.
-        let mut y = [110.0, 0.0, 0.0, 1.0];
-        let w0 = Workspace::from_values(&[0.0, 0.5, 0.0, 0.0]);
-        let mut dy = [0.0; 4];
+        // LV at 110 mL, volume and activation not changing: demand is the unloaded part only.
+        let mut y = [110.0, 0.0, 0.0, 0.0, 0.0, 1.0];
+        let w0 = Workspace::from_values(&[0.0, 0.5, 0.0, 0.0, 0.0, 10.0]);
+        let mut dy = [0.0; 6];
         let dt = 1e-3;
         for _ in 0..60_000 {
+            dy[0] = 0.0;
             t.derivatives(&y, &w0, &mut dy);
-            for i in 1..4 {
+            for i in 1..6 {
                 y[i] += dt * dy[i];
             }
         }
-        assert!((y[1] - 0.188 * 0.5).abs() < 1e-9, "delivery {}", y[1]);
-        assert!((y[2] - 0.45 * 0.02).abs() < 1e-9, "demand {}", y[2]);
-        let want = t.steady_function(y[1], y[2]);
-        assert!((y[3] - want).abs() < 1e-6);
+        assert!((y[2] - 0.188 * 0.5).abs() < 1e-9, "delivery {}", y[2]);
+        assert!((y[4] - 0.45 * 0.02).abs() < 1e-9, "demand {}", y[4]);
+        let want = t.steady_function(y[2], y[4]);
+        assert!((y[5] - want).abs() < 1e-6);
         let mut w = w0.clone();
         t.outputs(&y, &mut w);
-        assert!((w[Signal(2)] - t.factor(y[3])).abs() < 1e-12);
-        assert!((w[Signal(3)] - y[2] / (0.188 * 0.7)).abs() < 1e-12);
-        // A rising activation adds ½ ė Ees F (V − V0)² of PVA per second.
-        let w_rise = Workspace::from_values(&[3.0, 0.5, 0.0, 0.0]);
+        assert!((w[Signal(2)] - t.factor(y[5])).abs() < 1e-12);
+        assert!((w[Signal(3)] - y[4] / (0.188 * 0.7)).abs() < 1e-12);
+        // A rising activation (e = 0.4, ė = 3/s) at 100 mL above V0 while the LV ejects 200 mL/s
+        // at 80 mmHg: external work 80·200 plus the change of the active elastic energy.
+        let w_rise = Workspace::from_values(&[3.0, 0.5, 0.0, 0.0, 0.4, 80.0]);
+        dy[0] = -200.0;
         t.derivatives(&y, &w_rise, &mut dy);
-        let pva_rate = 0.5 * 3.0 * 2.5 * t.factor(y[3]) * 100.0 * 100.0;
-        let want = (0.45 * (1.8e-5 * pva_rate + 0.02) - y[2]) / 2.0;
-        assert!((dy[2] - want).abs() < 1e-12);
+        let ees = 2.5 * t.factor(y[5]);
+        let pva_rate = 80.0 * 200.0 + 0.5 * 3.0 * ees * 100.0 * 100.0 + 0.4 * ees * 100.0 * -200.0;
+        let want = (0.45 * (1.8e-5 * pva_rate + 0.02) - y[3]) / 1.0;
+        assert!((dy[3] - want).abs() < 1e-12);
         // Uncoupled: function stays where it is.
         let off = territory(false);
+        dy[0] = 0.0;
         off.derivatives(&y, &w_rise, &mut dy);
-        assert_eq!(dy[3], 0.0);
+        assert_eq!(dy[5], 0.0);
     }
 }

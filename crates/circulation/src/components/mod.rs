@@ -27,6 +27,7 @@ pub mod chamber;
 pub mod compliance;
 pub mod conduit;
 pub mod impella;
+pub mod ischaemic_territory;
 pub mod orifice;
 pub mod resistance;
 pub mod smooth;
@@ -43,9 +44,10 @@ pub use chamber::{Chamber, ChamberParams};
 pub use compliance::Compliance;
 pub use conduit::Conduit;
 pub use impella::{Impella, ImpellaParams};
+pub use ischaemic_territory::{IschaemiaParams, IschaemicTerritory, TerritoryOxygen};
 pub use orifice::{Orifice, VsdParams};
 pub use resistance::Resistance;
-pub use smooth::{smooth_max, smooth_relu};
+pub use smooth::{smooth_max, smooth_relu, soft_clamp01};
 pub use stenosis::{Stenosis, StenoticArtery};
 pub use tissue_pressure::TissuePressure;
 pub use valve::{Valve, ValveParams};
@@ -195,6 +197,8 @@ pub trait ControllerLaw {
     fn states(&self, name: &str) -> Vec<StateSpec>;
     /// Receives the positions of its own states (in the order declared).
     fn bind(&mut self, own: &[usize]);
+    /// Receives the layout, for the states of other components it reads.
+    fn bind_layout(&mut self, _layout: &Layout) {}
     /// The signals it drives (written by [`ControllerLaw::outputs`]).
     fn drives(&self) -> Vec<Signal>;
     /// The signals it senses (read by [`ControllerLaw::derivatives`]).
@@ -339,6 +343,9 @@ macro_rules! controller_kinds {
             fn bind(&mut self, own: &[usize]) {
                 match self { $(ControllerKind::$kind(x) => x.bind(own),)* }
             }
+            fn bind_layout(&mut self, layout: &Layout) {
+                match self { $(ControllerKind::$kind(x) => x.bind_layout(layout),)* }
+            }
             fn drives(&self) -> Vec<Signal> {
                 match self { $(ControllerKind::$kind(x) => x.drives(),)* }
             }
@@ -368,4 +375,4 @@ link_kinds!(
     centrifugal_pumps: CentrifugalPump,
     impellas: Impella,
 );
-controller_kinds!(Autoregulation, Baroreflex);
+controller_kinds!(Autoregulation, Baroreflex, IschaemicTerritory);
