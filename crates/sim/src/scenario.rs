@@ -241,6 +241,12 @@ impl Scenario {
     /// A scenario document: an optional `[scenario]` table (`preset = "NAME"`,
     /// `description = "..."`) and parameter groups.
     pub fn from_toml(text: &str, origin: &str) -> Result<Self, ParamError> {
+        // Checked here first so that the error does not quote the text (any file may be given).
+        if let Err(e) = text.parse::<toml::Table>() {
+            return Err(ParamError::Document {
+                message: crate::input::toml_error(origin, text, &e),
+            });
+        }
         let doc = parse_document(text, "scenario", origin)?;
         let preset = match doc.meta.get("preset") {
             None => "healthy".to_string(),
@@ -248,7 +254,7 @@ impl Scenario {
             Some(other) => {
                 return Err(ParamError::WrongType {
                     key: "scenario.preset".into(),
-                    value: other.to_string(),
+                    value: crate::input::elide(&other.to_string(), crate::input::MAX_QUOTED_CHARS),
                     expected: format!("one of {}", preset_names().join(", ")),
                 });
             }
@@ -265,12 +271,17 @@ impl Scenario {
             }
         }
         let mut s = Self::from_preset(&preset)?;
-        s.description = doc
-            .meta
-            .get("description")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string();
+        s.description = match doc.meta.get("description") {
+            None => String::new(),
+            Some(toml::Value::String(d)) => d.clone(),
+            Some(other) => {
+                return Err(ParamError::WrongType {
+                    key: "scenario.description".into(),
+                    value: crate::input::elide(&other.to_string(), crate::input::MAX_QUOTED_CHARS),
+                    expected: "text".into(),
+                });
+            }
+        };
         for (k, v) in &doc.values {
             s.set(k, v).map_err(|e| ParamError::Document {
                 message: format!("{origin}: {e}"),
@@ -291,9 +302,8 @@ impl Scenario {
 
     /// Reads a scenario file.
     pub fn from_file(path: &Path) -> Result<Self, ParamError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ParamError::Document {
-            message: format!("cannot read scenario file {}: {e}", path.display()),
-        })?;
+        let text = crate::input::read_text(path, "scenario file")
+            .map_err(|message| ParamError::Document { message })?;
         Self::from_toml(&text, &path.display().to_string())
     }
 
