@@ -19,7 +19,10 @@ pub fn tool_info() -> counterpulse_sweep::rundir::ToolInfo {
     counterpulse_sweep::rundir::ToolInfo {
         version: VERSION.to_string(),
         git_commit: GIT_COMMIT.to_string(),
-        command: std::env::args().collect(),
+        // Lossy: a path that is not UTF-8 must not stop the run (`env::args` panics on one).
+        command: std::env::args_os()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect(),
     }
 }
 

@@ -90,7 +90,8 @@ fn summary_metric(m: &Json, run: &str, metric: &str) -> Option<f64> {
 
 fn done(paths: Vec<PathBuf>) {
     for p in paths {
-        println!("wrote {}", p.display());
+        // A closed stdout does not undo the figures written.
+        let _ = outln!("wrote {}", p.display());
     }
 }
 
@@ -186,7 +187,7 @@ pub fn pv_loop(dir: &Path, out: Option<PathBuf>) -> Result<()> {
         let c = match columns_of_run(&file, run, &["beat", "lv_volume_ml", "lv_pressure_mmhg"]) {
             Ok(c) => c,
             Err(e) if run == "assisted" && loops.len() == 1 => {
-                eprintln!("note: {e}; drawing the baseline loop only");
+                errln!("note: {e}; drawing the baseline loop only");
                 break;
             }
             Err(e) => return Err(e),

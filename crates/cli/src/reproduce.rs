@@ -47,7 +47,7 @@ use anyhow::{Context, Result, anyhow};
 use counterpulse_io::{read_f64_columns, read_str_column};
 use counterpulse_sim::{RunOptions, Scenario, SimError, simulate as run_simulation};
 use counterpulse_sweep::{
-    NoProgress, Shard, SweepOptions, SweepSpec, clear_output, run_sweep, rundir::write_run_dir,
+    NoProgress, Shard, SweepOptions, SweepSpec, run_sweep, rundir::write_run_dir,
 };
 use serde_json::Value as Json;
 
@@ -359,7 +359,7 @@ fn run_experiment(name: &str, exp_dir: &Path, out: &Path) -> Result<Vec<Row>> {
         .and_then(|e| e.get("title"))
         .and_then(|v| v.as_str())
         .unwrap_or(name);
-    println!("== {name}: {title}");
+    outln!("== {name}: {title}")?;
     std::fs::create_dir_all(out)?;
     let arr = |k: &str| -> Vec<toml::Table> {
         doc.get(k)
@@ -386,14 +386,15 @@ fn run_experiment(name: &str, exp_dir: &Path, out: &Path) -> Result<Vec<Row>> {
             runs.push(("assisted", a));
         }
         let dir = out.join(rn);
-        write_run_dir(&dir, &s, &runs, &tool_info())?;
+        // notebooks-data/NAME is this experiment's output: an earlier reproduction is replaced.
+        write_run_dir(&dir, &s, &runs, &tool_info(), true).map_err(crate::sweep::classify)?;
         let conv = runs.iter().all(|(_, r)| r.converged);
-        println!(
+        outln!(
             "   run {rn}: {} -> {}{}",
             file.display(),
             dir.display(),
             if conv { "" } else { " (NOT converged)" }
-        );
+        )?;
     }
     for sw in arr("sweep") {
         let ctx = format!("{name}/experiment.toml [[sweep]]");
@@ -401,7 +402,6 @@ fn run_experiment(name: &str, exp_dir: &Path, out: &Path) -> Result<Vec<Row>> {
         let file = exp_dir.join(str_of(&sw, "spec", &ctx)?);
         let spec = SweepSpec::from_file(&file).map_err(|e| usage(e.to_string()))?;
         let dir = out.join(sn);
-        clear_output(&dir).map_err(|e| usage(e.to_string()))?;
         let o = run_sweep(
             &spec,
             &SweepOptions {
@@ -409,11 +409,13 @@ fn run_experiment(name: &str, exp_dir: &Path, out: &Path) -> Result<Vec<Row>> {
                 threads: None,
                 shard: Shard::all(),
                 resume: false,
+                force: true,
                 tool: tool_info(),
             },
             &NoProgress,
-        )?;
-        println!(
+        )
+        .map_err(crate::sweep::classify)?;
+        outln!(
             "   sweep {sn}: {} points in {:.1} s ({} ok, {} not converged, {} failed) -> {}",
             o.points_run,
             o.wall_time_s,
@@ -421,7 +423,7 @@ fn run_experiment(name: &str, exp_dir: &Path, out: &Path) -> Result<Vec<Row>> {
             o.counts[1],
             o.counts[2],
             dir.display()
-        );
+        )?;
     }
     for f in arr("figure") {
         let ctx = format!("{name}/experiment.toml [[figure]]");
@@ -508,7 +510,7 @@ fn run_experiment(name: &str, exp_dir: &Path, out: &Path) -> Result<Vec<Row>> {
             Ok(v) if v >= lo && v <= hi => (Some(v), "ok"),
             Ok(v) => (Some(v), "OUTSIDE"),
             Err(err) => {
-                eprintln!("   {ctx}: {err}");
+                errln!("   {ctx}: {err}");
                 (None, "ERROR")
             }
         };
@@ -541,6 +543,13 @@ pub fn run(
 ) -> Result<()> {
     let dir = experiments_dir(experiments)?;
     let available = names(&dir)?;
+    if available.is_empty() {
+        // Nothing to check is not a pass.
+        return Err(usage(format!(
+            "no experiments in {} (no folder with an experiment.toml)",
+            dir.display()
+        )));
+    }
     let chosen = match (name, all) {
         (Some(_), true) => return Err(usage("give an experiment NAME or --all, not both")),
         (None, false) => {
@@ -566,11 +575,15 @@ pub fn run(
     for n in &chosen {
         rows.extend(run_experiment(n, &dir.join(n), &root.join(n))?);
     }
-    println!();
-    println!(
+    outln!()?;
+    outln!(
         "{:<16} {:<64} {:>10} {:>16} {:<10} verdict",
-        "experiment", "quantity", "observed", "published", "unit"
-    );
+        "experiment",
+        "quantity",
+        "observed",
+        "published",
+        "unit"
+    )?;
     let mut last_note = String::new();
     for r in &rows {
         let verdict = if r.gate {
@@ -578,7 +591,7 @@ pub fn run(
         } else {
             format!("{} (reported only)", r.verdict.to_lowercase())
         };
-        println!(
+        outln!(
             "{:<16} {:<64} {:>10} {:>16} {:<10} {}",
             r.experiment,
             r.what,
@@ -586,9 +599,9 @@ pub fn run(
             r.published,
             r.unit,
             verdict
-        );
+        )?;
         if !r.note.is_empty() && (r.verdict != "ok" || !r.gate) && r.note != last_note {
-            println!("{:<16} note: {}", "", r.note);
+            outln!("{:<16} note: {}", "", r.note)?;
             last_note = r.note.clone();
         }
     }
@@ -597,12 +610,12 @@ pub fn run(
         .filter(|r| r.gate && r.verdict != "ok")
         .collect();
     let gated = rows.iter().filter(|r| r.gate).count();
-    println!(
+    outln!(
         "\n{} of {} checked values inside their tolerance; {} reported only",
         gated - failed.len(),
         gated,
         rows.len() - gated
-    );
+    )?;
     if check && !failed.is_empty() {
         return Err(anyhow!(
             "--check: {} value(s) outside their tolerance: {}",

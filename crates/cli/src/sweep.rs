@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use counterpulse_sweep::{
-    DEFAULT_SWEEP, Progress, Shard, SweepError, SweepOptions, SweepSpec, clear_output,
+    DEFAULT_SWEEP, Progress, Shard, SweepError, SweepOptions, SweepSpec, check_threads,
     merge as merge_parts, run_sweep, summary,
 };
 use indicatif::{ProgressBar, ProgressStyle};
@@ -12,7 +12,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::UsageError;
 use crate::output::tool_info;
 
-fn classify(e: SweepError) -> anyhow::Error {
+/// A sweep error as a command-line error (usage errors exit with code 2).
+pub fn classify(e: SweepError) -> anyhow::Error {
     match e {
         SweepError::Usage { message } => anyhow::Error::new(UsageError(message)),
         other => anyhow::Error::new(other),
@@ -52,14 +53,10 @@ pub fn run(
         Some(s) => Shard::parse(s).map_err(classify)?,
         None => Shard::all(),
     };
-    if threads == Some(0) {
-        return Err(anyhow::Error::new(UsageError(
-            "--threads 0: allowed 1 or more".into(),
-        )));
-    }
+    check_threads(threads).map_err(classify)?;
     let out = out.unwrap_or_else(|| Path::new("notebooks-data").join(&spec.name));
     if dry_run {
-        println!(
+        outln!(
             "sweep `{}` ({}): {} points in {} chunks of {}; shard {}/{} runs {} chunks",
             spec.name,
             spec.base_label,
@@ -71,13 +68,10 @@ pub fn run(
             (0..spec.n_chunks())
                 .filter(|c| c % shard.count == shard.index)
                 .count()
-        );
+        )?;
         return Ok(());
     }
-    if force {
-        clear_output(&out).map_err(classify)?;
-    }
-    eprintln!(
+    errln!(
         "sweep `{}` ({}): {} points, {} axes, into {}",
         spec.name,
         spec.base_label,
@@ -97,11 +91,12 @@ pub fn run(
         threads,
         shard,
         resume,
+        force,
         tool: tool_info(),
     };
     let outcome = run_sweep(&spec, &opts, &Bar(bar.clone())).map_err(classify)?;
     bar.finish_and_clear();
-    println!(
+    outln!(
         "ran {} points ({} skipped) on {} threads in {:.2} s ({:.1} points/s): {} ok, {} not converged, {} failed",
         outcome.points_run,
         outcome.points_skipped,
@@ -115,22 +110,22 @@ pub fn run(
         outcome.counts[0],
         outcome.counts[1],
         outcome.counts[2]
-    );
+    )?;
     match outcome.merged {
         Some(file) => {
-            print!("{}", summary(&out, &spec).map_err(classify)?);
-            println!(
+            out!("{}", summary(&out, &spec).map_err(classify)?)?;
+            outln!(
                 "wrote {} and {}",
                 file.display(),
                 out.join("manifest.json").display()
-            );
+            )?;
         }
-        None => println!(
+        None => outln!(
             "shard {}/{} done; run `counterpulse merge {}` when every shard has finished",
             shard.index,
             shard.count,
             out.display()
-        ),
+        )?,
     }
     Ok(())
 }
@@ -138,7 +133,7 @@ pub fn run(
 pub fn merge(dir: &Path) -> Result<()> {
     let file = merge_parts(dir, &tool_info()).map_err(classify)?;
     let spec = SweepSpec::from_output_dir(dir).map_err(classify)?;
-    print!("{}", summary(dir, &spec).map_err(classify)?);
-    println!("wrote {}", file.display());
+    out!("{}", summary(dir, &spec).map_err(classify)?)?;
+    outln!("wrote {}", file.display())?;
     Ok(())
 }

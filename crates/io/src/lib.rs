@@ -189,35 +189,209 @@ fn fs_err(path: &Path) -> impl FnOnce(std::io::Error) -> IoError + '_ {
     }
 }
 
-/// Writes through a temporary file next to `path`, then renames it into place.
-pub fn write_atomic(
-    path: &Path,
-    write: impl FnOnce(&mut BufWriter<File>) -> Result<(), IoError>,
-) -> Result<(), IoError> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
-    if let Some(d) = dir {
-        fs::create_dir_all(d).map_err(fs_err(d))?;
+/// A file being written: keeps the first OS error, so that a failure deep inside a Parquet
+/// writer (which reports a full disk as "Invalid thrift: transport error") can be reported as
+/// what it is ("No space left on device").
+#[derive(Debug)]
+pub struct KeepError<W> {
+    inner: W,
+    error: Option<(std::io::ErrorKind, String)>,
+}
+
+impl<W: Write> KeepError<W> {
+    fn note<T>(&mut self, r: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &r
+            && self.error.is_none()
+        {
+            self.error = Some((e.kind(), e.to_string()));
+        }
+        r
     }
+}
+
+impl<W: Write> Write for KeepError<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let r = self.inner.write(buf);
+        self.note(r)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        let r = self.inner.flush();
+        self.note(r)
+    }
+}
+
+/// The writer handed to the closures of [`write_atomic`] and [`FileSet::stage`].
+pub type Sink = BufWriter<KeepError<File>>;
+
+/// Name of the temporary file next to `path` (hidden, with this process's id).
+pub fn temp_path(path: &Path) -> PathBuf {
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "out".into());
-    let tmp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
+    path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()))
+}
+
+/// Whether `name` is a temporary file of [`write_atomic`] (of any process).
+pub fn is_temp_name(name: &str) -> bool {
+    name.starts_with('.') && name.ends_with(".tmp")
+}
+
+/// Writes `path`'s temporary file, flushed and synced to disk; returns its size in bytes.
+/// The temporary file is removed on failure.
+fn write_temp(
+    path: &Path,
+    tmp: &Path,
+    write: impl FnOnce(&mut Sink) -> Result<(), IoError>,
+) -> Result<u64, IoError> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(d) = dir {
+        fs::create_dir_all(d).map_err(fs_err(d))?;
+    }
     let result = (|| {
-        let f = File::create(&tmp).map_err(fs_err(&tmp))?;
-        let mut w = BufWriter::new(f);
-        write(&mut w)?;
-        let f = w.into_inner().map_err(|e| IoError::Fs {
-            path: tmp.clone(),
-            source: e.into_error(),
-        })?;
-        f.sync_all().map_err(fs_err(&tmp))?;
-        fs::rename(&tmp, path).map_err(fs_err(path))
+        let f = File::create(tmp).map_err(fs_err(tmp))?;
+        let mut w = BufWriter::new(KeepError {
+            inner: f,
+            error: None,
+        });
+        let written = write(&mut w).and_then(|()| w.flush().map_err(fs_err(tmp)));
+        if let Err(e) = written {
+            // The OS error behind a library's message, when there is one.
+            return Err(match w.get_ref().error.clone() {
+                Some((kind, message)) => IoError::Fs {
+                    path: path.to_path_buf(),
+                    source: std::io::Error::new(kind, message),
+                },
+                None => e,
+            });
+        }
+        let f = w
+            .into_inner()
+            .map_err(|e| IoError::Fs {
+                path: tmp.to_path_buf(),
+                source: e.into_error(),
+            })?
+            .inner;
+        f.sync_all().map_err(fs_err(tmp))?;
+        Ok(f.metadata().map_err(fs_err(tmp))?.len())
     })();
     if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+        let _ = fs::remove_file(tmp);
     }
     result
+}
+
+/// Writes through a temporary file next to `path`, then renames it into place.
+pub fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut Sink) -> Result<(), IoError>,
+) -> Result<(), IoError> {
+    let tmp = temp_path(path);
+    write_temp(path, &tmp, write)?;
+    fs::rename(&tmp, path).map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        IoError::Fs {
+            path: path.to_path_buf(),
+            source: e,
+        }
+    })
+}
+
+/// Files of one folder that belong together (a run's Parquet files and its manifest),
+/// committed as a set: each is first written to a temporary file; [`FileSet::commit`] then
+/// removes the old manifest, renames every file into place and writes the new manifest last.
+/// A folder with a manifest is complete, and its manifest names the files it covers with
+/// their sizes; a failure before the commit (a full disk, a kill) leaves the earlier set as
+/// it was, and staged files are removed when the set is dropped uncommitted.
+#[derive(Debug)]
+pub struct FileSet {
+    dir: PathBuf,
+    staged: Vec<(String, PathBuf, u64)>,
+}
+
+impl FileSet {
+    /// A set of files in `dir`.
+    pub fn new(dir: &Path) -> Self {
+        Self {
+            dir: dir.to_path_buf(),
+            staged: Vec::new(),
+        }
+    }
+
+    /// Writes file `name` of the set to its temporary file; returns its size in bytes.
+    pub fn stage(
+        &mut self,
+        name: &str,
+        write: impl FnOnce(&mut Sink) -> Result<(), IoError>,
+    ) -> Result<u64, IoError> {
+        let path = self.dir.join(name);
+        let tmp = temp_path(&path);
+        let bytes = write_temp(&path, &tmp, write)?;
+        self.staged.push((name.to_string(), tmp, bytes));
+        Ok(bytes)
+    }
+
+    /// Stages a Parquet file (see [`write_parquet`]).
+    pub fn stage_parquet(
+        &mut self,
+        name: &str,
+        table: &Table,
+        metadata: &[(String, String)],
+    ) -> Result<u64, IoError> {
+        let path = self.dir.join(name);
+        let mut df = table.to_frame(&path)?;
+        self.stage(name, |w| write_frame(w, &path, &mut df, table, metadata))
+    }
+
+    /// Staged files and their sizes in bytes, in the order staged.
+    pub fn files(&self) -> Vec<(String, u64)> {
+        self.staged
+            .iter()
+            .map(|(n, _, b)| (n.clone(), *b))
+            .collect()
+    }
+
+    /// Removes the old manifest, renames the staged files into place, then writes `manifest`
+    /// as `manifest_name` (each step synced), so that the manifest appears last.
+    pub fn commit(
+        mut self,
+        manifest_name: &str,
+        manifest: &serde_json::Value,
+    ) -> Result<(), IoError> {
+        let manifest_path = self.dir.join(manifest_name);
+        match fs::remove_file(&manifest_path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(IoError::Fs {
+                    path: manifest_path,
+                    source: e,
+                });
+            }
+            _ => {}
+        }
+        sync_dir(&self.dir)?;
+        for (name, tmp, _) in std::mem::take(&mut self.staged) {
+            let path = self.dir.join(&name);
+            fs::rename(&tmp, &path).map_err(fs_err(&path))?;
+        }
+        sync_dir(&self.dir)?;
+        write_json(&manifest_path, manifest)?;
+        sync_dir(&self.dir)
+    }
+}
+
+impl Drop for FileSet {
+    fn drop(&mut self) {
+        for (_, tmp, _) in &self.staged {
+            let _ = fs::remove_file(tmp);
+        }
+    }
+}
+
+/// Makes the renames in `dir` durable.
+fn sync_dir(dir: &Path) -> Result<(), IoError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(fs_err(dir))
 }
 
 /// Writes `table` as a zstd-compressed Parquet file with `counterpulse.units` and the extra
@@ -228,19 +402,27 @@ pub fn write_parquet(
     metadata: &[(String, String)],
 ) -> Result<(), IoError> {
     let mut df = table.to_frame(path)?;
+    write_atomic(path, |w| write_frame(w, path, &mut df, table, metadata))
+}
+
+fn write_frame(
+    w: &mut Sink,
+    path: &Path,
+    df: &mut DataFrame,
+    table: &Table,
+    metadata: &[(String, String)],
+) -> Result<(), IoError> {
     let mut kv = vec![("counterpulse.units".to_string(), table.units_json())];
     kv.extend(metadata.iter().cloned());
-    write_atomic(path, |w| {
-        ParquetWriter::new(w)
-            .with_compression(ParquetCompression::Zstd(None))
-            .with_key_value_metadata(Some(KeyValueMetadata::from_static(kv)))
-            .finish(&mut df)
-            .map(|_| ())
-            .map_err(|e| IoError::Parquet {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            })
-    })
+    ParquetWriter::new(w)
+        .with_compression(ParquetCompression::Zstd(None))
+        .with_key_value_metadata(Some(KeyValueMetadata::from_static(kv)))
+        .finish(df)
+        .map(|_| ())
+        .map_err(|e| IoError::Parquet {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
 }
 
 /// Reads a Parquet file into a polars `DataFrame`.
@@ -254,9 +436,41 @@ pub fn read_parquet(path: &Path) -> Result<DataFrame, IoError> {
         })
 }
 
+/// The value of key `key` in a Parquet file's key/value metadata (None when absent).
+pub fn read_metadata_value(path: &Path, key: &str) -> Result<Option<String>, IoError> {
+    let f = File::open(path).map_err(fs_err(path))?;
+    let mut reader = ParquetReader::new(f);
+    let meta = reader.get_metadata().map_err(|e| IoError::Parquet {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    Ok(meta
+        .key_value_metadata
+        .iter()
+        .flatten()
+        .find(|kv| kv.key == key)
+        .and_then(|kv| kv.value.clone()))
+}
+
 /// Concatenates Parquet files (same schema) in the given order into `out`, atomically, with
 /// the given key/value metadata and the units of the first file's columns.
 pub fn concat_parquet(
+    parts: &[PathBuf],
+    out: &Path,
+    metadata: &[(String, String)],
+) -> Result<usize, IoError> {
+    let mut rows = 0;
+    write_atomic(out, |w| {
+        rows = write_concat(w, parts, out, metadata)?;
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// Concatenates Parquet files (same schema) into `w` (see [`concat_parquet`]; `out` names the
+/// result in errors); returns the number of rows.
+pub fn write_concat(
+    w: &mut Sink,
     parts: &[PathBuf],
     out: &Path,
     metadata: &[(String, String)],
@@ -288,7 +502,7 @@ pub fn concat_parquet(
         message: e.to_string(),
     };
     let mut height = 0usize;
-    write_atomic(out, |w| {
+    {
         let mut writer = ParquetWriter::new(w)
             .with_compression(ParquetCompression::Zstd(None))
             .with_key_value_metadata(Some(KeyValueMetadata::from_static(kv)))
@@ -315,8 +529,8 @@ pub fn concat_parquet(
             writer.write_batch(&pending).map_err(|e| pq_err(out, e))?;
             height += pending.height();
         }
-        writer.finish().map(|_| ()).map_err(|e| pq_err(out, e))
-    })?;
+        writer.finish().map(|_| ()).map_err(|e| pq_err(out, e))?;
+    }
     Ok(height)
 }
 
@@ -433,6 +647,78 @@ mod tests {
         let e = write_parquet(Path::new("/tmp/never.parquet"), &t, &[]).expect_err("ragged");
         assert!(e.to_string().contains("column `b` has 2 rows"), "{e}");
         assert!(!Path::new("/tmp/never.parquet").exists());
+    }
+
+    #[test]
+    fn a_full_disk_is_named_not_hidden_behind_a_parquet_message() {
+        // /dev/full answers every write with ENOSPC, as a full disk does.
+        let full = std::path::Path::new("/dev/full");
+        if !full.exists() {
+            return;
+        }
+        let mut t = Table::new();
+        t.push(
+            "time_s",
+            ColumnData::F64((0..100_000).map(f64::from).collect()),
+        );
+        let mut df = t.to_frame(full).expect("frame");
+        let f = fs::OpenOptions::new()
+            .write(true)
+            .open(full)
+            .expect("open /dev/full");
+        let mut w = BufWriter::new(KeepError {
+            inner: f,
+            error: None,
+        });
+        let r = write_frame(&mut w, full, &mut df, &t, &[])
+            .and_then(|()| w.flush().map_err(fs_err(full)));
+        assert!(r.is_err());
+        let kept = w.get_ref().error.clone().expect("the OS error is kept");
+        assert_eq!(kept.0, std::io::ErrorKind::StorageFull, "{}", kept.1);
+        assert!(kept.1.contains("No space left on device"), "{}", kept.1);
+    }
+
+    #[test]
+    fn a_file_set_appears_with_its_manifest_last_or_not_at_all() {
+        let dir = std::env::temp_dir().join(format!("cp-io-set-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let mut t = Table::new();
+        t.push("time_s", ColumnData::F64(vec![1.0, 2.0]));
+        // A set dropped before its commit leaves nothing behind.
+        {
+            let mut set = FileSet::new(&dir);
+            set.stage_parquet("a.parquet", &t, &[]).expect("stages");
+        }
+        let names = |d: &Path| -> Vec<String> {
+            let mut v: Vec<String> = fs::read_dir(d)
+                .map(|r| {
+                    r.flatten()
+                        .map(|e| e.file_name().to_string_lossy().into_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            v.sort();
+            v
+        };
+        assert!(names(&dir).is_empty(), "{:?}", names(&dir));
+        let mut set = FileSet::new(&dir);
+        let bytes = set.stage_parquet("a.parquet", &t, &[]).expect("stages");
+        assert!(
+            !dir.join("a.parquet").exists(),
+            "not in place before the commit"
+        );
+        assert_eq!(set.files(), vec![("a.parquet".to_string(), bytes)]);
+        set.commit(
+            "manifest.json",
+            &serde_json::json!({"files": {"a.parquet": bytes}}),
+        )
+        .expect("commits");
+        assert_eq!(names(&dir), vec!["a.parquet", "manifest.json"]);
+        assert_eq!(
+            fs::metadata(dir.join("a.parquet")).expect("meta").len(),
+            bytes
+        );
+        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]
