@@ -20,11 +20,13 @@ pub fn classify(e: SweepError) -> anyhow::Error {
     }
 }
 
-/// Progress bar on stderr (hidden when stderr is not a terminal, e.g. in CI logs).
-struct Bar(ProgressBar);
+/// Progress bar on stderr (hidden when stderr is not a terminal, e.g. in CI logs), after a
+/// header line printed once the output folder is claimed (a refusal prints only its error).
+struct Bar(ProgressBar, String);
 
 impl Progress for Bar {
     fn start(&self, total: u64, skipped: u64) {
+        errln!("{}", self.1);
         self.0.set_length(total);
         if skipped > 0 {
             self.0
@@ -71,7 +73,7 @@ pub fn run(
         )?;
         return Ok(());
     }
-    errln!(
+    let header = format!(
         "sweep `{}` ({}): {} points, {} axes, into {}",
         spec.name,
         spec.base_label,
@@ -94,7 +96,7 @@ pub fn run(
         force,
         tool: tool_info(),
     };
-    let outcome = run_sweep(&spec, &opts, &Bar(bar.clone())).map_err(classify)?;
+    let outcome = run_sweep(&spec, &opts, &Bar(bar.clone(), header)).map_err(classify)?;
     bar.finish_and_clear();
     outln!(
         "ran {} points ({} skipped) on {} threads in {:.2} s ({:.1} points/s): {} ok, {} not converged, {} failed",
