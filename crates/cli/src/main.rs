@@ -441,7 +441,10 @@ fn simulate(
             dir.display()
         ))));
     }
-    // Claimed (and locked) before the run, so that a refusal comes before any work.
+    // Checked and claimed (and locked) before the run, so that a refusal comes before any work.
+    if out.is_some() {
+        s.check_waveform_memory().map_err(usage)?;
+    }
     let run_dir = match &out {
         Some(dir) => {
             Some(counterpulse_sweep::rundir::RunDir::claim(dir, force).map_err(sweep::classify)?)
@@ -462,14 +465,21 @@ fn simulate(
         runs.push(("assisted", a));
     }
     for (name, r) in &runs {
-        if !r.converged {
+        if !r.converged && !r.irregular {
             errln!(
-                "warning: {name} run: no periodic steady state within {} beats (last change {:.2e} > steady.tolerance {:.1e}); the summary is of the last beats",
+                "warning: {name} run: no periodic steady state within {} beats (relative change {:.2e} > steady.tolerance {:.1e} when it stopped); the summary is of the last beats",
                 s.steady.max_beats,
                 r.final_residual,
                 s.steady.tolerance
             );
         }
+    }
+    if let Some(problem) = sim
+        .assisted
+        .as_ref()
+        .and_then(|a| counterpulse_sim::assist::AssistReport::of(a).problem())
+    {
+        errln!("warning: assisted run: {problem}");
     }
     if let (Some(dir), Some(run_dir)) = (&out, run_dir) {
         run_dir

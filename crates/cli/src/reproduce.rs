@@ -388,7 +388,7 @@ fn run_experiment(name: &str, exp_dir: &Path, out: &Path) -> Result<Vec<Row>> {
         let dir = out.join(rn);
         // notebooks-data/NAME is this experiment's output: an earlier reproduction is replaced.
         write_run_dir(&dir, &s, &runs, &tool_info(), true).map_err(crate::sweep::classify)?;
-        let conv = runs.iter().all(|(_, r)| r.converged);
+        let conv = runs.iter().all(|(_, r)| r.converged || r.irregular);
         outln!(
             "   run {rn}: {} -> {}{}",
             file.display(),
@@ -416,12 +416,10 @@ fn run_experiment(name: &str, exp_dir: &Path, out: &Path) -> Result<Vec<Row>> {
         )
         .map_err(crate::sweep::classify)?;
         outln!(
-            "   sweep {sn}: {} points in {:.1} s ({} ok, {} not converged, {} failed) -> {}",
+            "   sweep {sn}: {} points in {:.1} s ({}) -> {}",
             o.points_run,
             o.wall_time_s,
-            o.counts[0],
-            o.counts[1],
-            o.counts[2],
+            counterpulse_sweep::counts_text(&o.counts),
             dir.display()
         )?;
     }

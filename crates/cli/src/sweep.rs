@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use counterpulse_sweep::{
     DEFAULT_SWEEP, Progress, Shard, SweepError, SweepOptions, SweepSpec, check_threads,
-    merge as merge_parts, run_sweep, summary,
+    counts_text, merge as merge_parts, run_sweep, summary,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -99,7 +99,7 @@ pub fn run(
     let outcome = run_sweep(&spec, &opts, &Bar(bar.clone(), header)).map_err(classify)?;
     bar.finish_and_clear();
     outln!(
-        "ran {} points ({} skipped) on {} threads in {:.2} s ({:.1} points/s): {} ok, {} not converged, {} failed",
+        "ran {} points ({} skipped) on {} threads in {:.2} s ({:.1} points/s): {}",
         outcome.points_run,
         outcome.points_skipped,
         outcome.threads,
@@ -109,9 +109,7 @@ pub fn run(
         } else {
             0.0
         },
-        outcome.counts[0],
-        outcome.counts[1],
-        outcome.counts[2]
+        counts_text(&outcome.counts)
     )?;
     match outcome.merged {
         Some(file) => {

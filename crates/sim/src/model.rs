@@ -163,6 +163,8 @@ pub struct Model {
     pub log: Vec<LoggedEvent>,
     /// Whether events are logged.
     pub log_events: bool,
+    /// Console alarms raised (kept whether or not events are logged).
+    pub alarms: Vec<LoggedEvent>,
 }
 
 impl Model {
@@ -215,6 +217,7 @@ impl Model {
             protocol_applied: 0,
             log: Vec::new(),
             log_events: false,
+            alarms: Vec::new(),
         })
     }
 
@@ -324,12 +327,16 @@ impl Model {
     }
 
     fn log(&mut self, time_s: f64, kind: EventKind) {
+        let entry = LoggedEvent {
+            time_s,
+            kind,
+            beat: self.beat,
+        };
+        if matches!(kind, EventKind::Console(ConsoleLog::Alarm(_))) {
+            self.alarms.push(entry);
+        }
         if self.log_events {
-            self.log.push(LoggedEvent {
-                time_s,
-                kind,
-                beat: self.beat,
-            });
+            self.log.push(entry);
         }
     }
 

@@ -11,9 +11,11 @@ use counterpulse_circulation::params::{
     Choice, Kind, ParamError, ParamGroup, ParamSpec, Unset, Value, fmt_num, suggest,
 };
 use counterpulse_circulation::presets::{parse_document, preset_chain, preset_names};
-use counterpulse_circulation::{Circulation, CirculationParams, choice_param, param_group};
+use counterpulse_circulation::{
+    Circulation, CirculationParams, ReflexSt, Sig, St, choice_param, param_group,
+};
 
-use counterpulse_balloon::{BalloonParams, Timing};
+use counterpulse_balloon::{BalloonParams, BalloonSt, Timing};
 
 use crate::rhythm::RhythmParams;
 
@@ -76,8 +78,16 @@ param_group! {
         pub trace_interval_ms: f64 = ["ms", 0.05, 20],
         /// Beats run for irregular rhythms (summary over the second half)
         pub irregular_beats: u64 = ["beats", 4, 100000],
+        /// Integrator steps (accepted + rejected) a run may take before it stops (a deterministic work budget)
+        pub max_steps: u64 = ["steps", 1000, 1e12],
+        /// Wall-clock time a run may take before it stops (a safety net; results then depend on the machine)
+        pub max_wall_s: f64 = ["s", 1, 1e6],
     }
 }
+
+/// Most waveform memory a run may keep, bytes (writing the Parquet file needs a few times
+/// more): refused before the run, not discovered by an abort.
+pub const MAX_WAVEFORM_BYTES: f64 = (1u64 << 30) as f64;
 
 /// A protocol step: at `at_s` after the start of the assisted run, set these keys.
 #[derive(Debug, Clone, PartialEq)]
@@ -335,6 +345,40 @@ impl Scenario {
                 ),
             });
         }
+        if self.rhythm.is_irregular() && self.steady.irregular_beats > self.steady.max_beats {
+            return Err(ParamError::Inconsistent {
+                message: format!(
+                    "`steady.irregular_beats` = {} is more than `steady.max_beats` = {}: an irregular rhythm runs its beats within the beat budget",
+                    self.steady.irregular_beats, self.steady.max_beats
+                ),
+            });
+        }
+        // A protocol step beyond the beat budget would run unbounded (it was 17 days for
+        // `at_s` = 1e9): refused here; the run also stops at the budget.
+        let fastest_bpm = self
+            .protocol
+            .iter()
+            .flat_map(|p| &p.values)
+            .filter(|(k, _)| k == "heart.rate_bpm")
+            .filter_map(|(_, v)| match v {
+                Value::Number(x) => Some(*x),
+                _ => None,
+            })
+            .fold(self.circulation.heart.rate_bpm, f64::max);
+        for (i, p) in self.protocol.iter().enumerate() {
+            let beats = p.at_s * fastest_bpm / 60.0;
+            if beats > self.steady.max_beats as f64 {
+                return Err(ParamError::Inconsistent {
+                    message: format!(
+                        "protocol step {}: `at_s` = {} s is about {} beats into the assisted run, beyond `steady.max_beats` = {}: raise the budget or move the step",
+                        i + 1,
+                        fmt_num(p.at_s),
+                        fmt_num(beats.ceil()),
+                        self.steady.max_beats
+                    ),
+                });
+            }
+        }
         let pr = self.circulation.heart.pr_interval_ms;
         if pr >= rr_ms {
             return Err(ParamError::Inconsistent {
@@ -343,6 +387,39 @@ impl Scenario {
                     fmt_num(pr),
                     fmt_num(rr_ms.round()),
                     fmt_num(self.circulation.heart.rate_bpm)
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks that the waveforms a run with `--out` keeps fit in memory
+    /// ([`MAX_WAVEFORM_BYTES`]): beats kept × samples per beat × columns × 8 bytes, for the
+    /// baseline and the assisted run.
+    pub fn check_waveform_memory(&self) -> Result<(), ParamError> {
+        let most_beats = self.steady.max_beats + self.steady.summary_beats + 4;
+        let beats = match self.output.waveform_beats {
+            0 => most_beats,
+            n => n.min(most_beats),
+        };
+        let rr_s = 60.0 / self.circulation.heart.rate_bpm;
+        let samples = beats as f64 * rr_s / (self.output.waveform_interval_ms * 1e-3);
+        let columns = (St::COUNT + BalloonSt::COUNT + ReflexSt::COUNT + Sig::COUNT + 2) as f64;
+        let runs = if self.iabp.enabled { 2.0 } else { 1.0 };
+        let bytes = runs * samples * columns * 8.0;
+        if bytes > MAX_WAVEFORM_BYTES {
+            let kept = if self.output.waveform_beats == 0 {
+                format!("every beat, up to {most_beats}")
+            } else {
+                format!("{beats} beats")
+            };
+            return Err(ParamError::Inconsistent {
+                message: format!(
+                    "`output.waveform_beats` = {} ({kept}) sampled every `output.waveform_interval_ms` = {} ms keeps about {:.1} GB of waveforms, more than the {:.1} GB allowed: keep fewer beats or sample less often",
+                    self.output.waveform_beats,
+                    fmt_num(self.output.waveform_interval_ms),
+                    bytes / 1e9,
+                    MAX_WAVEFORM_BYTES / 1e9
                 ),
             });
         }

@@ -15,7 +15,7 @@ pub mod runner;
 pub mod spec;
 
 pub use runner::{
-    MAX_THREADS, NoProgress, Progress, SweepError, SweepOptions, SweepOutcome, check_threads,
-    merge, run_sweep, summary,
+    MAX_THREADS, NoProgress, Progress, STATUSES, SweepError, SweepOptions, SweepOutcome,
+    check_threads, counts_text, merge, run_sweep, summary,
 };
 pub use spec::{Axis, DEFAULT_SWEEP, Sampling, Shard, SweepSpec};

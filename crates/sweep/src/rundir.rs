@@ -10,6 +10,7 @@ use counterpulse_circulation::Value;
 use counterpulse_circulation::params::fmt_num;
 use counterpulse_io::{ColumnData, FileSet, Table, unit_of};
 use counterpulse_metrics::BeatMetrics;
+use counterpulse_sim::assist::AssistReport;
 use counterpulse_sim::{RunResult, Scenario};
 use serde_json::{Map, json};
 
@@ -51,10 +52,17 @@ pub fn metrics_json(m: &BeatMetrics) -> serde_json::Value {
     serde_json::Value::Object(map)
 }
 
-/// Convergence and work counters of a run as JSON.
-pub fn run_json(r: &RunResult) -> serde_json::Value {
+/// Convergence and work counters of a run as JSON; for the `assisted` run also what the
+/// balloon delivered (see [`AssistReport`]).
+pub fn run_json(r: &RunResult, assisted: bool) -> serde_json::Value {
+    let report = assisted.then(|| AssistReport::of(r));
     json!({
+        "steady_state": if r.converged { "periodic" } else if r.irregular { "irregular rhythm: fixed number of beats" } else { "not converged" },
         "converged": r.converged,
+        "irregular": r.irregular,
+        "alarms_raised": r.alarms.len(),
+        "alarm_kinds": report.as_ref().map(AssistReport::alarm_text),
+        "balloon_delivered_fraction": report.as_ref().map(|a| a.delivered_fraction),
         "beats_to_steady_state": r.beats_to_steady_state,
         "beats_simulated": r.beats_simulated,
         "assist_period_beats": r.assist_period,
@@ -355,7 +363,7 @@ fn write_files(
         .collect();
     let run_info: Map<String, serde_json::Value> = runs
         .iter()
-        .map(|(n, r)| (n.to_string(), run_json(r)))
+        .map(|(n, r)| (n.to_string(), run_json(r, *n == "assisted")))
         .collect();
     let manifest = json!({
         "tool": "counterpulse",

@@ -23,6 +23,7 @@ use counterpulse_io::{
     read_u64_column, write_atomic, write_concat, write_json, write_parquet,
 };
 use counterpulse_metrics::{BeatMetrics, delta};
+use counterpulse_sim::assist::AssistReport;
 use counterpulse_sim::{
     RunOptions, RunResult, SimError, assisted_run, baseline_scenario, run_phase,
 };
@@ -95,8 +96,8 @@ pub struct SweepOutcome {
     pub points_run: u64,
     /// Points skipped because their chunk was already written (resume).
     pub points_skipped: u64,
-    /// Rows by status in this call: ok, not_converged, failed.
-    pub counts: [u64; 3],
+    /// Rows by status in this call, in [`STATUSES`] order.
+    pub counts: [u64; STATUSES.len()],
     /// Wall-clock time, s.
     pub wall_time_s: f64,
     /// Threads used.
@@ -115,11 +116,59 @@ struct Row {
     message: String,
     baseline_beats: Option<u64>,
     assisted_beats: Option<u64>,
+    alarms: Option<u64>,
+    alarm_kinds: String,
+    delivered_fraction: Option<f64>,
     baseline: Option<BeatMetrics>,
     assisted: Option<BeatMetrics>,
 }
 
-const STATUSES: [&str; 3] = ["ok", "not_converged", "failed"];
+/// Statuses of a point, from good to bad:
+/// * `ok`: periodic steady state (or the fixed beats of an irregular rhythm), the balloon
+///   assisted as set and raised no alarm;
+/// * `ok_with_alarms`: as `ok`, but the console raised alarms (see `alarm_kinds`);
+/// * `no_assist`: the balloon is on but reached its volume in fewer than half the beats its
+///   ratio asks for: the "assisted" metrics are not those of an assisted circulation;
+/// * `not_converged`: no periodic steady state within `steady.max_beats`;
+/// * `budget_exceeded`: a work budget (`steady.max_beats` before a protocol's last step,
+///   `steady.max_steps`, `steady.max_wall_s`) stopped the run; metrics null;
+/// * `failed`: an invalid combination or a solver failure; metrics null.
+pub const STATUSES: [&str; 6] = [
+    "ok",
+    "ok_with_alarms",
+    "no_assist",
+    "not_converged",
+    "budget_exceeded",
+    "failed",
+];
+
+/// `300 ok, 2 ok_with_alarms, ...` for the statuses with their counts (in [`STATUSES`] order).
+pub fn counts_text(counts: &[u64]) -> String {
+    STATUSES
+        .iter()
+        .zip(counts)
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Why a point has no metrics.
+#[derive(Debug, Clone)]
+enum PointError {
+    /// A work budget ran out.
+    Budget(String),
+    /// Anything else.
+    Failed(String),
+}
+
+impl From<SimError> for PointError {
+    fn from(e: SimError) -> Self {
+        match e {
+            SimError::Budget { .. } => PointError::Budget(e.to_string()),
+            other => PointError::Failed(other.to_string()),
+        }
+    }
+}
 
 fn part_path(out: &Path, chunk: u64) -> PathBuf {
     out.join("parts").join(format!("part-{chunk:06}.parquet"))
@@ -138,12 +187,9 @@ fn baseline_key(s: &counterpulse_sim::Scenario) -> String {
     key
 }
 
-fn run_row(
-    spec: &SweepSpec,
-    id: u64,
-    baselines: &HashMap<String, OnceLock<Result<RunResult, String>>>,
-    opts: &SweepOptions,
-) -> Row {
+type BaselineCache = HashMap<String, OnceLock<Result<RunResult, PointError>>>;
+
+fn run_row(spec: &SweepSpec, id: u64, baselines: &BaselineCache, opts: &SweepOptions) -> Row {
     let values = spec.point_values(id);
     let mut row = Row {
         id,
@@ -153,6 +199,9 @@ fn run_row(
         message: String::new(),
         baseline_beats: None,
         assisted_beats: None,
+        alarms: None,
+        alarm_kinds: String::new(),
+        delivered_fraction: None,
         baseline: None,
         assisted: None,
     };
@@ -166,7 +215,7 @@ fn run_row(
     row.seed = s.rhythm.seed;
     let record = spec.record_points.contains(&id);
     let result = catch_unwind(AssertUnwindSafe(
-        || -> Result<(RunResult, Option<RunResult>), SimError> {
+        || -> Result<(RunResult, Option<RunResult>), PointError> {
             if record {
                 let ro = RunOptions {
                     record_all_beats: true,
@@ -185,11 +234,7 @@ fn run_row(
                 }
                 let dir = opts.out.join("points").join(format!("point-{id:06}"));
                 if let Err(e) = write_run_dir(&dir, &s, &runs, &opts.tool, true) {
-                    return Err(SimError::Param(
-                        counterpulse_circulation::ParamError::Document {
-                            message: format!("recording point {id}: {e}"),
-                        },
-                    ));
+                    return Err(PointError::Failed(format!("recording point {id}: {e}")));
                 }
                 return Ok((b, a));
             }
@@ -201,15 +246,12 @@ fn run_row(
                     None,
                     "baseline",
                 )
-                .map_err(|e| e.to_string())
+                .map_err(PointError::from)
             };
             let b = match baselines.get(&baseline_key(&s)) {
                 Some(cell) => cell.get_or_init(compute).clone(),
                 None => compute(),
-            };
-            let b = b.map_err(|message| {
-                SimError::Param(counterpulse_circulation::ParamError::Document { message })
-            })?;
+            }?;
             let a = if s.iabp.enabled {
                 Some(assisted_run(&s, &RunOptions::default(), &b)?)
             } else {
@@ -227,27 +269,51 @@ fn run_row(
                 .unwrap_or_else(|| "unknown".into());
             row.message = format!("internal error: {what}");
         }
-        Ok(Err(e)) => row.message = e.to_string(),
+        Ok(Err(PointError::Budget(m))) => {
+            row.status = "budget_exceeded";
+            row.message = m;
+        }
+        Ok(Err(PointError::Failed(m))) => row.message = m,
         Ok(Ok((b, a))) => {
             row.baseline_beats = Some(b.beats_simulated);
             row.baseline = Some(b.summary.clone());
-            let mut unconverged = Vec::new();
-            if !b.converged {
-                unconverged.push(format!("baseline (last change {:.2e})", b.final_residual));
-            }
+            let mut problems = Vec::new();
+            let unconverged = |name: &str, r: &RunResult| {
+                (!r.converged && !r.irregular).then(|| {
+                    format!(
+                        "no periodic steady state in the {name} run within `steady.max_beats` = {} (relative change {:.2e} > `steady.tolerance` = {:.1e})",
+                        s.steady.max_beats, r.final_residual, s.steady.tolerance
+                    )
+                })
+            };
+            problems.extend(unconverged("baseline", &b));
+            let mut status = if problems.is_empty() {
+                "ok"
+            } else {
+                "not_converged"
+            };
             if let Some(a) = &a {
                 row.assisted_beats = Some(a.beats_simulated);
                 row.assisted = Some(a.summary.clone());
-                if !a.converged {
-                    unconverged.push(format!("assisted (last change {:.2e})", a.final_residual));
+                if let Some(p) = unconverged("assisted", a) {
+                    problems.push(p);
+                    status = "not_converged";
                 }
+                let report = AssistReport::of(a);
+                row.alarms = Some(report.alarms);
+                row.alarm_kinds = report.alarm_text();
+                row.delivered_fraction = Some(report.delivered_fraction);
+                if status == "ok" {
+                    if report.failed_to_assist() {
+                        status = "no_assist";
+                    } else if report.alarms > 0 {
+                        status = "ok_with_alarms";
+                    }
+                }
+                problems.extend(report.problem());
             }
-            if unconverged.is_empty() {
-                row.status = "ok";
-            } else {
-                row.status = "not_converged";
-                row.message = format!("no periodic steady state: {}", unconverged.join(", "));
-            }
+            row.status = status;
+            row.message = problems.join("; ");
         }
     }
     row
@@ -292,6 +358,18 @@ fn rows_table(spec: &SweepSpec, rows: &[Row]) -> Table {
         ColumnData::Str(rows.iter().map(|r| r.message.clone()).collect()),
     );
     t.push(
+        "alarms_raised",
+        ColumnData::OptU64(rows.iter().map(|r| r.alarms).collect()),
+    );
+    t.push(
+        "alarm_kinds",
+        ColumnData::Str(rows.iter().map(|r| r.alarm_kinds.clone()).collect()),
+    );
+    t.push(
+        "balloon_delivered_fraction",
+        ColumnData::OptF64(rows.iter().map(|r| r.delivered_fraction).collect()),
+    );
+    t.push(
         "baseline_beats_to_steady_state",
         ColumnData::OptU64(rows.iter().map(|r| r.baseline_beats).collect()),
     );
@@ -330,11 +408,11 @@ fn process_chunk(
     chunk: u64,
     opts: &SweepOptions,
     progress: &dyn Progress,
-) -> Result<[u64; 3], SweepError> {
+) -> Result<[u64; STATUSES.len()], SweepError> {
     let ids: Vec<u64> = spec.chunk(chunk).collect();
     // Baselines shared by the points of this chunk (they differ only in balloon settings):
     // computed once, by the first point that needs it.
-    let mut cache: HashMap<String, OnceLock<Result<RunResult, String>>> = HashMap::new();
+    let mut cache: BaselineCache = HashMap::new();
     for &id in &ids {
         if let Ok(s) = spec.scenario(id) {
             cache.entry(baseline_key(&s)).or_default();
@@ -348,7 +426,7 @@ fn process_chunk(
             r
         })
         .collect();
-    let mut counts = [0u64; 3];
+    let mut counts = [0u64; STATUSES.len()];
     for r in &rows {
         if let Some(i) = STATUSES.iter().position(|s| *s == r.status) {
             counts[i] += 1;
@@ -755,11 +833,12 @@ pub fn summary(dir: &Path, spec: &SweepSpec) -> Result<String, SweepError> {
     };
     let ok: Vec<usize> = (0..status.len()).filter(|&i| status[i] == "ok").collect();
     let mut out = String::new();
-    let counts = ["ok", "not_converged", "failed"]
-        .iter()
-        .map(|s| format!("{} {s}", status.iter().filter(|x| x == s).count()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let counts = counts_text(
+        &STATUSES
+            .iter()
+            .map(|s| status.iter().filter(|x| x == s).count() as u64)
+            .collect::<Vec<_>>(),
+    );
     out.push_str(&format!("{} points: {counts}\n", status.len()));
     if let Some(r) = spec.reference_point() {
         let v = gain[r as usize];
