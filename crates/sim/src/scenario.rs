@@ -166,6 +166,10 @@ impl Scenario {
     }
 
     fn set_raw(&mut self, key: &str, value: &Value) -> Result<(), ParamError> {
+        self.set_checked(key, value).map_err(shorten)
+    }
+
+    fn set_checked(&mut self, key: &str, value: &Value) -> Result<(), ParamError> {
         let unknown = || ParamError::UnknownKey {
             key: key.into(),
             suggestion: suggest(key, Self::specs().iter().map(|s| s.key.as_str())),
@@ -432,6 +436,27 @@ impl Scenario {
             .into_iter()
             .filter_map(|s| self.get(&s.key).map(|v| (s.key, v)))
             .collect()
+    }
+}
+
+/// The error with a huge key or value (a 100 kB `--set` argument) shortened.
+fn shorten(e: ParamError) -> ParamError {
+    use crate::input::{MAX_QUOTED_CHARS, elide};
+    match e {
+        ParamError::UnknownKey { key, suggestion } => ParamError::UnknownKey {
+            key: elide(&key, MAX_QUOTED_CHARS),
+            suggestion,
+        },
+        ParamError::WrongType {
+            key,
+            value,
+            expected,
+        } => ParamError::WrongType {
+            key: elide(&key, MAX_QUOTED_CHARS),
+            value: elide(&value, MAX_QUOTED_CHARS),
+            expected,
+        },
+        other => other,
     }
 }
 

@@ -367,6 +367,13 @@ impl SweepSpec {
             }
         };
         let seed = integer("seed", Some(1))?.unwrap_or(1);
+        let samples_given = integer("samples", None)?;
+        if sampling_name == "grid" && samples_given.is_some() {
+            return Err(spec_err(
+                origin,
+                "`sweep.samples` applies to sampling = \"random\" or \"lhs\", not to a grid (every combination)",
+            ));
+        }
         let sampling = match sampling_name.as_str() {
             "grid" => Sampling::Grid,
             "random" | "lhs" => {
