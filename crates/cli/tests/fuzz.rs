@@ -490,6 +490,16 @@ fn run_case(bin: &Path, case_no: u64, dir: &Path, tally: &Mutex<Tally>) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
+    // Drained while the process runs: a message of megabytes must not block it on a full pipe.
+    let mut stderr_pipe = child.stderr.take();
+    let reader = std::thread::spawn(move || {
+        let mut err = String::new();
+        if let Some(e) = stderr_pipe.as_mut() {
+            use std::io::Read;
+            let _ = e.read_to_string(&mut err);
+        }
+        err
+    });
     let t0 = Instant::now();
     let status = loop {
         if let Some(s) = child.try_wait().expect("wait") {
@@ -502,11 +512,7 @@ fn run_case(bin: &Path, case_no: u64, dir: &Path, tally: &Mutex<Tally>) {
         }
         std::thread::sleep(Duration::from_millis(2));
     };
-    let mut err = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        use std::io::Read;
-        let _ = e.read_to_string(&mut err);
-    }
+    let err = reader.join().unwrap_or_default();
     let shown = |a: &[String]| {
         a.iter()
             .map(|x| x.chars().take(60).collect::<String>())

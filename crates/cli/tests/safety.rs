@@ -92,6 +92,7 @@ fn case1_sweep_never_writes_into_a_folder_it_does_not_own() {
     std::fs::create_dir_all(&out).expect("dir");
     std::fs::write(out.join("points.parquet"), "the user's own table").expect("w");
     std::fs::write(out.join("manifest.json"), "{\"mine\": true}").expect("w");
+    std::fs::write(out.join("slurm-1_0.log"), "a job's log").expect("w");
     let before = snapshot(&out);
     for extra in [None, Some("--force")] {
         let mut args = vec!["sweep", &spec, "--out", out.to_str().expect("utf8")];
@@ -99,6 +100,23 @@ fn case1_sweep_never_writes_into_a_folder_it_does_not_own() {
         refused(&run(&args), "not a sweep output folder");
         assert_eq!(snapshot(&out), before, "nothing replaced ({extra:?})");
     }
+    // Files of other tools beside a sweep (a Slurm job's log) are left alone, not refused.
+    let logs = d.join("logs-only");
+    std::fs::create_dir_all(&logs).expect("dir");
+    std::fs::write(logs.join("slurm-1_0.log"), "a job's log").expect("w");
+    let r = run(&[
+        "sweep",
+        &spec,
+        "--out",
+        logs.to_str().expect("utf8"),
+        "--threads",
+        "2",
+    ]);
+    assert!(r.status.success(), "{}", stderr(&r));
+    assert_eq!(
+        std::fs::read_to_string(logs.join("slurm-1_0.log")).expect("kept"),
+        "a job's log"
+    );
 }
 
 #[test]
@@ -417,4 +435,38 @@ fn case13_messages_are_one_line_and_never_quote_files_or_huge_inputs() {
         empty.to_str().expect("utf8"),
     ]);
     refused(&o, "no experiments in");
+}
+
+#[test]
+fn case13_orphan_temporary_files_are_removed_under_the_lock() {
+    let d = tmp("orphans");
+    let spec = write(&d, "s.toml", SMALL);
+    let out = d.join("sweep");
+    let o = out.to_str().expect("utf8");
+    let r = run(&["sweep", &spec, "--out", o, "--threads", "2"]);
+    assert!(r.status.success(), "{}", stderr(&r));
+    // Left by killed writers (a merge's output can be 100 MB).
+    let orphans = [
+        out.join(".points.parquet.999999.tmp"),
+        out.join(".manifest.json.999999.tmp"),
+        out.join("parts").join(".part-000001.parquet.999999.tmp"),
+    ];
+    for p in &orphans {
+        std::fs::write(p, vec![0u8; 4096]).expect("w");
+    }
+    let m = run(&["merge", o]);
+    assert!(m.status.success(), "{}", stderr(&m));
+    for p in &orphans {
+        assert!(!p.exists(), "{} left", p.display());
+    }
+    let run_dir = d.join("run");
+    let rd = run_dir.to_str().expect("utf8");
+    let r = run(&["simulate", "--preset", "healthy", "--out", rd]);
+    assert!(r.status.success(), "{}", stderr(&r));
+    let orphan = run_dir.join(".waveforms.parquet.999999.tmp");
+    std::fs::write(&orphan, vec![0u8; 4096]).expect("w");
+    let r = run(&["simulate", "--preset", "healthy", "--out", rd, "--force"]);
+    assert!(r.status.success(), "{}", stderr(&r));
+    assert!(!orphan.exists());
+    check_complete(&run_dir).expect("complete");
 }

@@ -52,13 +52,7 @@ impl Lock {
         name: &str,
         busy: impl FnOnce() -> String,
     ) -> Result<Self, SweepError> {
-        let path = dir.join(name);
-        let file = open_lock_file(&path)?;
-        match file.try_lock() {
-            Ok(()) => Ok(Self { _file: file }),
-            Err(TryLockError::WouldBlock) => Err(SweepError::Usage { message: busy() }),
-            Err(TryLockError::Error(e)) => Err(fs_err(&path, e)),
-        }
+        Self::try_take(dir, name, false, busy)
     }
 
     /// Takes the lock `name` in `dir` shared (other shared holders allowed), or refuses with
@@ -68,9 +62,23 @@ impl Lock {
         name: &str,
         busy: impl FnOnce() -> String,
     ) -> Result<Self, SweepError> {
+        Self::try_take(dir, name, true, busy)
+    }
+
+    fn try_take(
+        dir: &Path,
+        name: &str,
+        shared: bool,
+        busy: impl FnOnce() -> String,
+    ) -> Result<Self, SweepError> {
         let path = dir.join(name);
         let file = open_lock_file(&path)?;
-        match file.try_lock_shared() {
+        let taken = if shared {
+            file.try_lock_shared()
+        } else {
+            file.try_lock()
+        };
+        match taken {
             Ok(()) => Ok(Self { _file: file }),
             Err(TryLockError::WouldBlock) => Err(SweepError::Usage { message: busy() }),
             Err(TryLockError::Error(e)) => Err(fs_err(&path, e)),

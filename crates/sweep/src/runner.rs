@@ -557,13 +557,18 @@ pub fn run_sweep(
         let old = SweepSpec::from_output_dir(out).ok();
         old.map(|o| o.fingerprint()) == Some(spec.fingerprint())
     } else {
-        let found = entries(out)?;
-        if !found.is_empty() {
+        // Files of other tools (Slurm's logs) may sit beside a sweep; files with the names a
+        // sweep writes, without the spec that says they are a sweep's, are someone else's.
+        let clash: Vec<String> = entries(out)?
+            .into_iter()
+            .filter(|n| is_sweep_root_file(n) || n == "parts" || n == "points")
+            .collect();
+        if !clash.is_empty() {
             return Err(SweepError::Usage {
                 message: format!(
-                    "{} is not a sweep output folder (no spec.toml; it holds `{}`): not writing into it; choose another --out",
+                    "{} is not a sweep output folder (no spec.toml) but holds `{}`: not overwriting it; choose another --out",
                     out.display(),
-                    found[..found.len().min(3)].join("`, `")
+                    clash[..clash.len().min(3)].join("`, `")
                 ),
             });
         }
