@@ -103,7 +103,7 @@ fn bad_value(g: &mut Gen, spec: &ParamSpec) -> (String, String) {
         Kind::Bool => match g.below(3) {
             0 => ("1".into(), "1".into()),
             1 => ("\"yes\"".into(), "yes".into()),
-            _ => (format!("{huge}"), huge),
+            _ => (huge.clone(), huge),
         },
         Kind::Choice(_) => match g.below(3) {
             0 => ("\"zzz\"".into(), "zzz".into()),
@@ -240,7 +240,7 @@ fn scenario_case(g: &mut Gen, dir: &Path, n: u64) -> Case {
     let file = format!("s{n}.toml");
     let path = dir.join(&file).display().to_string();
     let (text, needle) = match g.below(8) {
-        0 | 1 | 2 => {
+        0..=2 => {
             let spec = g.pick(specs()).clone();
             let (toml_v, _) = bad_value(g, &spec);
             let (grp, line) = toml_line(&spec.key, &toml_v);
@@ -260,23 +260,39 @@ fn scenario_case(g: &mut Gen, dir: &Path, n: u64) -> Case {
         }
         4 => (broken_toml(g), "not valid TOML at line".into()),
         5 => {
-            let (doc, needle) = g
-                .pick(&[
-                    ("[scenario]\npreset = 3\n", "scenario.preset"),
-                    ("[scenario]\npreset = \"nope\"\n", "preset"),
-                    ("[scenario]\ndescription = 5\n", "scenario.description"),
-                    ("[scenario]\nbogus = 1\n", "scenario.bogus"),
-                    ("rate_bpm = 80\n", "rate_bpm"),
-                    ("[[protocol]]\niabp.ratio = \"1:2\"\n", "at_s"),
-                    ("[iabp]\nenabled = true\n[[protocol]]\nat_s = -1\niabp.ratio = \"1:2\"\n", "at_s"),
-                    ("[iabp]\nenabled = true\n[[protocol]]\nat_s = 1e9\niabp.ratio = \"1:2\"\n", "steady.max_beats"),
-                    ("[iabp]\nenabled = true\n[[protocol]]\nat_s = 10\niabp.enabled = false\n", "iabp.enabled"),
-                    ("[iabp]\nenabled = true\n[[protocol]]\nat_s = 10\n", "sets nothing"),
-                    ("[[bogus]]\nat_s = 1\n", "bogus"),
-                    ("[output]\nwaveform_interval_ms = 0.05\nwaveform_beats = 0\n", "output.waveform_beats"),
-                    ("[rhythm]\nkind = \"af\"\n[steady]\nmax_beats = 50\nirregular_beats = 120\n", "steady.irregular_beats"),
-                ])
-                .clone();
+            let (doc, needle) = *g.pick(&[
+                ("[scenario]\npreset = 3\n", "scenario.preset"),
+                ("[scenario]\npreset = \"nope\"\n", "preset"),
+                ("[scenario]\ndescription = 5\n", "scenario.description"),
+                ("[scenario]\nbogus = 1\n", "scenario.bogus"),
+                ("rate_bpm = 80\n", "rate_bpm"),
+                ("[[protocol]]\niabp.ratio = \"1:2\"\n", "at_s"),
+                (
+                    "[iabp]\nenabled = true\n[[protocol]]\nat_s = -1\niabp.ratio = \"1:2\"\n",
+                    "at_s",
+                ),
+                (
+                    "[iabp]\nenabled = true\n[[protocol]]\nat_s = 1e9\niabp.ratio = \"1:2\"\n",
+                    "steady.max_beats",
+                ),
+                (
+                    "[iabp]\nenabled = true\n[[protocol]]\nat_s = 10\niabp.enabled = false\n",
+                    "iabp.enabled",
+                ),
+                (
+                    "[iabp]\nenabled = true\n[[protocol]]\nat_s = 10\n",
+                    "sets nothing",
+                ),
+                ("[[bogus]]\nat_s = 1\n", "bogus"),
+                (
+                    "[output]\nwaveform_interval_ms = 0.05\nwaveform_beats = 0\n",
+                    "output.waveform_beats",
+                ),
+                (
+                    "[rhythm]\nkind = \"af\"\n[steady]\nmax_beats = 50\nirregular_beats = 120\n",
+                    "steady.irregular_beats",
+                ),
+            ]);
             (doc.to_string(), needle.to_string())
         }
         6 => {
@@ -287,22 +303,20 @@ fn scenario_case(g: &mut Gen, dir: &Path, n: u64) -> Case {
         }
         _ => {
             // Inconsistent values, each in range alone.
-            let (doc, needle) = g
-                .pick(&[
-                    (
-                        "[heart]\nrate_bpm = 200\npr_interval_ms = 400\n",
-                        "heart.pr_interval_ms",
-                    ),
-                    (
-                        "[iabp]\ninflate_offset_ms = 900\n[heart]\nrate_bpm = 100\n",
-                        "iabp.inflate_offset_ms",
-                    ),
-                    (
-                        "[aortic_valve]\nopen_area_cm2 = 1.0\nregurgitant_area_cm2 = 2.0\n",
-                        "aortic_valve",
-                    ),
-                ])
-                .clone();
+            let (doc, needle) = *g.pick(&[
+                (
+                    "[heart]\nrate_bpm = 200\npr_interval_ms = 400\n",
+                    "heart.pr_interval_ms",
+                ),
+                (
+                    "[iabp]\ninflate_offset_ms = 900\n[heart]\nrate_bpm = 100\n",
+                    "iabp.inflate_offset_ms",
+                ),
+                (
+                    "[aortic_valve]\nopen_area_cm2 = 1.0\nregurgitant_area_cm2 = 2.0\n",
+                    "aortic_valve",
+                ),
+            ]);
             (doc.to_string(), needle.to_string())
         }
     };
@@ -321,35 +335,33 @@ fn spec_case(g: &mut Gen, dir: &Path, n: u64) -> Case {
     let axes_ok = "[axes]\n\"heart.rate_bpm\" = [60, 80]\n";
     let (text, needle) = match g.below(6) {
         0 => {
-            let (k, v, needle) = g
-                .pick(&[
-                    ("name", "5", "sweep.name"),
-                    ("name", "\"..\"", "sweep.name"),
-                    ("name", "\"a/b\"", "sweep.name"),
-                    ("preset", "3", "sweep.preset"),
-                    ("preset", "\"nope\"", "preset"),
-                    ("sampling", "1", "sweep.sampling"),
-                    ("sampling", "\"sobol\"", "sweep.sampling"),
-                    ("samples", "-1", "sweep.samples"),
-                    ("seed", "1.5", "sweep.seed"),
-                    ("chunk_size", "0", "sweep.chunk_size"),
-                    ("chunk_size", "1000001", "sweep.chunk_size"),
-                    ("metrics", "[\"ffr\", \"ffr\"]", "sweep.metrics"),
-                    ("metrics", "[\"co\"]", "sweep.metrics"),
-                    ("metrics", "7", "sweep.metrics"),
-                    ("record_points", "[5]", "sweep.record_points"),
-                    ("record_points", "[-1]", "sweep.record_points"),
-                    ("record_points", "[0, 0]", "sweep.record_points"),
-                    (
-                        "reference",
-                        "{ \"iabp.volume_ml\" = 40 }",
-                        "sweep.reference",
-                    ),
-                    ("reference", "5", "sweep.reference"),
-                    ("bogus", "1", "sweep.bogus"),
-                    ("description", "[1]", "sweep.description"),
-                ])
-                .clone();
+            let (k, v, needle) = *g.pick(&[
+                ("name", "5", "sweep.name"),
+                ("name", "\"..\"", "sweep.name"),
+                ("name", "\"a/b\"", "sweep.name"),
+                ("preset", "3", "sweep.preset"),
+                ("preset", "\"nope\"", "preset"),
+                ("sampling", "1", "sweep.sampling"),
+                ("sampling", "\"sobol\"", "sweep.sampling"),
+                ("samples", "-1", "sweep.samples"),
+                ("seed", "1.5", "sweep.seed"),
+                ("chunk_size", "0", "sweep.chunk_size"),
+                ("chunk_size", "1000001", "sweep.chunk_size"),
+                ("metrics", "[\"ffr\", \"ffr\"]", "sweep.metrics"),
+                ("metrics", "[\"co\"]", "sweep.metrics"),
+                ("metrics", "7", "sweep.metrics"),
+                ("record_points", "[5]", "sweep.record_points"),
+                ("record_points", "[-1]", "sweep.record_points"),
+                ("record_points", "[0, 0]", "sweep.record_points"),
+                (
+                    "reference",
+                    "{ \"iabp.volume_ml\" = 40 }",
+                    "sweep.reference",
+                ),
+                ("reference", "5", "sweep.reference"),
+                ("bogus", "1", "sweep.bogus"),
+                ("description", "[1]", "sweep.description"),
+            ]);
             let base = SPEC_BASE
                 .lines()
                 .filter(|l| !l.starts_with(&format!("{k} =")))
@@ -373,23 +385,21 @@ fn spec_case(g: &mut Gen, dir: &Path, n: u64) -> Case {
             }
         }
         3 => {
-            let (axis, needle) = g
-                .pick(&[
-                    ("{ from = 60, to = inf, step = 10 }", "finite"),
-                    ("{ from = -inf, to = 60, step = 10 }", "finite"),
-                    ("{ from = 60, to = nan, step = 10 }", "finite"),
-                    ("{ from = 60, to = 100, step = 0 }", "step"),
-                    ("{ from = 60, to = 100, step = -5 }", "step"),
-                    ("{ from = 60, to = 100, step = 1e-300 }", "allowed at most"),
-                    ("{ from = 100, to = 60, step = 5 }", "below from"),
-                    ("{ from = 60, to = 100 }", "step"),
-                    ("{ min = 60, max = 100 }", "a grid needs listed values"),
-                    ("[]", "is empty"),
-                    ("[60, 400]", "out of range"),
-                    ("{ from = 10, to = 100, step = 10 }", "out of range"),
-                    ("[[1]]", "is not a value"),
-                ])
-                .clone();
+            let (axis, needle) = *g.pick(&[
+                ("{ from = 60, to = inf, step = 10 }", "finite"),
+                ("{ from = -inf, to = 60, step = 10 }", "finite"),
+                ("{ from = 60, to = nan, step = 10 }", "finite"),
+                ("{ from = 60, to = 100, step = 0 }", "step"),
+                ("{ from = 60, to = 100, step = -5 }", "step"),
+                ("{ from = 60, to = 100, step = 1e-300 }", "allowed at most"),
+                ("{ from = 100, to = 60, step = 5 }", "below from"),
+                ("{ from = 60, to = 100 }", "step"),
+                ("{ min = 60, max = 100 }", "a grid needs listed values"),
+                ("[]", "is empty"),
+                ("[60, 400]", "out of range"),
+                ("{ from = 10, to = 100, step = 10 }", "out of range"),
+                ("[[1]]", "is not a value"),
+            ]);
             (
                 format!("{SPEC_BASE}[axes]\n\"heart.rate_bpm\" = {axis}\n"),
                 needle.to_string(),
@@ -401,7 +411,7 @@ fn spec_case(g: &mut Gen, dir: &Path, n: u64) -> Case {
             (format!("{SPEC_BASE}[axes]\n\"{k}\" = [1]\n"), shown)
         }
         _ => {
-            let (doc, needle) = g
+            let (doc, needle) = *g
                 .pick(&[
                     ("", "no [axes]"),
                     ("[sweep]\nname = \"x\"\n", "no [axes]"),
@@ -409,8 +419,7 @@ fn spec_case(g: &mut Gen, dir: &Path, n: u64) -> Case {
                     ("name = \"x\"\n", "top-level key `name`"),
                     ("sweep = 3\n", "`sweep` must be a table"),
                     ("[axes]\n\"heart.rate_bpm\" = { from = 20, to = 250, step = 0.0009 }\n\"iabp.helium_low_alarm_ml\" = { from = 0, to = 999999, step = 1 }\n", "more than the limit"),
-                ])
-                .clone();
+                ]);
             if g.chance(0.3) {
                 (broken_toml(g), "not valid TOML at line".into())
             } else {
@@ -476,7 +485,7 @@ fn run_case(bin: &Path, case_no: u64, dir: &Path, tally: &Mutex<Tally>) {
     let out = dir.join(format!("out-{case_no}"));
     let mut args = c.args.clone();
     // Half the runs would write output: a refusal must leave nothing behind.
-    let dry = args[0] == "sweep" && case_no % 2 == 0;
+    let dry = args[0] == "sweep" && case_no.is_multiple_of(2);
     if dry {
         args.push("--dry-run".into());
     } else {
@@ -706,7 +715,7 @@ fn parsers_never_panic_on_generated_documents() {
             Err(_) => panic!("spec parser panicked on {spec:?}"),
             Ok(Err(e)) => assert_one_line("spec", &spec, &e.to_string()),
             Ok(Ok(points)) => {
-                assert!(points >= 1 && points <= counterpulse_sweep::spec::MAX_POINTS)
+                assert!((1..=counterpulse_sweep::spec::MAX_POINTS).contains(&points))
             }
         }
         // --set assignments, valid and not, on every preset.

@@ -506,7 +506,7 @@ impl SweepSpec {
                         ));
                     }
                     let steps = ((to - from) / step + 1e-9).floor();
-                    if !(steps < MAX_AXIS_VALUES as f64) {
+                    if steps.is_nan() || steps >= MAX_AXIS_VALUES as f64 {
                         return Err(spec_err(
                             origin,
                             format!(
