@@ -328,7 +328,10 @@ fn a_different_spec_is_not_resumed_into_the_same_folder() {
     // Files of other tools are never cleared: the sweep is written beside them (a folder
     // holding files with a sweep's names is refused: tests/safety.rs, case 1).
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(std::fs::read_to_string(plain.join("keep.txt")).expect("kept"), "x");
+    assert_eq!(
+        std::fs::read_to_string(plain.join("keep.txt")).expect("kept"),
+        "x"
+    );
 }
 
 #[test]
