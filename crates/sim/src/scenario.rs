@@ -347,7 +347,10 @@ impl Scenario {
                 ),
             });
         }
-        if self.rhythm.is_irregular() && self.steady.irregular_beats > self.steady.max_beats {
+        // An irregular rhythm, or a balloon on its own clock, runs a fixed number of beats.
+        let fixed_beats = self.rhythm.is_irregular()
+            || (self.iabp.enabled && self.iabp.trigger == counterpulse_balloon::Trigger::Internal);
+        if fixed_beats && self.steady.irregular_beats > self.steady.max_beats {
             return Err(ParamError::Inconsistent {
                 message: format!(
                     "`steady.irregular_beats` = {} is more than `steady.max_beats` = {}: an irregular rhythm runs its beats within the beat budget",
