@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use counterpulse_io::{IoError, is_temp_name};
 
-use crate::runner::SweepError;
+use crate::error::SweepError;
 
 /// Name of the lock held (shared) by every process writing into a folder, and exclusively by
 /// one that replaces or merges its contents.

@@ -14,8 +14,8 @@ use counterpulse_sim::assist::AssistReport;
 use counterpulse_sim::{RunResult, Scenario};
 use serde_json::{Map, json};
 
+use crate::error::SweepError;
 use crate::guard::{IN_USE_LOCK, Lock, entries, remove_orphan_temps};
-use crate::runner::SweepError;
 
 /// Who wrote a file: recorded in manifests.
 #[derive(Debug, Clone, PartialEq)]

@@ -30,31 +30,11 @@ use counterpulse_sim::{
 };
 use rayon::prelude::*;
 use serde_json::json;
-use thiserror::Error;
 
+use crate::error::SweepError;
 use crate::guard::{IN_USE_LOCK, Lock, entries, remove_dir, remove_file, remove_orphan_temps};
 use crate::rundir::{ToolInfo, utc_now, write_run_dir};
 use crate::spec::{BASE_SCENARIO_FILE, Sampling, Shard, SweepSpec};
-
-/// Why a sweep could not run (a failing point is not an error: it becomes a row).
-#[derive(Debug, Error)]
-pub enum SweepError {
-    /// Bad spec or options (exit code 2).
-    #[error("{message}")]
-    Usage {
-        /// What is wrong, naming the key and the value.
-        message: String,
-    },
-    /// Writing or reading output failed.
-    #[error(transparent)]
-    Io(#[from] IoError),
-    /// The merge found missing or repeated points, or a part that does not fit.
-    #[error("{message}")]
-    Incomplete {
-        /// What is missing or repeated.
-        message: String,
-    },
-}
 
 /// Receives progress (implemented by the command line's progress bar).
 pub trait Progress: Sync {

@@ -35,7 +35,7 @@ use counterpulse_sim::Scenario;
 use counterpulse_sim::input::{MAX_QUOTED_CHARS, elide, read_text, toml_error};
 use counterpulse_sim::rng::SplitMix64;
 
-use crate::runner::SweepError;
+use crate::error::SweepError;
 
 /// The sweep run by `counterpulse sweep` without a file.
 pub const DEFAULT_SWEEP: &str = include_str!("../default-sweep.toml");
