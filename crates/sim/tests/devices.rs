@@ -1,20 +1,11 @@
 //! The Impella-type pump in the closed loop, alone and with the balloon and VA-ECMO: output,
 //! unloading, conservation, suction. Run in release.
 
+mod common;
+use common::{get, sim};
+
 use counterpulse_metrics::BeatMetrics;
-use counterpulse_sim::{RunOptions, Scenario, Simulation, simulate};
-
-fn sim(preset: &str, sets: &[&str], opts: RunOptions) -> Simulation {
-    let mut s = Scenario::from_preset(preset).expect("preset");
-    for a in sets {
-        s.set_cli(a).expect("valid override");
-    }
-    simulate(&s, &opts).expect("runs")
-}
-
-fn get(m: &BeatMetrics, name: &str) -> f64 {
-    m.get(name).unwrap_or_else(|| panic!("{name} missing"))
-}
+use counterpulse_sim::{RunOptions, Scenario};
 
 #[test]
 fn impella_adds_output_across_the_valve_and_unloads_the_ventricle() {
