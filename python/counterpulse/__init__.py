@@ -160,7 +160,9 @@ def sweep(
             that is removed afterwards.
         threads: worker threads (default: all cores). Results do not depend on it.
         resume: continue a sweep in ``out``, skipping finished chunks (``--resume``).
-        force: delete an earlier sweep's output in ``out`` first (``--force``).
+        force: as ``--force``: replace this shard's chunks of the same sweep, or the whole
+            output of another sweep that no process is writing; other tools' files in
+            ``out`` are kept. Without it, a folder holding another sweep is refused.
 
     Returns:
         The points table: the same columns and values as ``points.parquet`` (``point_id``, one

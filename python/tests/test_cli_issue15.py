@@ -129,7 +129,10 @@ def test_sweep_merge_and_reproduce_print_json(cli, tmp_path):
     assert s["points_run"] == 2 and s["merged"] is False and s["counts"]["ok"] == 2
     cli("sweep", spec, "--out", out, "--shard", "1/2")
     m = json.loads(cli("merge", out, "--json").stdout)
-    assert m["points"] == 3 and m["counts"] == {"ok": 3, "not_converged": 0, "failed": 0}
+    # every status is counted, ok or not (issue 13 added ok_with_alarms, no_assist, budget_exceeded)
+    assert m["points"] == 3 and m["counts"]["ok"] == 3
+    assert set(m["counts"]) >= {"ok", "ok_with_alarms", "no_assist", "not_converged", "budget_exceeded", "failed"}
+    assert sum(m["counts"].values()) == 3
     assert m["files"]["points"].endswith("points.parquet")
     r = json.loads(cli("reproduce", "waveform-1-2", "--out", tmp_path / "rep", "--json", cwd=REPO).stdout)
     assert r["experiments"] == ["waveform-1-2"] and r["passed"] is True

@@ -125,6 +125,11 @@ enum Command {
         /// Print the observed-against-published rows as JSON on stdout; messages go to stderr.
         #[arg(long)]
         json: bool,
+        /// Replace an earlier reproduction in the output folder (only the files reproduce
+        /// writes; other files are kept). Without it, an experiment folder that holds files is
+        /// refused before anything runs.
+        #[arg(long)]
+        force: bool,
     },
     /// Merge the parts of a (sharded) sweep into points.parquet, checking every point is there once.
     Merge {
@@ -244,7 +249,8 @@ fn dispatch(cli: Cli) -> Result<()> {
             experiments,
             out,
             json,
-        } => reproduce::run(name, all, check, experiments, out, json),
+            force,
+        } => reproduce::run(name, all, check, experiments, out, json, force),
         Command::Plot { kind } => plot::dispatch(*kind),
     }
 }

@@ -407,7 +407,8 @@ fn run_experiment(name: &str, exp_dir: &Path, out: &Path) -> Result<Vec<Row>> {
             runs.push(("assisted", a));
         }
         let dir = out.join(rn);
-        // notebooks-data/NAME is this experiment's output: an earlier reproduction is replaced.
+        // notebooks-data/NAME is this experiment's output: an earlier reproduction is replaced
+        // (refuse_earlier_output asked for --force before anything ran).
         write_run_dir(&dir, &s, &runs, &tool_info(), true).map_err(crate::sweep::classify)?;
         let conv = runs.iter().all(|(_, r)| r.converged || r.irregular);
         say!(
@@ -582,6 +583,41 @@ fn figure(f: &toml::Table, out: &Path, ctx: &str) -> Result<()> {
 
 /// Runs `name` (or every experiment) and prints the comparison; with `check`, fails when a
 /// gated value is outside its tolerance.
+/// Refuses, before anything runs, to write into an experiment's output folder that already
+/// holds files, unless `--force`: an earlier reproduction is replaced only when the user says so
+/// (as `simulate --out` and `sweep` do). With `--force`, only the files reproduce writes are
+/// replaced; run folders holding anything else are still refused, other files are kept.
+fn refuse_earlier_output(root: &Path, chosen: &[String], force: bool) -> Result<()> {
+    let mut held = Vec::new();
+    for n in chosen {
+        let d = root.join(n);
+        if d.exists() && !d.is_dir() {
+            return Err(usage(format!(
+                "{} is a file, not a folder: choose another --out",
+                d.display()
+            )));
+        }
+        let occupied = std::fs::read_dir(&d)
+            .map(|mut it| it.next().is_some())
+            .unwrap_or(false);
+        if occupied {
+            held.push(n.as_str());
+        }
+    }
+    if held.is_empty() || force {
+        return Ok(());
+    }
+    let shown = if held.len() > 4 {
+        format!("{}, … ({} experiments)", held[..3].join(", "), held.len())
+    } else {
+        held.join(", ")
+    };
+    Err(usage(format!(
+        "{} already holds output of {shown}: add --force to replace what reproduce writes there (other files are kept), or choose another --out",
+        root.display()
+    )))
+}
+
 pub fn run(
     name: Option<String>,
     all: bool,
@@ -589,6 +625,7 @@ pub fn run(
     experiments: Option<PathBuf>,
     out_root: Option<PathBuf>,
     json: bool,
+    force: bool,
 ) -> Result<()> {
     let dir = experiments_dir(experiments)?;
     let available = names(&dir)?;
@@ -620,6 +657,7 @@ pub fn run(
         }
     };
     let root = out_root.unwrap_or_else(|| PathBuf::from("notebooks-data"));
+    refuse_earlier_output(&root, &chosen, force)?;
     let mut rows = Vec::new();
     for n in &chosen {
         rows.extend(run_experiment(n, &dir.join(n), &root.join(n))?);

@@ -404,6 +404,8 @@ fn reproduce_check_fails_outside_tolerance() {
         if check {
             a.push("--check".into());
         }
+        // Each call replaces the previous reproduction.
+        a.push("--force".into());
         a
     };
     let run_s = |a: Vec<String>| bin().args(&a).output().expect("runs");

@@ -470,3 +470,142 @@ fn case13_orphan_temporary_files_are_removed_under_the_lock() {
     assert!(!orphan.exists());
     check_complete(&run_dir).expect("complete");
 }
+
+/// Every name in `dir` (lock files included).
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn review_a_refused_folder_gets_no_lock_file() {
+    // Found in review after the merge: refusals left `.claim.lock` / `.lock` in the user's folder.
+    let d = tmp("refused-no-lock");
+    let spec = write(&d, "spec-in.toml", SMALL);
+    let theirs = d.join("theirs");
+    std::fs::create_dir_all(&theirs).expect("dir");
+    std::fs::write(theirs.join("points.parquet"), "the user's own table").expect("w");
+    std::fs::write(theirs.join("notes.txt"), "notes").expect("w");
+    let before = listing(&theirs);
+    let t = theirs.to_str().expect("utf8");
+    refused(
+        &run(&["sweep", &spec, "--out", t]),
+        "not a sweep output folder",
+    );
+    assert_eq!(listing(&theirs), before, "sweep left files behind");
+    refused(
+        &run(&["simulate", "--preset", "healthy", "--out", t]),
+        "not a counterpulse run folder",
+    );
+    assert_eq!(listing(&theirs), before, "simulate left files behind");
+}
+
+#[test]
+fn review_reproduce_replaces_an_earlier_reproduction_only_with_force() {
+    // Found in review after the merge: `reproduce --out` replaced a user's files (and an earlier
+    // reproduction) without --force, while `simulate --out` refused the same folder.
+    let d = tmp("reproduce-force");
+    let exp = d.join("experiments").join("toy");
+    std::fs::create_dir_all(&exp).expect("dir");
+    std::fs::write(
+        exp.join("healthy.toml"),
+        "[scenario]\npreset = \"healthy\"\n",
+    )
+    .expect("w");
+    std::fs::write(
+        exp.join("experiment.toml"),
+        "[experiment]\ntitle = \"toy\"\n[[run]]\nname = \"rest\"\nscenario = \"healthy.toml\"\n",
+    )
+    .expect("w");
+    let out = d.join("out");
+    let args = |force: bool| {
+        let mut a = vec![
+            "reproduce".to_string(),
+            "toy".into(),
+            "--experiments".into(),
+            d.join("experiments").display().to_string(),
+            "--out".into(),
+            out.display().to_string(),
+        ];
+        if force {
+            a.push("--force".into());
+        }
+        a
+    };
+    let go = |a: Vec<String>| bin().args(&a).output().expect("runs");
+    // A user's file where a reproduction writes: refused, untouched, nothing run.
+    std::fs::create_dir_all(out.join("toy/rest")).expect("dir");
+    std::fs::write(out.join("toy/rest/beats.parquet"), "precious").expect("w");
+    let before = snapshot(&out);
+    refused(&go(args(false)), "add --force");
+    assert_eq!(snapshot(&out), before);
+    std::fs::remove_dir_all(out.join("toy/rest")).expect("rm");
+    // A first reproduction into a fresh folder, then a second one: refused without --force.
+    let first = go(args(false));
+    assert!(first.status.success(), "{}", stderr(&first));
+    std::fs::write(out.join("toy/mine.txt"), "kept").expect("w");
+    let done = snapshot(&out);
+    refused(&go(args(false)), "add --force");
+    assert_eq!(
+        snapshot(&out),
+        done,
+        "an earlier reproduction is kept without --force"
+    );
+    // With --force it is replaced; other files beside it are kept.
+    let again = go(args(true));
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(
+        std::fs::read_to_string(out.join("toy/mine.txt")).expect("kept"),
+        "kept"
+    );
+    assert!(out.join("toy/rest/manifest.json").exists());
+}
+
+#[test]
+fn review_case8_the_waveform_memory_bound_covers_what_a_recorded_run_uses() {
+    // Found in review after the merge: the bound was on the samples alone, and a run accepted
+    // under it reached 2.4 times the bound's estimate (a copy per column through Option<f64>,
+    // another into the Arrow batch, one more in the Parquet writer's row group).
+    let Ok(time) = std::fs::canonicalize("/usr/bin/time") else {
+        eprintln!("skipped: no /usr/bin/time to measure the peak resident size");
+        return;
+    };
+    let d = tmp("waveform-peak");
+    let sets = [
+        "iabp.enabled=true",
+        "output.waveform_interval_ms=0.05",
+        "output.waveform_beats=10",
+    ];
+    let mut s = counterpulse_sim::Scenario::from_preset("cardiogenic-shock").expect("preset");
+    for kv in sets {
+        s.set_cli(kv).expect("valid");
+    }
+    let estimate = s.waveform_memory_bytes().expect("estimate");
+    let mut cmd = Command::new(time);
+    cmd.args(["-f", "%M", env!("CARGO_BIN_EXE_counterpulse"), "simulate"])
+        .args(["--preset", "cardiogenic-shock", "--quiet", "--out"])
+        .arg(d.join("run"));
+    for kv in sets {
+        cmd.args(["--set", kv]);
+    }
+    let o = cmd.output().expect("runs");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let peak_kb: f64 = stderr(&o)
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .expect("peak in kB");
+    // The process without waveforms is about 16 MB.
+    let allowance = 64e6;
+    assert!(
+        peak_kb * 1024.0 <= estimate + allowance,
+        "peak {:.0} MB, estimate {:.0} MB",
+        peak_kb * 1024.0 / 1e6,
+        estimate / 1e6
+    );
+}

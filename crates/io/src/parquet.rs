@@ -58,7 +58,8 @@ pub fn write_parquet(
 
 /// Writes one record batch as a Parquet file into `w` (`path` names it in errors).
 pub(crate) fn write_batch(w: &mut Sink, path: &Path, batch: &RecordBatch) -> Result<(), IoError> {
-    let props = properties(batch.schema_ref(), None);
+    // Row groups bound the writer's buffer (a recorded run's waveforms are hundreds of MB).
+    let props = properties(batch.schema_ref(), Some(ROW_GROUP_ROWS));
     let mut writer =
         ArrowWriter::try_new(w, batch.schema(), Some(props)).map_err(|e| pq_err(path, e))?;
     writer.write(batch).map_err(|e| pq_err(path, e))?;
@@ -73,8 +74,19 @@ impl FileSet {
         table: &Table,
         metadata: &[(String, String)],
     ) -> Result<u64, IoError> {
+        self.stage_parquet_owned(name, table.clone(), metadata)
+    }
+
+    /// As [`FileSet::stage_parquet`], moving the table's columns into the file's batch (no copy
+    /// of the data: for large tables such as waveforms).
+    pub fn stage_parquet_owned(
+        &mut self,
+        name: &str,
+        table: Table,
+        metadata: &[(String, String)],
+    ) -> Result<u64, IoError> {
         let path = self.dir().join(name);
-        let batch = table.to_record_batch(metadata)?;
+        let batch = table.into_record_batch(metadata)?;
         self.stage(name, |w| write_batch(w, &path, &batch))
     }
 }

@@ -63,33 +63,15 @@ impl ColumnData {
         }
     }
 
-    fn arrow(&self) -> (DataType, bool, ArrayRef) {
+    /// The Arrow array of this column; numbers are moved, not copied (`From<Vec<_>>` takes the
+    /// vector's buffer).
+    fn into_arrow(self) -> (DataType, bool, ArrayRef) {
         match self {
-            ColumnData::F64(v) => (
-                DataType::Float64,
-                false,
-                Arc::new(Float64Array::from(v.clone())),
-            ),
-            ColumnData::OptF64(v) => (
-                DataType::Float64,
-                true,
-                Arc::new(Float64Array::from(v.clone())),
-            ),
-            ColumnData::U64(v) => (
-                DataType::UInt64,
-                false,
-                Arc::new(UInt64Array::from(v.clone())),
-            ),
-            ColumnData::OptU64(v) => (
-                DataType::UInt64,
-                true,
-                Arc::new(UInt64Array::from(v.clone())),
-            ),
-            ColumnData::Bool(v) => (
-                DataType::Boolean,
-                false,
-                Arc::new(BooleanArray::from(v.clone())),
-            ),
+            ColumnData::F64(v) => (DataType::Float64, false, Arc::new(Float64Array::from(v))),
+            ColumnData::OptF64(v) => (DataType::Float64, true, Arc::new(Float64Array::from(v))),
+            ColumnData::U64(v) => (DataType::UInt64, false, Arc::new(UInt64Array::from(v))),
+            ColumnData::OptU64(v) => (DataType::UInt64, true, Arc::new(UInt64Array::from(v))),
+            ColumnData::Bool(v) => (DataType::Boolean, false, Arc::new(BooleanArray::from(v))),
             ColumnData::Str(v) => (
                 DataType::Utf8,
                 false,
@@ -151,16 +133,23 @@ impl Table {
     /// metadata; the schema's metadata holds `metadata`, [`UNITS_KEY`] and
     /// [`PANDAS_ATTRS_KEY`].
     pub fn to_record_batch(&self, metadata: &[(String, String)]) -> Result<RecordBatch, IoError> {
+        self.clone().into_record_batch(metadata)
+    }
+
+    /// As [`Table::to_record_batch`], moving the columns into the batch instead of copying them
+    /// (a recorded run's waveforms are hundreds of MB).
+    pub fn into_record_batch(self, metadata: &[(String, String)]) -> Result<RecordBatch, IoError> {
         self.height()?;
+        let schema_meta = schema_metadata(&self.units(), metadata);
         let mut fields = Vec::with_capacity(self.columns.len());
         let mut arrays = Vec::with_capacity(self.columns.len());
-        for (name, c) in &self.columns {
-            let (dtype, nullable, array) = c.arrow();
-            let unit = HashMap::from([(UNIT_KEY.to_string(), c.unit(name).to_string())]);
+        for (name, c) in self.columns {
+            let unit = HashMap::from([(UNIT_KEY.to_string(), c.unit(&name).to_string())]);
+            let (dtype, nullable, array) = c.into_arrow();
             fields.push(Field::new(name, dtype, nullable).with_metadata(unit));
             arrays.push(array);
         }
-        let schema = Schema::new_with_metadata(fields, schema_metadata(&self.units(), metadata));
+        let schema = Schema::new_with_metadata(fields, schema_meta);
         RecordBatch::try_new(Arc::new(schema), arrays).map_err(|e| IoError::Parquet {
             path: "(table)".into(),
             message: e.to_string(),

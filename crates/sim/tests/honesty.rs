@@ -70,7 +70,7 @@ fn case8_waveform_memory_is_bounded_before_the_run() {
     };
     let t = std::time::Instant::now();
     let e = simulate(&s, &opts).expect_err("GBs of waveforms");
-    assert!(e.to_string().contains("GB of waveforms"), "{e}");
+    assert!(e.to_string().contains("of memory for its waveforms"), "{e}");
     assert!(t.elapsed().as_secs_f64() < 1.0, "refused before running");
     // Without waveforms the same scenario runs.
     assert!(simulate(&s, &RunOptions::default()).is_ok());

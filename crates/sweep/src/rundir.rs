@@ -146,10 +146,11 @@ pub fn waveforms_table(runs: &[(&str, &RunResult)]) -> Table {
     let mut time = Vec::new();
     let mut in_beat = Vec::new();
     let mut beat = Vec::new();
-    let mut values: Vec<Vec<Option<f64>>> = vec![Vec::new(); names.len()];
+    let mut total = 0;
     for (name, r) in runs {
         if let Some(w) = &r.waveforms {
             let n = w.time_s.len();
+            total += n;
             run.extend(std::iter::repeat_n(name.to_string(), n));
             time.extend_from_slice(&w.time_s);
             beat.extend_from_slice(&w.beat);
@@ -167,12 +168,6 @@ pub fn waveforms_table(runs: &[(&str, &RunResult)]) -> Table {
                     .zip(&w.beat)
                     .map(|(t, b)| starts.get(b).map(|s| t - s)),
             );
-            for (j, c) in names.iter().enumerate() {
-                match w.column(c) {
-                    Some(col) => values[j].extend(col.iter().map(|v| Some(*v))),
-                    None => values[j].extend(std::iter::repeat_n(None, n)),
-                }
-            }
         }
     }
     let in_beat = if in_beat.iter().all(Option::is_some) {
@@ -184,11 +179,28 @@ pub fn waveforms_table(runs: &[(&str, &RunResult)]) -> Table {
         .push("time_s", ColumnData::F64(time))
         .push("time_in_beat_s", in_beat)
         .push("beat", ColumnData::U64(beat));
-    for (j, name) in names.iter().enumerate() {
-        let col = std::mem::take(&mut values[j]);
-        if col.iter().all(Option::is_some) {
-            t.push(*name, ColumnData::F64(col.into_iter().flatten().collect()));
+    // One column at a time, straight to its final type: the samples are held once more here,
+    // not twice (an Option<f64> is 16 bytes), which bounds a recorded run's peak memory
+    // (Scenario::check_waveform_memory).
+    let recorded: Vec<&counterpulse_sim::Waveforms> = runs
+        .iter()
+        .filter_map(|(_, r)| r.waveforms.as_ref())
+        .collect();
+    for name in &names {
+        if recorded.iter().all(|w| w.column(name).is_some()) {
+            let mut col = Vec::with_capacity(total);
+            for w in &recorded {
+                col.extend_from_slice(w.column(name).unwrap_or(&[]));
+            }
+            t.push(*name, ColumnData::F64(col));
         } else {
+            let mut col = Vec::with_capacity(total);
+            for w in &recorded {
+                match w.column(name) {
+                    Some(c) => col.extend(c.iter().map(|v| Some(*v))),
+                    None => col.extend(std::iter::repeat_n(None, w.time_s.len())),
+                }
+            }
             t.push(*name, ColumnData::OptF64(col));
         }
     }
@@ -268,11 +280,28 @@ impl Drop for RunDir {
     }
 }
 
+/// Refuses a folder that holds anything but what a run writes.
+fn refuse_foreign(dir: &Path, found: &[String]) -> Result<(), SweepError> {
+    match found.iter().find(|n| !RUN_ENTRIES.contains(&n.as_str())) {
+        Some(foreign) => Err(SweepError::Usage {
+            message: format!(
+                "{}: not a counterpulse run folder (it holds `{foreign}`); not writing into it: choose another --out",
+                dir.display()
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
 impl RunDir {
     /// Claims `dir` (creating it): refuses a folder being written by another process, a folder
     /// that holds anything but a run, and, unless `replace` (`--force`), an earlier run.
     pub fn claim(dir: &Path, replace: bool) -> Result<Self, SweepError> {
         let created = !dir.exists();
+        // Checked before the lock too: a refused folder gets no lock file of ours.
+        if !created {
+            refuse_foreign(dir, &entries(dir)?)?;
+        }
         let lock = Lock::exclusive(dir, IN_USE_LOCK, || {
             format!(
                 "{}: another counterpulse process is writing into this run folder",
@@ -280,14 +309,7 @@ impl RunDir {
             )
         })?;
         let found = entries(dir)?;
-        if let Some(foreign) = found.iter().find(|n| !RUN_ENTRIES.contains(&n.as_str())) {
-            return Err(SweepError::Usage {
-                message: format!(
-                    "{}: not a counterpulse run folder (it holds `{foreign}`); not writing into it: choose another --out",
-                    dir.display()
-                ),
-            });
-        }
+        refuse_foreign(dir, &found)?;
         if !found.is_empty() && !replace {
             let what = if found.iter().any(|n| n == "manifest.json") {
                 "an earlier run"
@@ -361,7 +383,8 @@ fn write_files(
     let events = events_table(runs);
     let mut set = FileSet::new(dir);
     let beats_bytes = set.stage_parquet("beats.parquet", &beats, &meta)?;
-    let waves_bytes = set.stage_parquet("waveforms.parquet", &waves, &meta)?;
+    let wave_units = waves.units();
+    let waves_bytes = set.stage_parquet_owned("waveforms.parquet", waves, &meta)?;
     let events_bytes = set.stage_parquet("events.parquet", &events, &meta)?;
     let integer_keys: Vec<String> = Scenario::specs()
         .into_iter()
@@ -387,7 +410,7 @@ fn write_files(
     let units: Map<String, serde_json::Value> = beats
         .units()
         .into_iter()
-        .chain(waves.units())
+        .chain(wave_units)
         .chain(events.units())
         .map(|(n, u)| (n, json!(u)))
         .collect();

@@ -533,6 +533,28 @@ fn busy(dir: &Path) -> impl FnOnce() -> String + '_ {
     }
 }
 
+/// Refuses a folder without `spec.toml` that holds files with the names a sweep writes: they are
+/// someone else's. Files of other tools (Slurm's logs) may sit beside a sweep.
+fn refuse_foreign_sweep_files(out: &Path) -> Result<(), SweepError> {
+    if !out.exists() || out.join("spec.toml").exists() {
+        return Ok(());
+    }
+    let clash: Vec<String> = entries(out)?
+        .into_iter()
+        .filter(|n| is_sweep_root_file(n) || n == "parts" || n == "points")
+        .collect();
+    if clash.is_empty() {
+        return Ok(());
+    }
+    Err(SweepError::Usage {
+        message: format!(
+            "{} is not a sweep output folder (no spec.toml) but holds `{}`: not overwriting it; choose another --out",
+            out.display(),
+            clash[..clash.len().min(3)].join("`, `")
+        ),
+    })
+}
+
 /// Runs this shard's chunks of `spec` into `opts.out`; merges when the run is unsharded.
 ///
 /// The folder must be empty, or hold this sweep (`--resume` continues it, `--force` runs this
@@ -549,27 +571,15 @@ pub fn run_sweep(
     let out = &opts.out;
     let shard = opts.shard;
     let in_shard = |c: u64| c % shard.count == shard.index;
+    // Checked before the claim lock too: a refused folder gets no lock file of ours.
+    refuse_foreign_sweep_files(out)?;
     let claim = Lock::claim(out)?;
     let spec_file = out.join("spec.toml");
     let same = if spec_file.exists() {
         let old = SweepSpec::from_output_dir(out).ok();
         old.map(|o| o.fingerprint()) == Some(spec.fingerprint())
     } else {
-        // Files of other tools (Slurm's logs) may sit beside a sweep; files with the names a
-        // sweep writes, without the spec that says they are a sweep's, are someone else's.
-        let clash: Vec<String> = entries(out)?
-            .into_iter()
-            .filter(|n| is_sweep_root_file(n) || n == "parts" || n == "points")
-            .collect();
-        if !clash.is_empty() {
-            return Err(SweepError::Usage {
-                message: format!(
-                    "{} is not a sweep output folder (no spec.toml) but holds `{}`: not overwriting it; choose another --out",
-                    out.display(),
-                    clash[..clash.len().min(3)].join("`, `")
-                ),
-            });
-        }
+        refuse_foreign_sweep_files(out)?;
         true
     };
     if !same {
