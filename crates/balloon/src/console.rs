@@ -245,6 +245,9 @@ const HISTORY: usize = 4;
 /// How long after the valve closure begins the notch detector waits for the valve to be shut, s.
 pub const NOTCH_WINDOW_S: f64 = 0.08;
 
+/// QT interval at an RR of 1 s, s (Bazett's QTc), for timing without valve events.
+pub const QT_AT_1_S: f64 = 0.40;
+
 /// Aortic valve opening below which the closing valve counts as shut (the incisura).
 pub const NOTCH_VALVE_OPENING: f64 = 0.05;
 
@@ -716,6 +719,7 @@ impl Console {
         self.planned = None;
         self.gas_in_this_beat = false;
         self.closure_this_beat = None;
+        let ejected = self.opening_this_beat.is_some();
         // With the pressure trigger the reference is the (detected) opening itself.
         self.opening_this_beat =
             (self.p.trigger == Trigger::Pressure).then(|| t - self.reference_latency_s());
@@ -747,12 +751,26 @@ impl Console {
             return;
         }
         let latency = self.reference_latency_s();
-        let (Some(rr), Some(to_notch)) = (mean(&self.rr), mean(&self.to_notch)) else {
+        let Some(rr) = mean(&self.rr) else {
             return; // still learning the beat's timing
         };
+        // An LV that does not open its valve in unassisted beats (e.g. on full VA-ECMO) gives
+        // no notch and no opening to learn: time from the ECG as consoles do without an
+        // arterial trace, inflation at the end of the T wave (Bazett's QT = 0.40 s √(RR / 1 s);
+        // Bazett HC, Heart 1920;7:353) and the balloon empty by the next R wave.
+        let ecg = self.p.trigger == Trigger::Ecg;
+        let Some(to_notch) = mean(&self.to_notch)
+            .or_else(|| (ecg && !ejected).then(|| QT_AT_1_S * rr.sqrt() - latency))
+        else {
+            return; // still learning the beat's timing
+        };
+        // The assisted opening, but never later than the unassisted one: a balloon still full
+        // as the valve opens (late deflation, or an LV that barely opens against it) delays
+        // the opening, and chasing that would only deflate later.
+        let unassisted = mean(&self.to_opening).unwrap_or(0.0);
         let to_opening = match self.p.trigger {
             Trigger::Pressure => Some(-latency),
-            _ => mean(&self.to_opening_assisted).or_else(|| mean(&self.to_opening)),
+            _ => Some(mean(&self.to_opening_assisted).map_or(unassisted, |a| a.min(unassisted))),
         };
         let inflate = (t + to_notch - self.p.inflation_lead_ms * 1e-3
             + self.p.inflate_offset_ms * 1e-3)

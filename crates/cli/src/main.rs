@@ -273,6 +273,12 @@ fn simulate(
                 r.impella_suction_alarms
             );
         }
+        if r.summary.cardiac_output_l_min.is_some_and(|co| co.abs() < 1e-3) {
+            eprintln!(
+                "warning: {name} run: the aortic valve does not open (no native ejection): end-systole is \
+                 taken at maximal elastance; SVR and Qp/Qs count the device flows"
+            );
+        }
         if !r.converged {
             eprintln!(
                 "warning: {name} run: no periodic steady state within {} beats (last change {:.2e} > steady.tolerance {:.1e}); the summary is of the last beats",

@@ -17,10 +17,13 @@ pub use trace::{BalloonCycle, BeatTrace, OxygenConstants, TraceError};
 /// Declares the metrics struct with its column names.
 macro_rules! metrics_struct {
     ($( #[doc = $d:literal] $field:ident, )*) => {
-        /// Indices of one beat (or a steady-state summary). `None`: not available in this run.
+        /// Indices of one beat (or a steady-state summary). `None`: not defined for this beat,
+        /// with the reason in `null_reasons`.
         #[derive(Debug, Clone, Default, PartialEq)]
         pub struct BeatMetrics {
             $( #[doc = $d] pub $field: Option<f64>, )*
+            /// Why each metric that is `None` is not defined (metric name → reason).
+            pub null_reasons: std::collections::BTreeMap<&'static str, &'static str>,
         }
 
         impl BeatMetrics {
@@ -260,6 +263,21 @@ pub fn beat_metrics(tr: &BeatTrace, next: Option<&BeatTrace>) -> BeatMetrics {
     let edv = v_lv[i_ed];
     let esv = v_lv[argmin(v_lv)];
     let cvp = mean(&tr.ra_pressure_mmhg);
+    // End-systole: aortic valve closure; in a beat without ejection (an LV that does not open
+    // its valve, e.g. on full VA-ECMO), the point of maximal elastance P / (V − V₀) after the
+    // onset of contraction, where closure falls in an ejecting beat (Suga H & Sagawa K, Circ
+    // Res 1974;35:117).
+    let end_systole = match eject {
+        Some((_, close)) => Some(close),
+        None => (i_on..n)
+            .filter(|&i| v_lv[i] - tr.lv_unstressed_volume_ml > 1.0)
+            .map(|i| (i, p_lv[i] / (v_lv[i] - tr.lv_unstressed_volume_ml)))
+            .fold(None, |best: Option<(usize, f64)>, (i, e)| match best {
+                Some((_, b)) if b >= e => best,
+                _ => Some((i, e)),
+            })
+            .map(|(i, _)| i),
+    };
 
     m.heart_rate_bpm = Some(hr);
     m.cardiac_output_l_min = Some(co);
@@ -277,9 +295,6 @@ pub fn beat_metrics(tr: &BeatTrace, next: Option<&BeatTrace>) -> BeatMetrics {
     m.cvp_mmhg = Some(cvp);
     m.mean_pulmonary_artery_pressure_mmhg = Some(mean(&tr.pulmonary_artery_pressure_mmhg));
     m.cardiac_power_output_w = Some(map * co / 451.0);
-    if co > 0.0 {
-        m.systemic_vascular_resistance_dyn_s_cm5 = Some(80.0 * (map - cvp) / co);
-    }
 
     // Stroke work: −∮ P dV, trapezoidal over the samples.
     let mut work = 0.0;
@@ -315,12 +330,12 @@ pub fn beat_metrics(tr: &BeatTrace, next: Option<&BeatTrace>) -> BeatMetrics {
         }
     }
 
-    if let Some((_open, close)) = eject {
+    if let Some(close) = end_systole {
         let p_es = p_lv[close];
         let v_es = v_lv[close];
         m.pressure_volume_area_mmhg_ml =
             Some(work + 0.5 * p_es * (v_es - tr.lv_unstressed_volume_ml).max(0.0));
-        // Systole: onset of contraction to aortic valve closure.
+        // Systole: onset of contraction to end-systole.
         let (s0, s1) = if i_on < close {
             (i_on, close)
         } else {
@@ -352,7 +367,7 @@ pub fn beat_metrics(tr: &BeatTrace, next: Option<&BeatTrace>) -> BeatMetrics {
                 m.coronary_flow_reserve = Some(q_h / q_mean);
             }
         }
-        if let Some((_, close)) = eject {
+        if let Some(close) = end_systole {
             let (s0, s1) = if i_on < close {
                 (i_on, close)
             } else {
@@ -386,7 +401,14 @@ pub fn beat_metrics(tr: &BeatTrace, next: Option<&BeatTrace>) -> BeatMetrics {
     let ecmo = device(&tr.ecmo_flow_ml_s);
     m.impella_flow_l_min = impella;
     m.ecmo_flow_l_min = ecmo;
-    m.total_output_l_min = Some(co + impella.unwrap_or(0.0) + ecmo.unwrap_or(0.0));
+    // Flow into the systemic arteries: the native output and the devices' (an ECMO return or
+    // an Impella carries systemic flow as the LV does).
+    let systemic = co + impella.unwrap_or(0.0) + ecmo.unwrap_or(0.0);
+    m.total_output_l_min = Some(systemic);
+    if systemic > 1e-6 {
+        m.systemic_vascular_resistance_dyn_s_cm5 = Some(80.0 * (map - cvp) / systemic);
+        m.qp_qs = Some(mean(&tr.pulmonary_valve_flow_ml_s) * 60.0 / 1000.0 / systemic);
+    }
 
     let back = |q: &[f64]| -> f64 {
         let neg: Vec<f64> = q.iter().map(|v| (-v).max(0.0)).collect();
@@ -402,11 +424,79 @@ pub fn beat_metrics(tr: &BeatTrace, next: Option<&BeatTrace>) -> BeatMetrics {
         m.mitral_regurgitant_fraction = Some(mr_back / (mr_back + ao_fwd));
     }
     m.aortic_regurgitant_volume_ml = Some(back(q_av));
-    let qs = mean(q_av);
-    if qs.abs() > 1e-9 {
-        m.qp_qs = Some(mean(&tr.pulmonary_valve_flow_ml_s) / qs);
-    }
+    m.null_reasons = null_reasons(&m, tr);
     m
+}
+
+/// Why each metric of `m` that is `None` is not defined for the beat `tr`.
+fn null_reasons(
+    m: &BeatMetrics,
+    tr: &BeatTrace,
+) -> std::collections::BTreeMap<&'static str, &'static str> {
+    let cycle = tr.balloon_cycle.as_ref();
+    m.values()
+        .into_iter()
+        .filter(|(_, v)| v.is_none())
+        .map(|(name, _)| {
+            let reason = match name {
+                "augmented_diastolic_pressure_mmhg"
+                | "assisted_end_diastolic_pressure_mmhg"
+                | "assisted_systolic_pressure_mmhg"
+                | "balloon_inflation_time_ms"
+                | "balloon_deflation_time_ms"
+                | "balloon_inflation_after_valve_closure_ms"
+                | "balloon_empty_before_valve_opening_ms"
+                | "balloon_volume_at_valve_opening_ml"
+                | "balloon_root_volume_ml"
+                | "balloon_root_volume_fraction"
+                    if !tr.assisted =>
+                {
+                    "no balloon inflation in this beat (balloon off, or an unassisted beat)"
+                }
+                "assisted_end_diastolic_pressure_mmhg" | "assisted_systolic_pressure_mmhg" => {
+                    "needs the beat after the assisted one (the last beat of a run)"
+                }
+                "balloon_inflation_time_ms" => "the balloon did not reach its delivered volume",
+                "balloon_deflation_time_ms" => "the balloon did not empty in this cycle",
+                "balloon_inflation_after_valve_closure_ms" => {
+                    "no aortic valve closure in the beat of the inflation"
+                }
+                "balloon_empty_before_valve_opening_ms" | "balloon_volume_at_valve_opening_ml" => {
+                    if cycle.is_some_and(|c| c.empty_before_opening_ms.is_none()) {
+                        "the aortic valve did not open after the inflation (or the balloon did not empty)"
+                    } else {
+                        "no record of the cycle"
+                    }
+                }
+                "balloon_root_volume_ml" | "balloon_root_volume_fraction" => {
+                    "the balloon did not reach its delivered volume, or no ascending-aorta flow recorded"
+                }
+                "systemic_vascular_resistance_dyn_s_cm5" | "qp_qs" => {
+                    "no systemic flow (native, Impella and ECMO output all zero)"
+                }
+                "pressure_volume_area_mmhg_ml"
+                | "tension_time_index_mmhg_s_min"
+                | "diastolic_pressure_time_index_mmhg_s_min"
+                | "endocardial_viability_ratio"
+                | "coronary_diastolic_flow_fraction" => "no end-systole found in the beat",
+                "mitral_regurgitant_fraction" => "no mitral backflow and no aortic forward flow",
+                "coronary_flow_reserve" => "no resting coronary flow",
+                "o2_supply_demand_ratio" => "no myocardial O2 demand",
+                "coronary_o2_delivery_ml_min" | "myocardial_o2_demand_ml_min" => {
+                    "no oxygen constants or no end-systole"
+                }
+                "lad_territory_function" => {
+                    "the LAD territory is not modelled (`ischaemia.enabled` = false)"
+                }
+                "impella_flow_l_min" | "ecmo_flow_l_min" => "device flow not recorded",
+                _ if tr.coronary_flow_ml_s.is_empty() && name.contains("coronary") => {
+                    "no coronary bed recorded"
+                }
+                _ => "not defined for this beat",
+            };
+            (name, reason)
+        })
+        .collect()
 }
 
 /// One beat as seen by [`summarize`].
@@ -473,17 +563,40 @@ pub fn summarize(beats: &[SummaryBeat]) -> BeatMetrics {
         out.o2_supply_demand_ratio = Some(d / t);
     }
     out.heart_rate_bpm = Some(60.0 * beats.len() as f64 / total);
+    let missing: Vec<&'static str> = out
+        .values()
+        .into_iter()
+        .filter(|(_, v)| v.is_none())
+        .map(|(n, _)| n)
+        .collect();
+    for name in missing {
+        let reason = beats
+            .iter()
+            .find_map(|b| b.metrics.null_reasons.get(name).copied())
+            .unwrap_or("not defined for these beats");
+        out.null_reasons.insert(name, reason);
+    }
     out
 }
 
 /// `assisted − baseline` for every metric present in both.
 pub fn delta(assisted: &BeatMetrics, baseline: &BeatMetrics) -> BeatMetrics {
     let mut out = BeatMetrics::default();
+    let mut reasons = std::collections::BTreeMap::new();
     for (name, slot) in out.fields_mut() {
-        if let (Some(a), Some(b)) = (assisted.get(name), baseline.get(name)) {
-            *slot = Some(a - b);
+        match (assisted.get(name), baseline.get(name)) {
+            (Some(a), Some(b)) => *slot = Some(a - b),
+            (None, _) => {
+                let r = assisted.null_reasons.get(name).copied();
+                reasons.insert(name, r.unwrap_or("not defined on the balloon"));
+            }
+            (Some(_), None) => {
+                let r = baseline.null_reasons.get(name).copied();
+                reasons.insert(name, r.unwrap_or("not defined without the balloon"));
+            }
         }
     }
+    out.null_reasons = reasons;
     out
 }
 
