@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 import pyarrow.parquet as pq
 
+STATUSES = ("ok", "ok_with_alarms", "no_assist", "not_converged", "budget_exceeded", "failed")
 UNIT_SUFFIXES = ("_mmhg", "_ml", "_ml_s", "_ml_min", "_l_min", "_bpm", "_ms", "_s", "_percent",
                  "_w", "_mmhg_ml", "_mmhg_s_min", "_dyn_s_cm5", "_mmhg_ml")
 
@@ -54,20 +55,27 @@ def main(argv):
     if ids != list(range(n)):
         fail("point_id is not 0..N-1 in order, each once")
     statuses = set(df["status"].unique().to_list())
-    if not statuses <= {"ok", "not_converged", "failed"}:
+    if not statuses <= set(STATUSES):
         fail(f"unexpected statuses {statuses}")
-    for s in ("ok", "not_converged", "failed"):
+    for s in STATUSES:
         got = df.filter(pl.col("status") == s).height
         if manifest["counts"][s] != got:
             fail(f"manifest counts {s} = {manifest['counts'][s]}, file has {got}")
     metrics = [c[len("delta_"):] for c in df.columns if c.startswith("delta_")]
     if not metrics:
         fail("no delta_* columns")
-    failed = df.filter(pl.col("status") == "failed")
+    failed = df.filter(pl.col("status").is_in(["failed", "budget_exceeded"]))
     if failed.height and failed.select(pl.col(f"delta_{metrics[0]}").is_not_null().any()).item():
         fail("a failed point carries metrics")
-    if failed.height and (failed["message"].str.len_chars() == 0).any():
-        fail("a failed point has no message")
+    doubtful = df.filter(pl.col("status") != "ok")
+    if doubtful.height and (doubtful["message"].str.len_chars() == 0).any():
+        fail("a point that is not ok has no message")
+    for c in ("alarms_raised", "alarm_kinds", "balloon_delivered_fraction"):
+        if c not in df.columns:
+            fail(f"no column {c}")
+    no_assist = df.filter(pl.col("status") == "no_assist")
+    if no_assist.height and (no_assist["balloon_delivered_fraction"] >= 0.5).any():
+        fail("a no_assist point with the balloon delivering")
     ok = df.filter(pl.col("status") == "ok")
     for m in metrics:
         b, a, dl = ok[f"baseline_{m}"], ok[f"assisted_{m}"], ok[f"delta_{m}"]
@@ -94,7 +102,7 @@ def main(argv):
     summary = ""
     if gain in ok.columns and ok.height:
         summary = f", CO gain {ok[gain].min():+.3f} to {ok[gain].max():+.3f} L/min"
-    counts = ", ".join(f"{s} {manifest['counts'][s]}" for s in ("ok", "not_converged", "failed"))
+    counts = ", ".join(f"{s} {manifest['counts'][s]}" for s in STATUSES)
     print(f"check_sweep: OK: {path}: {n} points ({counts}), "
           f"{len(df.columns)} columns with units{summary}")
 

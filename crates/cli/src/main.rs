@@ -1,5 +1,30 @@
 //! `counterpulse`: the command line of the counterpulse toolkit.
 
+/// `println!` that returns the write error (a closed pipe ends the command quietly, see
+/// `main`) instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
+/// `print!` that returns the write error instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
+/// `eprintln!` that ignores a closed stderr instead of panicking.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 mod output;
 mod plot;
 mod reproduce;
@@ -60,6 +85,9 @@ enum Command {
         /// Print JSON (`{"baseline": {...}, "run": {...}}`) instead of a table.
         #[arg(long)]
         json: bool,
+        /// Replace an earlier run in the --out folder (only a run folder: never other files).
+        #[arg(long, requires = "out")]
+        force: bool,
     },
     /// Run a parameter sweep (no FILE: the embedded default sweep) to Parquet.
     Sweep {
@@ -123,13 +151,19 @@ fn usage(e: ParamError) -> anyhow::Error {
     anyhow::Error::new(UsageError(e.to_string()))
 }
 
+/// Longest error message printed, characters (a message quoting a huge input is shortened).
+const MAX_MESSAGE_CHARS: usize = 500;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of our output went away (`counterpulse params | head -1`): stop quietly,
+        // as `cat` would; whatever was written to files is complete.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let is_usage = e.chain().any(|c| c.downcast_ref::<UsageError>().is_some());
-            eprintln!("error: {e:#}");
+            errln!("error: {}", one_line(&chain_text(&e)));
             if is_usage {
                 ExitCode::from(2)
             } else {
@@ -137,6 +171,37 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// The error and its causes, `a: b: c`, without a cause that its parent's text already ends
+/// with (`path: No space left on device` twice).
+fn chain_text(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for c in e.chain() {
+        let t = c.to_string();
+        if parts.last().is_some_and(|p| p.ends_with(&t)) {
+            continue;
+        }
+        parts.push(t);
+    }
+    parts.join(": ")
+}
+
+/// An error message on one line, shortened when it quotes a huge input.
+fn one_line(message: &str) -> String {
+    let flat: Vec<&str> = message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    counterpulse_sim::input::elide(&flat.join(" "), MAX_MESSAGE_CHARS)
 }
 
 fn dispatch(cli: Cli) -> Result<()> {
@@ -157,7 +222,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             let w = names.iter().map(|n| n.len()).max().unwrap_or(0);
             for n in names {
                 let meta = preset_meta(n).map_err(usage)?;
-                println!("{n:w$}  {}", meta.description);
+                outln!("{n:w$}  {}", meta.description)?;
             }
             Ok(())
         }
@@ -168,7 +233,8 @@ fn dispatch(cli: Cli) -> Result<()> {
             set,
             out,
             json,
-        } => simulate(preset, scenario, &set, out, json),
+            force,
+        } => simulate(preset, scenario, &set, out, json, force),
         Command::Sweep { file, out, flags } => sweep::run(file, out, &flags),
         Command::Merge { dir, json } => sweep::merge(&dir, json),
         Command::Reproduce {
@@ -199,7 +265,7 @@ fn params(preset: &str, json: bool) -> Result<()> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&items)?);
+        outln!("{}", serde_json::to_string_pretty(&items)?)?;
         return Ok(());
     }
     let mut t = table::Table::new(&["key", "value", "unit", "allowed", "description"]);
@@ -213,8 +279,8 @@ fn params(preset: &str, json: bool) -> Result<()> {
             spec.description.to_string(),
         ]);
     }
-    println!("Parameters of preset `{preset}` ({} keys):\n", specs.len());
-    print!("{}", t.render());
+    outln!("Parameters of preset `{preset}` ({} keys):\n", specs.len())?;
+    out!("{}", t.render())?;
     Ok(())
 }
 
@@ -241,6 +307,7 @@ fn simulate(
     set: &[String],
     out: Option<PathBuf>,
     json: bool,
+    force: bool,
 ) -> Result<()> {
     let s = load_scenario(preset, scenario, set)?;
     if let Some(dir) = &out
@@ -252,6 +319,16 @@ fn simulate(
             dir.display()
         ))));
     }
+    // Checked and claimed (and locked) before the run, so that a refusal comes before any work.
+    if out.is_some() {
+        s.check_waveform_memory().map_err(usage)?;
+    }
+    let run_dir = match &out {
+        Some(dir) => {
+            Some(counterpulse_sweep::rundir::RunDir::claim(dir, force).map_err(sweep::classify)?)
+        }
+        None => None,
+    };
     let opts = RunOptions {
         record_all_beats: out.is_some(),
         waveforms: out.is_some(),
@@ -267,34 +344,45 @@ fn simulate(
     }
     for (name, r) in &runs {
         if r.impella_suction_alarms > 0 {
-            eprintln!(
+            errln!(
                 "warning: {name} run: {} Impella suction alarms: the LV empties around the pump's inlet \
                  (LV volume below `impella.suction_volume_ml`); flow falls; lower `impella.level` or give volume",
                 r.impella_suction_alarms
             );
         }
         if r.summary.cardiac_output_l_min.is_some_and(|co| co.abs() < 1e-3) {
-            eprintln!(
+            errln!(
                 "warning: {name} run: the aortic valve does not open (no native ejection): end-systole is \
                  taken at maximal elastance; SVR and Qp/Qs count the device flows"
             );
         }
-        if !r.converged {
-            eprintln!(
-                "warning: {name} run: no periodic steady state within {} beats (last change {:.2e} > steady.tolerance {:.1e}); the summary is of the last beats",
-                s.steady.max_beats, r.final_residual, s.steady.tolerance
+        if !r.converged && !r.irregular {
+            errln!(
+                "warning: {name} run: no periodic steady state within {} beats (relative change {:.2e} > steady.tolerance {:.1e} when it stopped); the summary is of the last beats",
+                s.steady.max_beats,
+                r.final_residual,
+                s.steady.tolerance
             );
         }
     }
-    if let Some(dir) = &out {
-        counterpulse_sweep::rundir::write_run_dir(dir, &s, &runs, &output::tool_info())
+    if let Some(problem) = sim
+        .assisted
+        .as_ref()
+        .and_then(|a| counterpulse_sim::assist::AssistReport::of(a).problem())
+    {
+        errln!("warning: assisted run: {problem}");
+    }
+    if let (Some(dir), Some(run_dir)) = (&out, run_dir) {
+        run_dir
+            .write(&s, &runs, &output::tool_info())
+            .map_err(sweep::classify)
             .with_context(|| format!("writing results to {}", dir.display()))?;
     }
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&output::summary_json(&s, &sim))?
-        );
+        )?;
     } else {
         say::text(&output::summary_table(&s, &sim));
         if let Some(dir) = &out {

@@ -19,7 +19,10 @@ pub fn tool_info() -> counterpulse_sweep::rundir::ToolInfo {
     counterpulse_sweep::rundir::ToolInfo {
         version: VERSION.to_string(),
         git_commit: GIT_COMMIT.to_string(),
-        command: std::env::args().collect(),
+        // Lossy: a path that is not UTF-8 must not stop the run (`env::args` panics on one).
+        command: std::env::args_os()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect(),
     }
 }
 
@@ -30,14 +33,14 @@ pub fn summary_json(s: &Scenario, sim: &Simulation) -> serde_json::Value {
     let mut out = Map::new();
     out.insert("baseline".into(), metrics_json(&sim.baseline.summary));
     let mut runs = Map::new();
-    runs.insert("baseline".into(), run_json(&sim.baseline));
+    runs.insert("baseline".into(), run_json(&sim.baseline, false));
     if let Some(a) = &sim.assisted {
         out.insert("assisted".into(), metrics_json(&a.summary));
         out.insert(
             "delta".into(),
             metrics_json(&delta(&a.summary, &sim.baseline.summary)),
         );
-        runs.insert("assisted".into(), run_json(a));
+        runs.insert("assisted".into(), run_json(a, true));
     }
     out.insert("run".into(), serde_json::Value::Object(runs));
     // Every metric that is null, with the reason.
@@ -96,17 +99,25 @@ fn fmt_metric(v: f64) -> String {
 }
 
 fn run_line(name: &str, r: &RunResult) -> String {
+    let state = if r.converged {
+        format!(
+            "periodic steady state after {} beats (relative change {:.1e} over an assist period)",
+            r.beats_to_steady_state, r.final_residual
+        )
+    } else if r.irregular {
+        format!(
+            "irregular rhythm (no periodic steady state): summary of beats {} to {}",
+            r.beats_to_steady_state, r.beats_simulated
+        )
+    } else {
+        format!(
+            "NOT converged after {} beats (relative change {:.1e} when it stopped)",
+            r.beats_to_steady_state, r.final_residual
+        )
+    };
     format!(
-        "{name}: {} after {} beats (last relative change {:.1e}), {} beats in {:.3} s wall time\n",
-        if r.converged {
-            "periodic steady state"
-        } else {
-            "NOT converged"
-        },
-        r.beats_to_steady_state,
-        r.final_residual,
-        r.beats_simulated,
-        r.wall_time_s
+        "{name}: {state}, {} beats in {:.3} s wall time\n",
+        r.beats_simulated, r.wall_time_s
     )
 }
 

@@ -486,7 +486,7 @@ pub fn pv_loop(dir: &Path, fig: &FigureArgs) -> Result<()> {
         let c = match columns_of_run(&file, run, &["beat", "lv_volume_ml", "lv_pressure_mmhg"]) {
             Ok(c) => c,
             Err(e) if run == "assisted" && loops.len() == 1 => {
-                eprintln!("note: {e}; drawing the baseline loop only");
+                errln!("note: {e}; drawing the baseline loop only");
                 break;
             }
             Err(e) => return Err(e),

@@ -52,7 +52,7 @@ use crate::say::{self, say};
 use counterpulse_io::{read_f64_columns, read_str_column};
 use counterpulse_sim::{RunOptions, Scenario, SimError, simulate as run_simulation};
 use counterpulse_sweep::{
-    NoProgress, Shard, SweepOptions, SweepSpec, clear_output, run_sweep, rundir::write_run_dir,
+    NoProgress, Shard, SweepOptions, SweepSpec, run_sweep, rundir::write_run_dir,
 };
 use serde_json::Value as Json;
 
@@ -407,8 +407,9 @@ fn run_experiment(name: &str, exp_dir: &Path, out: &Path) -> Result<Vec<Row>> {
             runs.push(("assisted", a));
         }
         let dir = out.join(rn);
-        write_run_dir(&dir, &s, &runs, &tool_info())?;
-        let conv = runs.iter().all(|(_, r)| r.converged);
+        // notebooks-data/NAME is this experiment's output: an earlier reproduction is replaced.
+        write_run_dir(&dir, &s, &runs, &tool_info(), true).map_err(crate::sweep::classify)?;
+        let conv = runs.iter().all(|(_, r)| r.converged || r.irregular);
         say!(
             "   run {rn}: {} -> {}{}",
             file.display(),
@@ -422,7 +423,6 @@ fn run_experiment(name: &str, exp_dir: &Path, out: &Path) -> Result<Vec<Row>> {
         let file = exp_dir.join(str_of(&sw, "spec", &ctx)?);
         let spec = SweepSpec::from_file(&file).map_err(|e| usage(e.to_string()))?;
         let dir = out.join(sn);
-        clear_output(&dir).map_err(|e| usage(e.to_string()))?;
         let o = run_sweep(
             &spec,
             &SweepOptions {
@@ -430,17 +430,17 @@ fn run_experiment(name: &str, exp_dir: &Path, out: &Path) -> Result<Vec<Row>> {
                 threads: None,
                 shard: Shard::all(),
                 resume: false,
+                force: true,
                 tool: tool_info(),
             },
             &NoProgress,
-        )?;
+        )
+        .map_err(crate::sweep::classify)?;
         say!(
-            "   sweep {sn}: {} points in {:.1} s ({} ok, {} not converged, {} failed) -> {}",
+            "   sweep {sn}: {} points in {:.1} s ({}) -> {}",
             o.points_run,
             o.wall_time_s,
-            o.counts[0],
-            o.counts[1],
-            o.counts[2],
+            counterpulse_sweep::counts_text(&o.counts),
             dir.display()
         );
     }
@@ -496,7 +496,7 @@ fn run_experiment(name: &str, exp_dir: &Path, out: &Path) -> Result<Vec<Row>> {
             Ok(v) if v >= lo && v <= hi => (Some(v), "ok"),
             Ok(v) => (Some(v), "OUTSIDE"),
             Err(err) => {
-                eprintln!("   {ctx}: {err}");
+                errln!("   {ctx}: {err}");
                 (None, "ERROR")
             }
         };
@@ -592,6 +592,13 @@ pub fn run(
 ) -> Result<()> {
     let dir = experiments_dir(experiments)?;
     let available = names(&dir)?;
+    if available.is_empty() {
+        // Nothing to check is not a pass.
+        return Err(usage(format!(
+            "no experiments in {} (no folder with an experiment.toml)",
+            dir.display()
+        )));
+    }
     let chosen = match (name, all) {
         (Some(_), true) => return Err(usage("give an experiment NAME or --all, not both")),
         (None, false) => {

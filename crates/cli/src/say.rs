@@ -29,11 +29,14 @@ pub fn shown() -> bool {
 
 /// Prints `text` as it is (add the newline yourself).
 pub fn text(text: &str) {
-    match WHERE.load(Ordering::Relaxed) {
-        STDOUT => print!("{text}"),
-        STDERR => eprint!("{text}"),
-        _ => {}
-    }
+    use std::io::Write as _;
+    // A closed pipe (`| head`) ends the messages, not the command: the files it writes still
+    // get written (print! would panic).
+    let _ = match WHERE.load(Ordering::Relaxed) {
+        STDOUT => std::io::stdout().lock().write_all(text.as_bytes()),
+        STDERR => std::io::stderr().lock().write_all(text.as_bytes()),
+        _ => Ok(()),
+    };
 }
 
 /// `println!` for messages.
@@ -45,6 +48,12 @@ pub(crate) use say;
 
 /// Prints a JSON result on stdout.
 pub fn json(value: &serde_json::Value) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    use std::io::Write as _;
+    // A closed pipe is an error here, which `main` ends quietly.
+    writeln!(
+        std::io::stdout().lock(),
+        "{}",
+        serde_json::to_string_pretty(value)?
+    )?;
     Ok(())
 }

@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use counterpulse_sweep::{
-    DEFAULT_SWEEP, Progress, Shard, SweepError, SweepOptions, SweepSpec, clear_output,
-    merge as merge_parts, run_sweep, summary,
+    DEFAULT_SWEEP, Progress, STATUSES, Shard, SweepError, SweepOptions, SweepSpec, check_threads,
+    counts_text, merge as merge_parts, run_sweep, summary,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -13,18 +13,23 @@ use crate::UsageError;
 use crate::output::tool_info;
 use crate::say::{self, say};
 
-fn classify(e: SweepError) -> anyhow::Error {
+/// A sweep error as a command-line error (usage errors exit with code 2).
+pub fn classify(e: SweepError) -> anyhow::Error {
     match e {
         SweepError::Usage { message } => anyhow::Error::new(UsageError(message)),
         other => anyhow::Error::new(other),
     }
 }
 
-/// Progress bar on stderr (hidden when stderr is not a terminal, e.g. in CI logs).
-struct Bar(ProgressBar);
+/// Progress bar on stderr (hidden when stderr is not a terminal, e.g. in CI logs), after a
+/// header line printed once the output folder is claimed (a refusal prints only its error).
+struct Bar(ProgressBar, String);
 
 impl Progress for Bar {
     fn start(&self, total: u64, skipped: u64) {
+        if say::shown() {
+            errln!("{}", self.1);
+        }
         self.0.set_length(total);
         if skipped > 0 {
             self.0
@@ -48,8 +53,8 @@ pub struct RunFlags {
     /// Skip chunks already written in the output folder.
     #[arg(long, conflicts_with = "force")]
     pub resume: bool,
-    /// Delete the earlier output of a sweep in the output folder first (only the files a
-    /// sweep writes) and run it again.
+    /// Run again what the output folder already holds of this sweep (this shard's chunks),
+    /// or replace another sweep's output there; never deletes files a sweep did not write.
     #[arg(long)]
     pub force: bool,
     /// Print the number of points and chunks and exit.
@@ -60,8 +65,14 @@ pub struct RunFlags {
     pub json: bool,
 }
 
-fn counts_json(c: &[u64; 3]) -> serde_json::Value {
-    serde_json::json!({ "ok": c[0], "not_converged": c[1], "failed": c[2] })
+fn counts_json(c: &[u64]) -> serde_json::Value {
+    serde_json::Value::Object(
+        STATUSES
+            .iter()
+            .zip(c)
+            .map(|(s, n)| (s.to_string(), serde_json::json!(n)))
+            .collect(),
+    )
 }
 
 /// The `counts` of a merged sweep's manifest (every point, not only this run's).
@@ -82,11 +93,7 @@ pub fn run(file: Option<PathBuf>, out: Option<PathBuf>, flags: &RunFlags) -> Res
         Some(s) => Shard::parse(s).map_err(classify)?,
         None => Shard::all(),
     };
-    if flags.threads == Some(0) {
-        return Err(anyhow::Error::new(UsageError(
-            "--threads 0: allowed 1 or more".into(),
-        )));
-    }
+    check_threads(flags.threads).map_err(classify)?;
     let out = out.unwrap_or_else(|| Path::new("notebooks-data").join(&spec.name));
     if flags.dry_run {
         let mine = (0..spec.n_chunks())
@@ -117,19 +124,14 @@ pub fn run(file: Option<PathBuf>, out: Option<PathBuf>, flags: &RunFlags) -> Res
         }
         return Ok(());
     }
-    if flags.force {
-        clear_output(&out).map_err(classify)?;
-    }
-    if say::shown() {
-        eprintln!(
-            "sweep `{}` ({}): {} points, {} axes, into {}",
-            spec.name,
-            spec.base_label,
-            spec.n_points(),
-            spec.axes.len(),
-            out.display()
-        );
-    }
+    let header = format!(
+        "sweep `{}` ({}): {} points, {} axes, into {}",
+        spec.name,
+        spec.base_label,
+        spec.n_points(),
+        spec.axes.len(),
+        out.display()
+    );
     let bar = if say::shown() {
         ProgressBar::new(0)
     } else {
@@ -146,9 +148,10 @@ pub fn run(file: Option<PathBuf>, out: Option<PathBuf>, flags: &RunFlags) -> Res
         threads: flags.threads,
         shard,
         resume: flags.resume,
+        force: flags.force,
         tool: tool_info(),
     };
-    let outcome = run_sweep(&spec, &opts, &Bar(bar.clone())).map_err(classify)?;
+    let outcome = run_sweep(&spec, &opts, &Bar(bar.clone(), header)).map_err(classify)?;
     bar.finish_and_clear();
     let rate = if outcome.wall_time_s > 0.0 {
         outcome.points_run as f64 / outcome.wall_time_s
@@ -156,15 +159,13 @@ pub fn run(file: Option<PathBuf>, out: Option<PathBuf>, flags: &RunFlags) -> Res
         0.0
     };
     say!(
-        "ran {} points ({} skipped) on {} threads in {:.2} s ({:.1} points/s): {} ok, {} not converged, {} failed",
+        "ran {} points ({} skipped) on {} threads in {:.2} s ({:.1} points/s): {}",
         outcome.points_run,
         outcome.points_skipped,
         outcome.threads,
         outcome.wall_time_s,
         rate,
-        outcome.counts[0],
-        outcome.counts[1],
-        outcome.counts[2]
+        counts_text(&outcome.counts)
     );
     match &outcome.merged {
         Some(file) => {

@@ -18,11 +18,12 @@ mod parquet;
 mod table;
 pub mod units;
 
-pub use atomic::{write_atomic, write_json};
+pub use atomic::{FileSet, KeepError, Sink, is_temp_name, temp_path, write_atomic, write_json};
 pub use error::IoError;
 pub use parquet::{
     ColumnValues, F64Columns, column_names, concat_parquet, read_batch, read_columns,
-    read_f64_columns, read_schema, read_str_column, read_u64_column, write_parquet,
+    read_f64_columns, read_metadata_value, read_schema, read_str_column, read_u64_column,
+    write_concat, write_parquet,
 };
 pub use table::{ColumnData, PANDAS_ATTRS_KEY, Table, UNIT_KEY, UNITS_KEY};
 pub use units::unit_of;

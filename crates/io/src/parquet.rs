@@ -16,7 +16,7 @@ use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 
 use crate::IoError;
-use crate::atomic::{fs_err, write_atomic};
+use crate::atomic::{FileSet, Sink, fs_err, write_atomic};
 use crate::error::pq_err;
 use crate::table::{Table, UNIT_KEY, schema_metadata};
 use crate::units::{NOT_A_QUANTITY, unit_of};
@@ -53,13 +53,42 @@ pub fn write_parquet(
     metadata: &[(String, String)],
 ) -> Result<(), IoError> {
     let batch = table.to_record_batch(metadata)?;
-    write_atomic(path, |w| {
-        let props = properties(batch.schema_ref(), None);
-        let mut writer =
-            ArrowWriter::try_new(w, batch.schema(), Some(props)).map_err(|e| pq_err(path, e))?;
-        writer.write(&batch).map_err(|e| pq_err(path, e))?;
-        writer.close().map(|_| ()).map_err(|e| pq_err(path, e))
-    })
+    write_atomic(path, |w| write_batch(w, path, &batch))
+}
+
+/// Writes one record batch as a Parquet file into `w` (`path` names it in errors).
+pub(crate) fn write_batch(w: &mut Sink, path: &Path, batch: &RecordBatch) -> Result<(), IoError> {
+    let props = properties(batch.schema_ref(), None);
+    let mut writer =
+        ArrowWriter::try_new(w, batch.schema(), Some(props)).map_err(|e| pq_err(path, e))?;
+    writer.write(batch).map_err(|e| pq_err(path, e))?;
+    writer.close().map(|_| ()).map_err(|e| pq_err(path, e))
+}
+
+impl FileSet {
+    /// Stages a Parquet file of the set (see [`write_parquet`]); returns its size in bytes.
+    pub fn stage_parquet(
+        &mut self,
+        name: &str,
+        table: &Table,
+        metadata: &[(String, String)],
+    ) -> Result<u64, IoError> {
+        let path = self.dir().join(name);
+        let batch = table.to_record_batch(metadata)?;
+        self.stage(name, |w| write_batch(w, &path, &batch))
+    }
+}
+
+/// The value of key `key` in a Parquet file's key/value metadata (None when absent).
+pub fn read_metadata_value(path: &Path, key: &str) -> Result<Option<String>, IoError> {
+    let r = reader(path)?;
+    Ok(r.metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .into_iter()
+        .flatten()
+        .find(|kv| kv.key == key)
+        .and_then(|kv| kv.value.clone()))
 }
 
 fn reader(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>, IoError> {
@@ -98,6 +127,22 @@ pub fn concat_parquet(
     out: &Path,
     metadata: &[(String, String)],
 ) -> Result<usize, IoError> {
+    let mut rows = 0;
+    write_atomic(out, |w| {
+        rows = write_concat(w, parts, out, metadata)?;
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// Concatenates Parquet files (same columns) into `w` (see [`concat_parquet`]; `out` names the
+/// result in errors); returns the number of rows.
+pub fn write_concat(
+    w: &mut Sink,
+    parts: &[PathBuf],
+    out: &Path,
+    metadata: &[(String, String)],
+) -> Result<usize, IoError> {
     let Some(first) = parts.first() else {
         return Err(pq_err(out, "no parts to merge"));
     };
@@ -113,29 +158,27 @@ pub fn concat_parquet(
         schema_metadata(&units, metadata),
     ));
     let mut rows = 0usize;
-    write_atomic(out, |w| {
-        let props = properties(&schema, Some(ROW_GROUP_ROWS));
-        let mut writer =
-            ArrowWriter::try_new(w, schema.clone(), Some(props)).map_err(|e| pq_err(out, e))?;
-        for p in parts {
-            let r = reader(p)?.with_batch_size(ROW_GROUP_ROWS);
-            if r.schema().fields() != schema.fields() {
-                return Err(pq_err(
-                    p,
-                    "cannot append: its columns differ from the first part's",
-                ));
-            }
-            for batch in r.build().map_err(|e| pq_err(p, e))? {
-                let batch = batch.map_err(|e| pq_err(p, e))?;
-                rows += batch.num_rows();
-                let batch = batch
-                    .with_schema(schema.clone())
-                    .map_err(|e| pq_err(p, e))?;
-                writer.write(&batch).map_err(|e| pq_err(out, e))?;
-            }
+    let props = properties(&schema, Some(ROW_GROUP_ROWS));
+    let mut writer =
+        ArrowWriter::try_new(w, schema.clone(), Some(props)).map_err(|e| pq_err(out, e))?;
+    for p in parts {
+        let r = reader(p)?.with_batch_size(ROW_GROUP_ROWS);
+        if r.schema().fields() != schema.fields() {
+            return Err(pq_err(
+                p,
+                "cannot append: its columns differ from the first part's",
+            ));
         }
-        writer.close().map(|_| ()).map_err(|e| pq_err(out, e))
-    })?;
+        for batch in r.build().map_err(|e| pq_err(p, e))? {
+            let batch = batch.map_err(|e| pq_err(p, e))?;
+            rows += batch.num_rows();
+            let batch = batch
+                .with_schema(schema.clone())
+                .map_err(|e| pq_err(p, e))?;
+            writer.write(&batch).map_err(|e| pq_err(out, e))?;
+        }
+    }
+    writer.close().map(|_| ()).map_err(|e| pq_err(out, e))?;
     Ok(rows)
 }
 

@@ -133,3 +133,81 @@ fn ragged_tables_are_refused() {
     assert!(e.to_string().contains("column `b` has 2 rows"), "{e}");
     assert!(!Path::new("/tmp/never.parquet").exists());
 }
+
+#[test]
+fn a_full_disk_is_named_not_hidden_behind_a_parquet_message() {
+    use crate::atomic::KeepError;
+    use std::io::{BufWriter, Write};
+    // /dev/full answers every write with ENOSPC, as a full disk does.
+    let full = std::path::Path::new("/dev/full");
+    if !full.exists() {
+        return;
+    }
+    let mut t = Table::new();
+    t.push(
+        "time_s",
+        ColumnData::F64((0..100_000).map(f64::from).collect()),
+    );
+    let batch = t.to_record_batch(&[]).expect("batch");
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(full)
+        .expect("open /dev/full");
+    let mut w = BufWriter::new(KeepError::new(f));
+    let r = crate::parquet::write_batch(&mut w, full, &batch).and_then(|()| {
+        w.flush().map_err(|e| crate::IoError::Fs {
+            path: full.to_path_buf(),
+            source: e,
+        })
+    });
+    assert!(r.is_err());
+    let kept = w.get_ref().error.clone().expect("the OS error is kept");
+    assert_eq!(kept.0, std::io::ErrorKind::StorageFull, "{}", kept.1);
+    assert!(kept.1.contains("No space left on device"), "{}", kept.1);
+}
+
+#[test]
+fn a_file_set_appears_with_its_manifest_last_or_not_at_all() {
+    use crate::FileSet;
+    use std::fs;
+    use std::path::Path;
+    let dir = std::env::temp_dir().join(format!("cp-io-set-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    let mut t = Table::new();
+    t.push("time_s", ColumnData::F64(vec![1.0, 2.0]));
+    // A set dropped before its commit leaves nothing behind.
+    {
+        let mut set = FileSet::new(&dir);
+        set.stage_parquet("a.parquet", &t, &[]).expect("stages");
+    }
+    let names = |d: &Path| -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(d)
+            .map(|r| {
+                r.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+    assert!(names(&dir).is_empty(), "{:?}", names(&dir));
+    let mut set = FileSet::new(&dir);
+    let bytes = set.stage_parquet("a.parquet", &t, &[]).expect("stages");
+    assert!(
+        !dir.join("a.parquet").exists(),
+        "not in place before the commit"
+    );
+    assert_eq!(set.files(), vec![("a.parquet".to_string(), bytes)]);
+    set.commit(
+        "manifest.json",
+        &serde_json::json!({"files": {"a.parquet": bytes}}),
+    )
+    .expect("commits");
+    assert_eq!(names(&dir), vec!["a.parquet", "manifest.json"]);
+    assert_eq!(
+        fs::metadata(dir.join("a.parquet")).expect("meta").len(),
+        bytes
+    );
+    let _ = fs::remove_dir_all(&dir);
+}

@@ -10,8 +10,10 @@
 //! (a null column), never a made-up number.
 #![deny(missing_docs)]
 
+mod ratios;
 mod trace;
 
+pub use ratios::RatioTerms;
 pub use trace::{BalloonCycle, BeatTrace, OxygenConstants, TraceError};
 
 /// Declares the metrics struct with its column names.
@@ -508,6 +510,8 @@ pub struct SummaryBeat {
     pub metrics: BeatMetrics,
     /// The diastole before this beat's systole was assisted.
     pub preceded_by_assist: bool,
+    /// The beat's volumes and pressure integrals, for the summary's ratios.
+    pub terms: RatioTerms,
 }
 
 /// Steady-state summary of consecutive beats (one or more whole assist periods).
@@ -519,6 +523,9 @@ pub struct SummaryBeat {
 ///   1:2–1:4); otherwise all beats (at 1:1 they are the assisted values).
 /// * Balloon metrics (`augmented_*`, `assisted_*`, `balloon_*`): assisted beats only, as
 ///   only they carry them.
+/// * Ratios (EF, Qp/Qs, regurgitant fraction, FFR, Pd/Pa, CFR, the diastolic share of
+///   coronary flow, SVR, CPO, DPTI/TTI, O2 supply/demand): ratios of the window's sums or
+///   means, never means of per-beat ratios (see [`RatioTerms`]).
 pub fn summarize(beats: &[SummaryBeat]) -> BeatMetrics {
     let mut out = BeatMetrics::default();
     let total: f64 = beats.iter().map(|b| b.duration_s).sum();
@@ -562,6 +569,7 @@ pub fn summarize(beats: &[SummaryBeat]) -> BeatMetrics {
     ) {
         out.o2_supply_demand_ratio = Some(d / t);
     }
+    ratios_of_sums(beats, &mut out);
     out.heart_rate_bpm = Some(60.0 * beats.len() as f64 / total);
     let missing: Vec<&'static str> = out
         .values()
@@ -577,6 +585,68 @@ pub fn summarize(beats: &[SummaryBeat]) -> BeatMetrics {
         out.null_reasons.insert(name, reason);
     }
     out
+}
+
+/// Replaces the ratios averaged beat by beat with ratios of the window's sums and means
+/// (each only where the beats gave it at all).
+fn ratios_of_sums(beats: &[SummaryBeat], out: &mut BeatMetrics) {
+    let sum = |f: fn(&RatioTerms) -> f64| beats.iter().map(|b| f(&b.terms)).sum::<f64>();
+    let ratio = |num: f64, den: f64| (den.abs() > 1e-12).then(|| num / den);
+    if out.qp_qs.is_some() {
+        // Over the systemic inflow: the native output and the devices' (issue 12).
+        out.qp_qs = ratio(
+            sum(|t| t.pulmonary_ml),
+            sum(|t| t.aortic_net_ml + t.device_ml),
+        );
+    }
+    if out.mitral_regurgitant_fraction.is_some() {
+        let back = sum(|t| t.mitral_back_ml);
+        out.mitral_regurgitant_fraction = ratio(back, back + sum(|t| t.aortic_forward_ml));
+    }
+    if out.ffr.is_some() {
+        out.ffr = ratio(
+            sum(|t| t.hyperemic_distal_pressure_mmhg_s),
+            sum(|t| t.aortic_pressure_mmhg_s),
+        );
+    }
+    if let (Some(_), Some(pd), Some(map)) = (
+        out.resting_pd_pa,
+        out.coronary_distal_pressure_mmhg,
+        out.mean_arterial_pressure_mmhg,
+    ) {
+        out.resting_pd_pa = ratio(pd, map);
+    }
+    if let (Some(_), Some(qh), Some(q)) = (
+        out.coronary_flow_reserve,
+        out.hyperemic_coronary_flow_ml_min,
+        out.coronary_flow_ml_min,
+    ) {
+        out.coronary_flow_reserve = ratio(qh, q);
+    }
+    if out.coronary_diastolic_flow_fraction.is_some() {
+        // Diastolic and total inflow volumes of the beats that have the split.
+        let (mut diastolic, mut total) = (0.0, 0.0);
+        for b in beats {
+            if let (Some(f), Some(q)) = (
+                b.metrics.coronary_diastolic_flow_fraction,
+                b.metrics.coronary_flow_ml_min,
+            ) {
+                let volume = q / 60.0 * b.duration_s;
+                diastolic += f * volume;
+                total += volume;
+            }
+        }
+        out.coronary_diastolic_flow_fraction = ratio(diastolic, total);
+    }
+    if let (Some(map), Some(cvp), Some(systemic)) = (
+        out.mean_arterial_pressure_mmhg,
+        out.cvp_mmhg,
+        out.total_output_l_min,
+    ) && out.systemic_vascular_resistance_dyn_s_cm5.is_some()
+    {
+        // Over the systemic inflow, device flows included (issue 12).
+        out.systemic_vascular_resistance_dyn_s_cm5 = ratio(80.0 * (map - cvp), systemic);
+    }
 }
 
 /// `assisted − baseline` for every metric present in both.
@@ -665,6 +735,7 @@ mod tests {
             duration_s: 1.0,
             metrics: m.clone(),
             preceded_by_assist: false,
+            terms: RatioTerms::of(&synthetic()),
         };
         let s = summarize(&[sb.clone(), sb]);
         close(
@@ -673,6 +744,56 @@ mod tests {
             1e-12,
         );
         assert_eq!(s.coronary_flow_ml_min, None, "absent metrics stay absent");
+    }
+
+    /// A beat that barely ejects (0.01 mL) while the right heart moves 5 mL, as in AF after a
+    /// very short RR interval.
+    fn barely_ejecting() -> BeatTrace {
+        let n = 501;
+        let dt = 0.5 / (n - 1) as f64;
+        let mut tr = BeatTrace::new(1, 1.0, dt, 10.0);
+        for i in 0..n {
+            let t = 1.0 + i as f64 * dt;
+            tr.push(t, 80.0, 10.0, 120.0, 8.0, 4.0, 15.0, 0.02, 0.0, 10.0);
+        }
+        tr
+    }
+
+    #[test]
+    fn summary_ratios_are_ratios_of_sums_not_means_of_beat_ratios() {
+        let beats = [synthetic(), barely_ejecting()];
+        let summary_beats: Vec<SummaryBeat> = beats
+            .iter()
+            .map(|tr| SummaryBeat {
+                duration_s: tr.dt_s() * (tr.len() - 1) as f64,
+                metrics: beat_metrics(tr, None),
+                preceded_by_assist: false,
+                terms: RatioTerms::of(tr),
+            })
+            .collect();
+        let per_beat: Vec<f64> = summary_beats
+            .iter()
+            .map(|b| b.metrics.qp_qs.expect("qp_qs"))
+            .collect();
+        assert!(
+            per_beat[1] > 400.0,
+            "the short beat's own ratio: {}",
+            per_beat[1]
+        );
+        let s = summarize(&summary_beats);
+        // Pulmonary 70 + 5 mL over systemic 70 - 0.0005 + 0.01 mL.
+        let want = (70.0 + 5.0) / (70.0 - 0.0005 + 0.01);
+        let qp_qs = s.qp_qs.expect("qp_qs");
+        assert!((qp_qs - want).abs() < 1e-3, "{qp_qs} vs {want}");
+        // SVR from the window's means, not a mean of per-beat SVRs.
+        let svr = s.systemic_vascular_resistance_dyn_s_cm5.expect("svr");
+        let from_means = 80.0
+            * (s.mean_arterial_pressure_mmhg.expect("map") - s.cvp_mmhg.expect("cvp"))
+            / s.cardiac_output_l_min.expect("co");
+        assert!(
+            (svr - from_means).abs() < 1e-9 * svr,
+            "{svr} vs {from_means}"
+        );
     }
 
     #[test]

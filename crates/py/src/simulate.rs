@@ -131,7 +131,7 @@ pub fn simulate<'py>(
         events.then(|| table(events_table(&runs))).transpose()?,
     )?;
     let info = serde_json::json!({
-        "runs": runs.iter().map(|(n, r)| (n.to_string(), run_json(r))).collect::<serde_json::Map<_, _>>(),
+        "runs": runs.iter().map(|(n, r)| (n.to_string(), run_json(r, *n == "assisted"))).collect::<serde_json::Map<_, _>>(),
         "scenario": {
             "preset": s.preset,
             "description": s.description,

@@ -4,9 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use counterpulse_sweep::rundir::ToolInfo;
-use counterpulse_sweep::{
-    DEFAULT_SWEEP, NoProgress, Shard, SweepOptions, SweepSpec, clear_output, run_sweep,
-};
+use counterpulse_sweep::{DEFAULT_SWEEP, NoProgress, Shard, SweepOptions, SweepSpec, run_sweep};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -59,21 +57,17 @@ pub fn sweep<'py>(
         (None, None) => SweepSpec::parse(DEFAULT_SWEEP, "default sweep", None),
     }
     .map_err(errors::sweep)?;
-    if threads == Some(0) {
-        return Err(PyValueError::new_err("threads = 0: allowed 1 or more"));
-    }
+    counterpulse_sweep::check_threads(threads).map_err(errors::sweep)?;
     let scratch = Scratch(out.is_none().then(scratch_dir));
     let dir: PathBuf = match (&out, &scratch.0) {
         (Some(o), _) => o.clone(),
         (None, Some(s)) => s.clone(),
         (None, None) => unreachable!("a scratch folder exists when `out` is None"),
     };
-    if force {
-        clear_output(&dir).map_err(errors::sweep)?;
-    }
     let opts = SweepOptions {
         out: dir.clone(),
         threads,
+        force,
         shard: Shard::all(),
         resume,
         tool: ToolInfo {

@@ -5,6 +5,8 @@
 //! waveforms and the event log.
 #![deny(missing_docs)]
 
+pub mod assist;
+pub mod input;
 pub mod model;
 pub mod rhythm;
 pub mod rng;

@@ -182,6 +182,8 @@ pub struct Model {
     pub log: Vec<LoggedEvent>,
     /// Whether events are logged.
     pub log_events: bool,
+    /// Console alarms raised (kept whether or not events are logged).
+    pub alarms: Vec<LoggedEvent>,
     /// Suction alarms of an Impella-type pump so far (LV volume fell below the suction volume).
     pub impella_suction_alarms: u64,
 }
@@ -265,6 +267,7 @@ impl Model {
             log: Vec::new(),
             log_events: false,
             impella_suction_alarms: 0,
+            alarms: Vec::new(),
         })
     }
 
@@ -374,12 +377,19 @@ impl Model {
     }
 
     fn log(&mut self, time_s: f64, kind: EventKind) {
+        let entry = LoggedEvent {
+            time_s,
+            kind,
+            beat: self.beat,
+        };
+        if matches!(
+            kind,
+            EventKind::Console(ConsoleLog::Alarm(_)) | EventKind::ImpellaSuction
+        ) {
+            self.alarms.push(entry);
+        }
         if self.log_events {
-            self.log.push(LoggedEvent {
-                time_s,
-                kind,
-                beat: self.beat,
-            });
+            self.log.push(entry);
         }
     }
 

@@ -17,7 +17,7 @@ use counterpulse_engine::{
     SolverSettings, Stats, StepObserver,
 };
 use counterpulse_metrics::{
-    BalloonCycle, BeatMetrics, BeatTrace, SummaryBeat, beat_metrics, summarize,
+    BalloonCycle, BeatMetrics, BeatTrace, RatioTerms, SummaryBeat, beat_metrics, summarize,
 };
 use thiserror::Error;
 
@@ -30,6 +30,16 @@ pub enum SimError {
     /// The scenario's values do not fit together.
     #[error(transparent)]
     Param(#[from] ParamError),
+    /// A work budget ran out (`steady.max_beats`, `steady.max_steps` or `steady.max_wall_s`).
+    #[error("the {run} run stopped in beat {beat}: {budget}")]
+    Budget {
+        /// `baseline` or `assisted`.
+        run: &'static str,
+        /// Beat in which it stopped.
+        beat: u64,
+        /// Which budget, with its value.
+        budget: String,
+    },
     /// The integrator failed.
     #[error("integration failed in beat {beat} of the {run} run: {source}")]
     Solve {
@@ -97,13 +107,18 @@ pub struct RunResult {
     pub beats: Vec<BeatRecord>,
     /// Steady-state summary (see [`summarize`]).
     pub summary: BeatMetrics,
-    /// Whether the steady-state criterion was met.
+    /// Whether the periodic steady-state criterion was met (never for an irregular rhythm).
     pub converged: bool,
+    /// The rhythm (or an asynchronous balloon) has no periodic steady state: the run lasted
+    /// `steady.irregular_beats` and its summary is of the second half.
+    pub irregular: bool,
     /// Beats simulated before the state met the criterion.
     pub beats_to_steady_state: u64,
     /// Beats simulated in all.
     pub beats_simulated: u64,
-    /// Largest relative change of a compartment volume over the last assist period.
+    /// Largest relative change of a compartment volume over one assist period, at the beat
+    /// where steady state was declared (below `steady.tolerance` when converged) or where the
+    /// run gave up.
     pub final_residual: f64,
     /// Time at the start of the run, s.
     pub start_time_s: f64,
@@ -127,6 +142,8 @@ pub struct RunResult {
     pub waveforms: Option<Waveforms>,
     /// Event log, if requested.
     pub events: Vec<LoggedEvent>,
+    /// Console alarms raised during the run (always recorded).
+    pub alarms: Vec<LoggedEvent>,
     /// Balloon cycles completed.
     pub balloon_cycles: Vec<CycleRecord>,
     /// Assist period in beats (1 without balloon, k at 1:k).
@@ -467,6 +484,9 @@ pub fn run_phase(
     run_name: &'static str,
 ) -> Result<RunResult, SimError> {
     let wall = Instant::now();
+    if opts.waveforms {
+        scenario.check_waveform_memory()?;
+    }
     let mut model = Model::new(scenario, reflex_set_point_mmhg)?;
     model.log_events = opts.log_events;
     let (t0, y0) = match start {
@@ -588,6 +608,7 @@ pub fn run_phase(
     let mut pending: Option<(BeatTrace, f64)> = None;
     let mut converged_at: Option<u64> = None;
     let mut res = f64::INFINITY;
+    let mut decided_res = f64::INFINITY;
     let mut k: u64 = 0;
     let mut protocol_done_at: Option<u64> = None;
     let mut met_criterion = false;
@@ -652,6 +673,7 @@ pub fn run_phase(
                     duration_s: rr,
                     metrics: m.clone(),
                     preceded_by_assist: prev.preceded_by_assist,
+                    terms: RatioTerms::of(&prev),
                 });
             }
             if opts.record_all_beats || in_summary {
@@ -696,6 +718,38 @@ pub fn run_phase(
         if converged_at.is_none() && k >= max_beats && protocol_done {
             converged_at = Some(k);
         }
+        if converged_at == Some(k) {
+            decided_res = res;
+        }
+        // Work budgets: beats (the protocol's last step must come within them), solver steps
+        // and wall-clock time.
+        let st = sim.integrator.stats();
+        let over = if converged_at.is_none() && k >= max_beats {
+            Some(format!(
+                "`steady.max_beats` = {} reached before the protocol's last step ({} s after the start)",
+                scenario.steady.max_beats,
+                protocol_end - t0
+            ))
+        } else if st.accepted_steps + st.rejected_steps > scenario.steady.max_steps {
+            Some(format!(
+                "`steady.max_steps` = {} integrator steps used",
+                scenario.steady.max_steps
+            ))
+        } else if wall.elapsed().as_secs_f64() > scenario.steady.max_wall_s {
+            Some(format!(
+                "`steady.max_wall_s` = {} s of wall-clock time used",
+                scenario.steady.max_wall_s
+            ))
+        } else {
+            None
+        };
+        if let Some(budget) = over {
+            return Err(SimError::Budget {
+                run: run_name,
+                beat: k,
+                budget,
+            });
+        }
         if converged_at.is_some_and(|c| k > c + summary_beats) {
             break;
         }
@@ -712,7 +766,7 @@ pub fn run_phase(
             false,
         );
     }
-    let converged = irregular || met_criterion;
+    let converged = met_criterion;
     let summary = summarize(&summary_in);
 
     let waveforms = opts.waveforms.then(|| {
@@ -744,9 +798,10 @@ pub fn run_phase(
         beats: records,
         summary,
         converged,
+        irregular,
         beats_to_steady_state: converged_at.unwrap_or(k).min(k),
         beats_simulated: k,
-        final_residual: res,
+        final_residual: decided_res,
         start_time_s: t0,
         end_time_s: sim.t(),
         stats: sim.integrator.stats(),
@@ -758,6 +813,7 @@ pub fn run_phase(
         final_drive: sim.model.circulation.drive(),
         waveforms,
         events: std::mem::take(&mut sim.model.log),
+        alarms: std::mem::take(&mut sim.model.alarms),
         balloon_cycles,
         assist_period: sim.model.assist_period(),
         impella_suction_alarms: sim.model.impella_suction_alarms,

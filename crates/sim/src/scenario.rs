@@ -76,8 +76,16 @@ param_group! {
         pub trace_interval_ms: f64 = ["ms", 0.05, 20],
         /// Beats run for irregular rhythms (summary over the second half)
         pub irregular_beats: u64 = ["beats", 4, 100000],
+        /// Integrator steps (accepted + rejected) a run may take before it stops (a deterministic work budget)
+        pub max_steps: u64 = ["steps", 1000, 1e12],
+        /// Wall-clock time a run may take before it stops (a safety net; results then depend on the machine)
+        pub max_wall_s: f64 = ["s", 1, 1e6],
     }
 }
+
+/// Most waveform memory a run may keep, bytes (writing the Parquet file needs a few times
+/// more): refused before the run, not discovered by an abort.
+pub const MAX_WAVEFORM_BYTES: f64 = (1u64 << 30) as f64;
 
 /// A protocol step: at `at_s` after the start of the assisted run, set these keys.
 #[derive(Debug, Clone, PartialEq)]
@@ -156,6 +164,10 @@ impl Scenario {
     }
 
     fn set_raw(&mut self, key: &str, value: &Value) -> Result<(), ParamError> {
+        self.set_checked(key, value).map_err(shorten)
+    }
+
+    fn set_checked(&mut self, key: &str, value: &Value) -> Result<(), ParamError> {
         let unknown = || ParamError::UnknownKey {
             key: key.into(),
             suggestion: suggest(key, Self::specs().iter().map(|s| s.key.as_str())),
@@ -241,6 +253,12 @@ impl Scenario {
     /// A scenario document: an optional `[scenario]` table (`preset = "NAME"`,
     /// `description = "..."`) and parameter groups.
     pub fn from_toml(text: &str, origin: &str) -> Result<Self, ParamError> {
+        // Checked here first so that the error does not quote the text (any file may be given).
+        if let Err(e) = text.parse::<toml::Table>() {
+            return Err(ParamError::Document {
+                message: crate::input::toml_error(origin, text, &e),
+            });
+        }
         let doc = parse_document(text, "scenario", origin)?;
         let preset = match doc.meta.get("preset") {
             None => "healthy".to_string(),
@@ -248,7 +266,7 @@ impl Scenario {
             Some(other) => {
                 return Err(ParamError::WrongType {
                     key: "scenario.preset".into(),
-                    value: other.to_string(),
+                    value: crate::input::elide(&other.to_string(), crate::input::MAX_QUOTED_CHARS),
                     expected: format!("one of {}", preset_names().join(", ")),
                 });
             }
@@ -265,12 +283,17 @@ impl Scenario {
             }
         }
         let mut s = Self::from_preset(&preset)?;
-        s.description = doc
-            .meta
-            .get("description")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string();
+        s.description = match doc.meta.get("description") {
+            None => String::new(),
+            Some(toml::Value::String(d)) => d.clone(),
+            Some(other) => {
+                return Err(ParamError::WrongType {
+                    key: "scenario.description".into(),
+                    value: crate::input::elide(&other.to_string(), crate::input::MAX_QUOTED_CHARS),
+                    expected: "text".into(),
+                });
+            }
+        };
         for (k, v) in &doc.values {
             s.set(k, v).map_err(|e| ParamError::Document {
                 message: format!("{origin}: {e}"),
@@ -291,9 +314,8 @@ impl Scenario {
 
     /// Reads a scenario file.
     pub fn from_file(path: &Path) -> Result<Self, ParamError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ParamError::Document {
-            message: format!("cannot read scenario file {}: {e}", path.display()),
-        })?;
+        let text = crate::input::read_text(path, "scenario file")
+            .map_err(|message| ParamError::Document { message })?;
         Self::from_toml(&text, &path.display().to_string())
     }
 
@@ -325,6 +347,43 @@ impl Scenario {
                 ),
             });
         }
+        // An irregular rhythm, or a balloon on its own clock, runs a fixed number of beats.
+        let fixed_beats = self.rhythm.is_irregular()
+            || (self.iabp.enabled && self.iabp.trigger == counterpulse_balloon::Trigger::Internal);
+        if fixed_beats && self.steady.irregular_beats > self.steady.max_beats {
+            return Err(ParamError::Inconsistent {
+                message: format!(
+                    "`steady.irregular_beats` = {} is more than `steady.max_beats` = {}: an irregular rhythm runs its beats within the beat budget",
+                    self.steady.irregular_beats, self.steady.max_beats
+                ),
+            });
+        }
+        // A protocol step beyond the beat budget would run unbounded (it was 17 days for
+        // `at_s` = 1e9): refused here; the run also stops at the budget.
+        let fastest_bpm = self
+            .protocol
+            .iter()
+            .flat_map(|p| &p.values)
+            .filter(|(k, _)| k == "heart.rate_bpm")
+            .filter_map(|(_, v)| match v {
+                Value::Number(x) => Some(*x),
+                _ => None,
+            })
+            .fold(self.circulation.heart.rate_bpm, f64::max);
+        for (i, p) in self.protocol.iter().enumerate() {
+            let beats = p.at_s * fastest_bpm / 60.0;
+            if beats > self.steady.max_beats as f64 {
+                return Err(ParamError::Inconsistent {
+                    message: format!(
+                        "protocol step {}: `at_s` = {} s is about {} beats into the assisted run, beyond `steady.max_beats` = {}: raise the budget or move the step",
+                        i + 1,
+                        fmt_num(p.at_s),
+                        fmt_num(beats.ceil()),
+                        self.steady.max_beats
+                    ),
+                });
+            }
+        }
         let pr = self.circulation.heart.pr_interval_ms;
         if pr >= rr_ms {
             return Err(ParamError::Inconsistent {
@@ -339,12 +398,72 @@ impl Scenario {
         Ok(())
     }
 
+    /// Checks that the waveforms a run with `--out` keeps fit in memory
+    /// ([`MAX_WAVEFORM_BYTES`]): beats kept × samples per beat × columns × 8 bytes, for the
+    /// baseline and the assisted run.
+    pub fn check_waveform_memory(&self) -> Result<(), ParamError> {
+        let most_beats = self.steady.max_beats + self.steady.summary_beats + 4;
+        let beats = match self.output.waveform_beats {
+            0 => most_beats,
+            n => n.min(most_beats),
+        };
+        let rr_s = 60.0 / self.circulation.heart.rate_bpm;
+        let samples = beats as f64 * rr_s / (self.output.waveform_interval_ms * 1e-3);
+        // The columns of the assembled model: every state, the output signals, time and run.
+        let columns = {
+            let mut probe = self.clone();
+            probe.iabp.enabled = true;
+            let m = crate::model::Model::new(&probe, Some(90.0))?;
+            m.circulation.state_names().len() + m.circulation.output_signals().len() + 2
+        } as f64;
+        let runs = if self.iabp.enabled { 2.0 } else { 1.0 };
+        let bytes = runs * samples * columns * 8.0;
+        if bytes > MAX_WAVEFORM_BYTES {
+            let kept = if self.output.waveform_beats == 0 {
+                format!("every beat, up to {most_beats}")
+            } else {
+                format!("{beats} beats")
+            };
+            return Err(ParamError::Inconsistent {
+                message: format!(
+                    "`output.waveform_beats` = {} ({kept}) sampled every `output.waveform_interval_ms` = {} ms keeps about {:.1} GB of waveforms, more than the {:.1} GB allowed: keep fewer beats or sample less often",
+                    self.output.waveform_beats,
+                    fmt_num(self.output.waveform_interval_ms),
+                    bytes / 1e9,
+                    MAX_WAVEFORM_BYTES / 1e9
+                ),
+            });
+        }
+        Ok(())
+    }
+
     /// Every key with its value, in specification order (for manifests).
     pub fn resolved(&self) -> Vec<(String, Value)> {
         Self::specs()
             .into_iter()
             .filter_map(|s| self.get(&s.key).map(|v| (s.key, v)))
             .collect()
+    }
+}
+
+/// The error with a huge key or value (a 100 kB `--set` argument) shortened.
+fn shorten(e: ParamError) -> ParamError {
+    use crate::input::{MAX_QUOTED_CHARS, elide};
+    match e {
+        ParamError::UnknownKey { key, suggestion } => ParamError::UnknownKey {
+            key: elide(&key, MAX_QUOTED_CHARS),
+            suggestion,
+        },
+        ParamError::WrongType {
+            key,
+            value,
+            expected,
+        } => ParamError::WrongType {
+            key: elide(&key, MAX_QUOTED_CHARS),
+            value: elide(&value, MAX_QUOTED_CHARS),
+            expected,
+        },
+        other => other,
     }
 }
 

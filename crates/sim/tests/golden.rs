@@ -6,7 +6,10 @@
 //! that changes a number is not a refactor. A deliberate physiology change regenerates the file
 //! with the capture script and says so in its commit. History: recorded from a9c1813 before the
 //! circuit was assembled from components (the assembly matched it bit for bit); regenerated for
-//! the ischaemic territory and the coronary recalibration (issue 11).
+//! the ischaemic territory and the coronary recalibration (issue 11), then for summary ratios
+//! taken as ratios of sums over the summary beats (issue 13: Qp/Qs, MR fraction, FFR, Pd/Pa, CFR,
+//! diastolic share, SVR; only multi-beat summaries moved) and the new preset
+//! `cardiogenic-shock-nonischaemic`.
 
 use counterpulse_metrics::BeatMetrics;
 use counterpulse_sim::{RunResult, Scenario, simulate};

@@ -9,12 +9,15 @@
 //! of chunks; merging checks that every point is present exactly once.
 #![deny(missing_docs)]
 
+pub mod error;
+pub mod guard;
 pub mod rundir;
 pub mod runner;
 pub mod spec;
 
+pub use error::SweepError;
 pub use runner::{
-    NoProgress, Progress, SweepError, SweepOptions, SweepOutcome, clear_output, merge, run_sweep,
-    summary,
+    MAX_THREADS, NoProgress, Progress, STATUSES, SweepOptions, SweepOutcome, check_threads,
+    counts_text, merge, run_sweep, summary,
 };
 pub use spec::{Axis, DEFAULT_SWEEP, RelativeAxis, Sampling, Shard, SweepSpec};

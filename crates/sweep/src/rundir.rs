@@ -1,15 +1,21 @@
 //! Run directories of `simulate` (and of recorded sweep points): `beats.parquet`,
-//! `waveforms.parquet`, `events.parquet` and `manifest.json`, each written atomically, the
-//! manifest last.
+//! `waveforms.parquet`, `events.parquet` and `manifest.json`, committed as a set: the Parquet
+//! files are written to temporary files first, the old manifest is removed, the files are
+//! renamed into place and the manifest, naming every file with its rows and bytes, comes last.
+//! A folder with a manifest is a complete run; one without is not.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use counterpulse_circulation::Value;
 use counterpulse_circulation::params::fmt_num;
-use counterpulse_io::{ColumnData, IoError, Table, write_json, write_parquet};
+use counterpulse_io::{ColumnData, FileSet, Table};
 use counterpulse_metrics::BeatMetrics;
+use counterpulse_sim::assist::AssistReport;
 use counterpulse_sim::{RunResult, Scenario};
 use serde_json::{Map, json};
+
+use crate::error::SweepError;
+use crate::guard::{IN_USE_LOCK, Lock, entries, remove_orphan_temps};
 
 /// Who wrote a file: recorded in manifests.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,10 +52,17 @@ pub fn metrics_json(m: &BeatMetrics) -> serde_json::Value {
     serde_json::Value::Object(map)
 }
 
-/// Convergence and work counters of a run as JSON.
-pub fn run_json(r: &RunResult) -> serde_json::Value {
+/// Convergence and work counters of a run as JSON; for the `assisted` run also what the
+/// balloon delivered (see [`AssistReport`]).
+pub fn run_json(r: &RunResult, assisted: bool) -> serde_json::Value {
+    let report = assisted.then(|| AssistReport::of(r));
     json!({
+        "steady_state": if r.converged { "periodic" } else if r.irregular { "irregular rhythm: fixed number of beats" } else { "not converged" },
         "converged": r.converged,
+        "irregular": r.irregular,
+        "alarms_raised": r.alarms.len(),
+        "alarm_kinds": report.as_ref().map(AssistReport::alarm_text),
+        "balloon_delivered_fraction": report.as_ref().map(|a| a.delivered_fraction),
         "beats_to_steady_state": r.beats_to_steady_state,
         "beats_simulated": r.beats_simulated,
         "assist_period_beats": r.assist_period,
@@ -226,24 +239,130 @@ pub fn utc_now() -> String {
     )
 }
 
-/// Writes the run directory: the three Parquet files, then the manifest (written last, so a
-/// manifest means a complete directory).
+/// What a run folder holds besides lock and temporary files (`figures/` is drawn from it by
+/// `counterpulse plot`).
+pub const RUN_ENTRIES: [&str; 5] = [
+    "beats.parquet",
+    "waveforms.parquet",
+    "events.parquet",
+    "manifest.json",
+    "figures",
+];
+
+/// A run folder claimed for writing: it held nothing, or (with `replace`) only an earlier run;
+/// its lock is held until the run is written (or the claim is dropped).
+#[derive(Debug)]
+pub struct RunDir {
+    dir: PathBuf,
+    lock: Option<Lock>,
+    /// The claim created the folder: removed again if nothing is written into it.
+    created: bool,
+}
+
+impl Drop for RunDir {
+    fn drop(&mut self) {
+        if self.created && self.lock.is_some() {
+            let _ = std::fs::remove_file(self.dir.join(IN_USE_LOCK));
+            let _ = std::fs::remove_dir(&self.dir);
+        }
+    }
+}
+
+impl RunDir {
+    /// Claims `dir` (creating it): refuses a folder being written by another process, a folder
+    /// that holds anything but a run, and, unless `replace` (`--force`), an earlier run.
+    pub fn claim(dir: &Path, replace: bool) -> Result<Self, SweepError> {
+        let created = !dir.exists();
+        let lock = Lock::exclusive(dir, IN_USE_LOCK, || {
+            format!(
+                "{}: another counterpulse process is writing into this run folder",
+                dir.display()
+            )
+        })?;
+        let found = entries(dir)?;
+        if let Some(foreign) = found.iter().find(|n| !RUN_ENTRIES.contains(&n.as_str())) {
+            return Err(SweepError::Usage {
+                message: format!(
+                    "{}: not a counterpulse run folder (it holds `{foreign}`); not writing into it: choose another --out",
+                    dir.display()
+                ),
+            });
+        }
+        if !found.is_empty() && !replace {
+            let what = if found.iter().any(|n| n == "manifest.json") {
+                "an earlier run"
+            } else {
+                "an incomplete earlier run (no manifest.json)"
+            };
+            return Err(SweepError::Usage {
+                message: format!(
+                    "{} holds {what}: add --force to replace it, or choose another --out",
+                    dir.display()
+                ),
+            });
+        }
+        // Temporary files of killed writers (none is alive: the lock is ours).
+        remove_orphan_temps(dir, |n| RUN_ENTRIES.contains(&n))?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            lock: Some(lock),
+            created,
+        })
+    }
+
+    /// Writes the run: the three Parquet files, then the manifest naming them (see the module
+    /// documentation).
+    pub fn write(
+        mut self,
+        s: &Scenario,
+        runs: &[(&str, &RunResult)],
+        tool: &ToolInfo,
+    ) -> Result<(), SweepError> {
+        write_files(&self.dir, s, runs, tool)?;
+        // Written: the folder stays; the lock is released.
+        self.lock = None;
+        Ok(())
+    }
+}
+
+/// Claims `dir` and writes the run (see [`RunDir`]).
 pub fn write_run_dir(
     dir: &Path,
     s: &Scenario,
     runs: &[(&str, &RunResult)],
     tool: &ToolInfo,
-) -> Result<(), IoError> {
+    replace: bool,
+) -> Result<(), SweepError> {
+    RunDir::claim(dir, replace)?.write(s, runs, tool)
+}
+
+fn write_files(
+    dir: &Path,
+    s: &Scenario,
+    runs: &[(&str, &RunResult)],
+    tool: &ToolInfo,
+) -> Result<(), SweepError> {
+    let run_id = format!(
+        "{}-{}-{}",
+        utc_now(),
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0)
+    );
     let meta = vec![
         ("counterpulse.version".to_string(), tool.version.clone()),
         ("counterpulse.preset".to_string(), s.preset.clone()),
+        ("counterpulse.run_id".to_string(), run_id.clone()),
     ];
     let beats = beats_table(runs);
     let waves = waveforms_table(runs);
     let events = events_table(runs);
-    write_parquet(&dir.join("beats.parquet"), &beats, &meta)?;
-    write_parquet(&dir.join("waveforms.parquet"), &waves, &meta)?;
-    write_parquet(&dir.join("events.parquet"), &events, &meta)?;
+    let mut set = FileSet::new(dir);
+    let beats_bytes = set.stage_parquet("beats.parquet", &beats, &meta)?;
+    let waves_bytes = set.stage_parquet("waveforms.parquet", &waves, &meta)?;
+    let events_bytes = set.stage_parquet("events.parquet", &events, &meta)?;
     let integer_keys: Vec<String> = Scenario::specs()
         .into_iter()
         .filter(|sp| {
@@ -274,7 +393,7 @@ pub fn write_run_dir(
         .collect();
     let run_info: Map<String, serde_json::Value> = runs
         .iter()
-        .map(|(n, r)| (n.to_string(), run_json(r)))
+        .map(|(n, r)| (n.to_string(), run_json(r, *n == "assisted")))
         .collect();
     let manifest = json!({
         "tool": "counterpulse",
@@ -282,6 +401,7 @@ pub fn write_run_dir(
         "git_commit": tool.git_commit,
         "created_utc": utc_now(),
         "command": tool.command,
+        "run_id": run_id,
         "preset": s.preset,
         "description": s.description,
         "overrides": overrides_json(s),
@@ -299,14 +419,14 @@ pub fn write_run_dir(
         })).collect::<Vec<_>>(),
         "runs": run_info,
         "files": {
-            "beats.parquet": { "rows": runs.iter().map(|(_, r)| r.beats.len()).sum::<usize>() },
-            "waveforms.parquet": { "rows": runs.iter().map(|(_, r)| r.waveforms.as_ref().map_or(0, |w| w.time_s.len())).sum::<usize>(), "sample_interval_ms": s.output.waveform_interval_ms },
-            "events.parquet": { "rows": runs.iter().map(|(_, r)| r.events.len()).sum::<usize>() },
+            "beats.parquet": { "rows": runs.iter().map(|(_, r)| r.beats.len()).sum::<usize>(), "bytes": beats_bytes },
+            "waveforms.parquet": { "rows": runs.iter().map(|(_, r)| r.waveforms.as_ref().map_or(0, |w| w.time_s.len())).sum::<usize>(), "bytes": waves_bytes, "sample_interval_ms": s.output.waveform_interval_ms },
+            "events.parquet": { "rows": runs.iter().map(|(_, r)| r.events.len()).sum::<usize>(), "bytes": events_bytes },
         },
         "units": units,
         "steady_state_summary": runs.iter().map(|(n, r)| (n.to_string(), metrics_json(&r.summary))).collect::<Map<_, _>>(),
         "trace_interval_ms": fmt_num(s.steady.trace_interval_ms),
     });
-    write_json(&dir.join("manifest.json"), &manifest)?;
+    set.commit("manifest.json", &manifest)?;
     Ok(())
 }

@@ -19,39 +19,22 @@ use std::time::Instant;
 
 use counterpulse_circulation::Value;
 use counterpulse_io::{
-    ColumnData, ColumnValues, IoError, Table, concat_parquet, read_columns, read_f64_columns,
-    read_str_column, read_u64_column, write_atomic, write_json, write_parquet,
+    ColumnData, ColumnValues, FileSet, IoError, Table, read_columns, read_f64_columns,
+    read_metadata_value, read_str_column, read_u64_column, write_atomic, write_concat, write_json,
+    write_parquet,
 };
 use counterpulse_metrics::{BeatMetrics, delta};
+use counterpulse_sim::assist::AssistReport;
 use counterpulse_sim::{
     RunOptions, RunResult, SimError, assisted_run, baseline_scenario, run_phase,
 };
 use rayon::prelude::*;
 use serde_json::json;
-use thiserror::Error;
 
+use crate::error::SweepError;
+use crate::guard::{IN_USE_LOCK, Lock, entries, remove_dir, remove_file, remove_orphan_temps};
 use crate::rundir::{ToolInfo, utc_now, write_run_dir};
 use crate::spec::{BASE_SCENARIO_FILE, Sampling, Shard, SweepSpec};
-
-/// Why a sweep could not run (a failing point is not an error: it becomes a row).
-#[derive(Debug, Error)]
-pub enum SweepError {
-    /// Bad spec or options (exit code 2).
-    #[error("{message}")]
-    Usage {
-        /// What is wrong, naming the key and the value.
-        message: String,
-    },
-    /// Writing or reading output failed.
-    #[error(transparent)]
-    Io(#[from] IoError),
-    /// The merge found missing or repeated points, or a part that does not fit.
-    #[error("{message}")]
-    Incomplete {
-        /// What is missing or repeated.
-        message: String,
-    },
-}
 
 /// Receives progress (implemented by the command line's progress bar).
 pub trait Progress: Sync {
@@ -80,6 +63,9 @@ pub struct SweepOptions {
     pub shard: Shard,
     /// Skip chunks whose part already exists.
     pub resume: bool,
+    /// Replace what the folder holds (this shard's chunks of this sweep, or all of another
+    /// sweep), never anything a sweep did not write.
+    pub force: bool,
     /// Version, commit and command line, for manifests.
     pub tool: ToolInfo,
 }
@@ -91,8 +77,8 @@ pub struct SweepOutcome {
     pub points_run: u64,
     /// Points skipped because their chunk was already written (resume).
     pub points_skipped: u64,
-    /// Rows by status in this call: ok, not_converged, failed.
-    pub counts: [u64; 3],
+    /// Rows by status in this call, in [`STATUSES`] order.
+    pub counts: [u64; STATUSES.len()],
     /// Wall-clock time, s.
     pub wall_time_s: f64,
     /// Threads used.
@@ -111,11 +97,59 @@ struct Row {
     message: String,
     baseline_beats: Option<u64>,
     assisted_beats: Option<u64>,
+    alarms: Option<u64>,
+    alarm_kinds: String,
+    delivered_fraction: Option<f64>,
     baseline: Option<BeatMetrics>,
     assisted: Option<BeatMetrics>,
 }
 
-const STATUSES: [&str; 3] = ["ok", "not_converged", "failed"];
+/// Statuses of a point, from good to bad:
+/// * `ok`: periodic steady state (or the fixed beats of an irregular rhythm), the balloon
+///   assisted as set and raised no alarm;
+/// * `ok_with_alarms`: as `ok`, but the console (or a device: Impella suction) raised alarms (see `alarm_kinds`);
+/// * `no_assist`: the balloon is on but reached its volume in fewer than half the beats its
+///   ratio asks for: the "assisted" metrics are not those of an assisted circulation;
+/// * `not_converged`: no periodic steady state within `steady.max_beats`;
+/// * `budget_exceeded`: a work budget (`steady.max_beats` before a protocol's last step,
+///   `steady.max_steps`, `steady.max_wall_s`) stopped the run; metrics null;
+/// * `failed`: an invalid combination or a solver failure; metrics null.
+pub const STATUSES: [&str; 6] = [
+    "ok",
+    "ok_with_alarms",
+    "no_assist",
+    "not_converged",
+    "budget_exceeded",
+    "failed",
+];
+
+/// `300 ok, 2 ok_with_alarms, ...` for the statuses with their counts (in [`STATUSES`] order).
+pub fn counts_text(counts: &[u64]) -> String {
+    STATUSES
+        .iter()
+        .zip(counts)
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Why a point has no metrics.
+#[derive(Debug, Clone)]
+enum PointError {
+    /// A work budget ran out.
+    Budget(String),
+    /// Anything else.
+    Failed(String),
+}
+
+impl From<SimError> for PointError {
+    fn from(e: SimError) -> Self {
+        match e {
+            SimError::Budget { .. } => PointError::Budget(e.to_string()),
+            other => PointError::Failed(other.to_string()),
+        }
+    }
+}
 
 fn part_path(out: &Path, chunk: u64) -> PathBuf {
     out.join("parts").join(format!("part-{chunk:06}.parquet"))
@@ -134,12 +168,9 @@ fn baseline_key(s: &counterpulse_sim::Scenario) -> String {
     key
 }
 
-fn run_row(
-    spec: &SweepSpec,
-    id: u64,
-    baselines: &HashMap<String, OnceLock<Result<RunResult, String>>>,
-    opts: &SweepOptions,
-) -> Row {
+type BaselineCache = HashMap<String, OnceLock<Result<RunResult, PointError>>>;
+
+fn run_row(spec: &SweepSpec, id: u64, baselines: &BaselineCache, opts: &SweepOptions) -> Row {
     let values = spec.point_values(id);
     let mut row = Row {
         id,
@@ -149,6 +180,9 @@ fn run_row(
         message: String::new(),
         baseline_beats: None,
         assisted_beats: None,
+        alarms: None,
+        alarm_kinds: String::new(),
+        delivered_fraction: None,
         baseline: None,
         assisted: None,
     };
@@ -162,7 +196,7 @@ fn run_row(
     row.seed = s.rhythm.seed;
     let record = spec.record_points.contains(&id);
     let result = catch_unwind(AssertUnwindSafe(
-        || -> Result<(RunResult, Option<RunResult>), SimError> {
+        || -> Result<(RunResult, Option<RunResult>), PointError> {
             if record {
                 let ro = RunOptions {
                     record_all_beats: true,
@@ -180,12 +214,8 @@ fn run_row(
                     runs.push(("assisted", a));
                 }
                 let dir = opts.out.join("points").join(format!("point-{id:06}"));
-                if let Err(e) = write_run_dir(&dir, &s, &runs, &opts.tool) {
-                    return Err(SimError::Param(
-                        counterpulse_circulation::ParamError::Document {
-                            message: format!("recording point {id}: {e}"),
-                        },
-                    ));
+                if let Err(e) = write_run_dir(&dir, &s, &runs, &opts.tool, true) {
+                    return Err(PointError::Failed(format!("recording point {id}: {e}")));
                 }
                 return Ok((b, a));
             }
@@ -197,15 +227,12 @@ fn run_row(
                     None,
                     "baseline",
                 )
-                .map_err(|e| e.to_string())
+                .map_err(PointError::from)
             };
             let b = match baselines.get(&baseline_key(&s)) {
                 Some(cell) => cell.get_or_init(compute).clone(),
                 None => compute(),
-            };
-            let b = b.map_err(|message| {
-                SimError::Param(counterpulse_circulation::ParamError::Document { message })
-            })?;
+            }?;
             let a = if s.iabp.enabled {
                 Some(assisted_run(&s, &RunOptions::default(), &b)?)
             } else {
@@ -223,27 +250,68 @@ fn run_row(
                 .unwrap_or_else(|| "unknown".into());
             row.message = format!("internal error: {what}");
         }
-        Ok(Err(e)) => row.message = e.to_string(),
+        Ok(Err(PointError::Budget(m))) => {
+            row.status = "budget_exceeded";
+            row.message = m;
+        }
+        Ok(Err(PointError::Failed(m))) => row.message = m,
         Ok(Ok((b, a))) => {
             row.baseline_beats = Some(b.beats_simulated);
             row.baseline = Some(b.summary.clone());
-            let mut unconverged = Vec::new();
-            if !b.converged {
-                unconverged.push(format!("baseline (last change {:.2e})", b.final_residual));
+            let mut problems = Vec::new();
+            let unconverged = |name: &str, r: &RunResult| {
+                (!r.converged && !r.irregular).then(|| {
+                    format!(
+                        "no periodic steady state in the {name} run within `steady.max_beats` = {} (relative change {:.2e} > `steady.tolerance` = {:.1e})",
+                        s.steady.max_beats, r.final_residual, s.steady.tolerance
+                    )
+                })
+            };
+            problems.extend(unconverged("baseline", &b));
+            let mut status = if problems.is_empty() {
+                "ok"
+            } else {
+                "not_converged"
+            };
+            // Alarms of the baseline run (a device's: an Impella-type pump's suction) make a
+            // point doubtful as the balloon's do.
+            let base_alarms = AssistReport::of(&b);
+            row.alarms = Some(base_alarms.alarms);
+            if base_alarms.alarms > 0 {
+                row.alarm_kinds = format!("baseline: {}", base_alarms.alarm_text());
+                problems.push(format!(
+                    "baseline run: alarms {} (an Impella-type pump's suction: the LV empties around its inlet)",
+                    base_alarms.alarm_text()
+                ));
             }
             if let Some(a) = &a {
                 row.assisted_beats = Some(a.beats_simulated);
                 row.assisted = Some(a.summary.clone());
-                if !a.converged {
-                    unconverged.push(format!("assisted (last change {:.2e})", a.final_residual));
+                if let Some(p) = unconverged("assisted", a) {
+                    problems.push(p);
+                    status = "not_converged";
                 }
+                let report = AssistReport::of(a);
+                row.alarms = Some(base_alarms.alarms + report.alarms);
+                if report.alarms > 0 {
+                    let text = report.alarm_text();
+                    row.alarm_kinds = if row.alarm_kinds.is_empty() {
+                        text
+                    } else {
+                        format!("{}; assisted: {text}", row.alarm_kinds)
+                    };
+                }
+                row.delivered_fraction = Some(report.delivered_fraction);
+                if status == "ok" && report.failed_to_assist() {
+                    status = "no_assist";
+                }
+                problems.extend(report.problem());
             }
-            if unconverged.is_empty() {
-                row.status = "ok";
-            } else {
-                row.status = "not_converged";
-                row.message = format!("no periodic steady state: {}", unconverged.join(", "));
+            if status == "ok" && row.alarms.is_some_and(|n| n > 0) {
+                status = "ok_with_alarms";
             }
+            row.status = status;
+            row.message = problems.join("; ");
         }
     }
     row
@@ -288,6 +356,18 @@ fn rows_table(spec: &SweepSpec, rows: &[Row]) -> Table {
         ColumnData::Str(rows.iter().map(|r| r.message.clone()).collect()),
     );
     t.push(
+        "alarms_raised",
+        ColumnData::OptU64(rows.iter().map(|r| r.alarms).collect()),
+    );
+    t.push(
+        "alarm_kinds",
+        ColumnData::Str(rows.iter().map(|r| r.alarm_kinds.clone()).collect()),
+    );
+    t.push(
+        "balloon_delivered_fraction",
+        ColumnData::OptF64(rows.iter().map(|r| r.delivered_fraction).collect()),
+    );
+    t.push(
         "baseline_beats_to_steady_state",
         ColumnData::OptU64(rows.iter().map(|r| r.baseline_beats).collect()),
     );
@@ -326,11 +406,11 @@ fn process_chunk(
     chunk: u64,
     opts: &SweepOptions,
     progress: &dyn Progress,
-) -> Result<[u64; 3], SweepError> {
+) -> Result<[u64; STATUSES.len()], SweepError> {
     let ids: Vec<u64> = spec.chunk(chunk).collect();
     // Baselines shared by the points of this chunk (they differ only in balloon settings):
     // computed once, by the first point that needs it.
-    let mut cache: HashMap<String, OnceLock<Result<RunResult, String>>> = HashMap::new();
+    let mut cache: BaselineCache = HashMap::new();
     for &id in &ids {
         if let Ok(s) = spec.scenario(id) {
             cache.entry(baseline_key(&s)).or_default();
@@ -344,7 +424,7 @@ fn process_chunk(
             r
         })
         .collect();
-    let mut counts = [0u64; 3];
+    let mut counts = [0u64; STATUSES.len()];
     for r in &rows {
         if let Some(i) = STATUSES.iter().position(|s| *s == r.status) {
             counts[i] += 1;
@@ -360,43 +440,77 @@ fn process_chunk(
     Ok(counts)
 }
 
-/// Deletes what a sweep writes into `dir` (spec, parts, merged file, manifests, recorded points),
-/// and nothing else; `dir` must hold a `spec.toml` (a sweep output folder) or not exist.
-pub fn clear_output(dir: &Path) -> Result<(), SweepError> {
-    if !dir.exists() {
-        return Ok(());
+/// Most worker threads a sweep starts: more threads than cores only add memory and switching.
+pub const MAX_THREADS: usize = 1024;
+
+/// Checks `--threads` (None: all cores).
+pub fn check_threads(threads: Option<usize>) -> Result<(), SweepError> {
+    match threads {
+        Some(n) if n == 0 || n > MAX_THREADS => Err(SweepError::Usage {
+            message: format!("--threads {n}: allowed 1 to {MAX_THREADS}"),
+        }),
+        _ => Ok(()),
     }
-    if !dir.join("spec.toml").exists() {
-        return Err(SweepError::Usage {
-            message: format!(
-                "--force: {} is not a sweep output folder (no spec.toml); not deleting anything",
-                dir.display()
-            ),
-        });
-    }
-    let fs = |p: &Path, e: std::io::Error| IoError::Fs {
-        path: p.to_path_buf(),
-        source: e,
-    };
-    for sub in ["parts", "points"] {
-        let p = dir.join(sub);
-        if p.exists() {
-            std::fs::remove_dir_all(&p).map_err(|e| fs(&p, e))?;
+}
+
+/// Chunk of a part file name (`part-000012.parquet` → 12).
+fn part_chunk(name: &str) -> Option<u64> {
+    name.strip_prefix("part-")?
+        .strip_suffix(".parquet")?
+        .parse()
+        .ok()
+}
+
+/// Point of a recorded point folder name (`point-000012` → 12).
+fn point_id(name: &str) -> Option<u64> {
+    name.strip_prefix("point-")?.parse().ok()
+}
+
+/// Whether a file in the root of a sweep folder is one a sweep writes.
+fn is_sweep_root_file(name: &str) -> bool {
+    name == "points.parquet"
+        || name == "spec.toml"
+        || name == BASE_SCENARIO_FILE
+        || name == "manifest.json"
+        || (name.starts_with("manifest-shard-") && name.ends_with(".json"))
+}
+
+/// Removes from the sweep folder `dir` what a sweep wrote there and `mine` selects (by chunk
+/// for parts, by point for recorded points), with the merged result (no longer up to date),
+/// and nothing else. `everything` also removes the spec and every shard's manifest (the
+/// folder is being given to another sweep).
+fn clear(
+    dir: &Path,
+    mine: impl Fn(u64) -> bool,
+    point_mine: impl Fn(u64) -> bool,
+    everything: bool,
+    shard: Shard,
+) -> Result<(), SweepError> {
+    let parts = dir.join("parts");
+    for name in entries(&parts)? {
+        if part_chunk(&name).is_some_and(&mine) {
+            remove_file(&parts.join(name))?;
         }
     }
-    let entries = std::fs::read_dir(dir).map_err(|e| fs(dir, e))?;
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let ours = name == "points.parquet"
-            || name == "spec.toml"
-            || name == BASE_SCENARIO_FILE
-            || name == "manifest.json"
-            || (name.starts_with("manifest-shard-") && name.ends_with(".json"));
-        if ours {
-            std::fs::remove_file(e.path()).map_err(|err| fs(&e.path(), err))?;
+    remove_orphan_temps(&parts, |n| part_chunk(n).is_some_and(&mine))?;
+    let points = dir.join("points");
+    for name in entries(&points)? {
+        if point_id(&name).is_some_and(&point_mine) {
+            remove_dir(&points.join(name))?;
+        }
+    }
+    let own_manifest = shard_manifest_name(shard);
+    for name in entries(dir)? {
+        let stale = name == "points.parquet" || name == "manifest.json" || name == own_manifest;
+        if stale || (everything && is_sweep_root_file(&name)) {
+            remove_file(&dir.join(name))?;
         }
     }
     Ok(())
+}
+
+fn shard_manifest_name(shard: Shard) -> String {
+    format!("manifest-shard-{}-of-{}.json", shard.index, shard.count)
 }
 
 fn write_text(path: &Path, text: &str) -> Result<(), SweepError> {
@@ -410,46 +524,111 @@ fn write_text(path: &Path, text: &str) -> Result<(), SweepError> {
     Ok(())
 }
 
+fn busy(dir: &Path) -> impl FnOnce() -> String + '_ {
+    move || {
+        format!(
+            "{}: another counterpulse process is writing into this sweep folder (or merging it); wait for it, or choose another --out",
+            dir.display()
+        )
+    }
+}
+
 /// Runs this shard's chunks of `spec` into `opts.out`; merges when the run is unsharded.
+///
+/// The folder must be empty, or hold this sweep (`--resume` continues it, `--force` runs this
+/// shard's chunks again), or, with `--force`, another sweep that no process is writing. A
+/// folder holding anything else is refused. While it runs, the process holds a shared lock on
+/// the folder (no merge or replacement meanwhile) and an exclusive lock on its shard.
 pub fn run_sweep(
     spec: &SweepSpec,
     opts: &SweepOptions,
     progress: &dyn Progress,
 ) -> Result<SweepOutcome, SweepError> {
+    check_threads(opts.threads)?;
     let wall = Instant::now();
-    let spec_file = opts.out.join("spec.toml");
-    if spec_file.exists() {
-        let old = SweepSpec::from_output_dir(&opts.out).ok();
-        if old.map(|o| o.fingerprint()) != Some(spec.fingerprint()) {
+    let out = &opts.out;
+    let shard = opts.shard;
+    let in_shard = |c: u64| c % shard.count == shard.index;
+    let claim = Lock::claim(out)?;
+    let spec_file = out.join("spec.toml");
+    let same = if spec_file.exists() {
+        let old = SweepSpec::from_output_dir(out).ok();
+        old.map(|o| o.fingerprint()) == Some(spec.fingerprint())
+    } else {
+        // Files of other tools (Slurm's logs) may sit beside a sweep; files with the names a
+        // sweep writes, without the spec that says they are a sweep's, are someone else's.
+        let clash: Vec<String> = entries(out)?
+            .into_iter()
+            .filter(|n| is_sweep_root_file(n) || n == "parts" || n == "points")
+            .collect();
+        if !clash.is_empty() {
             return Err(SweepError::Usage {
                 message: format!(
-                    "{} holds a different sweep (its spec.toml or base-scenario.toml differs): use another --out, or --force to replace it",
-                    opts.out.display()
+                    "{} is not a sweep output folder (no spec.toml) but holds `{}`: not overwriting it; choose another --out",
+                    out.display(),
+                    clash[..clash.len().min(3)].join("`, `")
                 ),
             });
         }
+        true
+    };
+    if !same {
+        if !opts.force {
+            return Err(SweepError::Usage {
+                message: format!(
+                    "{} holds a different sweep (its spec.toml or base-scenario.toml differs): use another --out, or --force to replace it",
+                    out.display()
+                ),
+            });
+        }
+        // Another sweep's output: only when no process is writing it, and all of it.
+        let _all = Lock::exclusive(out, IN_USE_LOCK, busy(out))?;
+        clear(out, |_| true, |_| true, true, shard)?;
     }
-    let mine: Vec<u64> = (0..spec.n_chunks())
-        .filter(|c| c % opts.shard.count == opts.shard.index)
-        .collect();
+    let _in_use = Lock::shared(out, IN_USE_LOCK, busy(out))?;
+    let _shard_lock = Lock::exclusive(
+        out,
+        &format!(".lock-shard-{}-of-{}", shard.index, shard.count),
+        || {
+            format!(
+                "{}: shard {}/{} is being run by another counterpulse process",
+                out.display(),
+                shard.index,
+                shard.count
+            )
+        },
+    )?;
+    let chunk_of = |id: u64| id / spec.chunk_size;
+    if same && opts.force {
+        // This sweep again: only this shard's chunks (other shards' parts are theirs).
+        clear(out, in_shard, |id| in_shard(chunk_of(id)), false, shard)?;
+    }
+    // Temporary files of this shard's killed runs (its lock makes every such writer dead).
+    remove_orphan_temps(&out.join("parts"), |n| part_chunk(n).is_some_and(in_shard))?;
+    let own_manifest = shard_manifest_name(shard);
+    remove_orphan_temps(out, |n| n == own_manifest)?;
+    let mine: Vec<u64> = (0..spec.n_chunks()).filter(|c| in_shard(*c)).collect();
     let done: Vec<u64> = mine
         .iter()
         .copied()
-        .filter(|c| part_path(&opts.out, *c).exists())
+        .filter(|c| part_path(out, *c).exists())
         .collect();
     if !done.is_empty() && !opts.resume {
         return Err(SweepError::Usage {
             message: format!(
                 "{} already holds {} finished chunk(s) of this sweep: add --resume to continue it, --force to run it again from scratch, or use another --out",
-                opts.out.display(),
+                out.display(),
                 done.len()
             ),
         });
     }
-    write_text(&spec_file, &spec.text)?;
-    if let Some(scen) = &spec.scenario_text {
-        write_text(&opts.out.join(BASE_SCENARIO_FILE), scen)?;
+    if !spec_file.exists() {
+        if let Some(scen) = &spec.scenario_text {
+            write_text(&out.join(BASE_SCENARIO_FILE), scen)?;
+        }
+        write_text(&spec_file, &spec.text)?;
     }
+    drop(claim);
     let todo: Vec<u64> = mine.iter().copied().filter(|c| !done.contains(c)).collect();
     let n_todo: u64 = todo.iter().map(|c| spec.chunk(*c).count() as u64).sum();
     let n_done: u64 = done.iter().map(|c| spec.chunk(*c).count() as u64).sum();
@@ -466,10 +645,10 @@ pub fn run_sweep(
     progress.start(n_todo, n_done);
     // Chunks in order, the points of a chunk in parallel: memory holds one chunk, and parts
     // appear in order, so a killed sweep keeps every chunk it finished.
-    let mut counts = [0u64; 3];
+    let mut counts = [0u64; STATUSES.len()];
     for c in &todo {
         let done = pool.install(|| process_chunk(spec, *c, opts, progress))?;
-        for i in 0..3 {
+        for i in 0..counts.len() {
             counts[i] += done[i];
         }
     }
@@ -482,23 +661,19 @@ pub fn run_sweep(
         "created_utc": utc_now(),
         "sweep": spec.name,
         "spec_fingerprint": spec.fingerprint(),
-        "shard": { "index": opts.shard.index, "count": opts.shard.count },
+        "shard": { "index": shard.index, "count": shard.count },
         "threads": threads,
         "points_run": n_todo,
         "points_skipped_resume": n_done,
-        "counts": { "ok": counts[0], "not_converged": counts[1], "failed": counts[2] },
+        "counts": counts_json(&counts),
         "wall_time_s": wall_time_s,
         "points_per_s": if wall_time_s > 0.0 { n_todo as f64 / wall_time_s } else { 0.0 },
     });
-    write_json(
-        &opts.out.join(format!(
-            "manifest-shard-{}-of-{}.json",
-            opts.shard.index, opts.shard.count
-        )),
-        &shard_manifest,
-    )?;
-    let merged = if opts.shard.count == 1 {
-        Some(merge(&opts.out, &opts.tool)?)
+    write_json(&out.join(own_manifest), &shard_manifest)?;
+    drop(_shard_lock);
+    drop(_in_use);
+    let merged = if shard.count == 1 {
+        Some(merge(out, &opts.tool)?)
     } else {
         None
     };
@@ -524,11 +699,30 @@ fn axis_json(a: &crate::spec::Axis) -> serde_json::Value {
     j
 }
 
+fn counts_json(counts: &[u64]) -> serde_json::Value {
+    let map: serde_json::Map<String, serde_json::Value> = STATUSES
+        .iter()
+        .zip(counts)
+        .map(|(s, n)| (s.to_string(), json!(n)))
+        .collect();
+    serde_json::Value::Object(map)
+}
+
 /// Merges the parts in `dir` into `points.parquet` and writes `manifest.json`, checking that
-/// every point of the sweep is present exactly once.
+/// every point of the sweep is present exactly once and that every part was written by this
+/// sweep (its fingerprint). Refused while a process is writing into the folder.
 pub fn merge(dir: &Path, tool: &ToolInfo) -> Result<PathBuf, SweepError> {
     let spec = SweepSpec::from_output_dir(dir)?;
+    let claim = Lock::claim(dir)?;
+    let _all = Lock::exclusive(dir, IN_USE_LOCK, || {
+        format!(
+            "{}: a counterpulse process is still writing into this sweep folder; merge when every shard has finished",
+            dir.display()
+        )
+    })?;
+    drop(claim);
     let n = spec.n_points();
+    let fingerprint = spec.fingerprint();
     let mut parts = Vec::new();
     let mut missing_chunks = Vec::new();
     for c in 0..spec.n_chunks() {
@@ -539,9 +733,20 @@ pub fn merge(dir: &Path, tool: &ToolInfo) -> Result<PathBuf, SweepError> {
             missing_chunks.push(c);
         }
     }
-    // Point ids: each exactly once, all present.
+    // Point ids: each exactly once, all present; every part of this sweep.
     let mut seen = vec![0u8; n as usize];
+    let mut counts = [0u64; STATUSES.len()];
     for (c, p) in &parts {
+        let theirs = read_metadata_value(p, "counterpulse.sweep_fingerprint")?;
+        if theirs.as_deref() != Some(fingerprint.as_str()) {
+            return Err(SweepError::Incomplete {
+                message: format!(
+                    "{}: written by a different sweep (fingerprint {}, this folder's spec.toml has {fingerprint}); not merging it: remove it and run its chunk again with --resume",
+                    p.display(),
+                    theirs.as_deref().unwrap_or("none")
+                ),
+            });
+        }
         let ids = read_u64_column(p, "point_id")?;
         let expected: Vec<u64> = spec.chunk(*c).collect();
         if ids != expected {
@@ -563,6 +768,11 @@ pub fn merge(dir: &Path, tool: &ToolInfo) -> Result<PathBuf, SweepError> {
             }
             seen[id as usize] += 1;
         }
+        for status in read_str_column(p, "status")? {
+            if let Some(i) = STATUSES.iter().position(|s| *s == status) {
+                counts[i] += 1;
+            }
+        }
     }
     let repeated: Vec<usize> = (0..n as usize).filter(|&i| seen[i] > 1).collect();
     let missing: Vec<usize> = (0..n as usize).filter(|&i| seen[i] == 0).collect();
@@ -579,19 +789,17 @@ pub fn merge(dir: &Path, tool: &ToolInfo) -> Result<PathBuf, SweepError> {
             ),
         });
     }
-    // Temporary files left by killed runs (every shard has finished when merging).
-    if let Ok(entries) = std::fs::read_dir(dir.join("parts")) {
-        for e in entries.flatten() {
-            if e.file_name().to_string_lossy().ends_with(".tmp") {
-                let _ = std::fs::remove_file(e.path());
-            }
-        }
-    }
+    // Temporary files left by killed runs (no process is writing: the lock is ours).
+    remove_orphan_temps(&dir.join("parts"), |_| true)?;
+    remove_orphan_temps(dir, |_| true)?;
     let out = dir.join("points.parquet");
     let paths: Vec<PathBuf> = parts.into_iter().map(|(_, p)| p).collect();
-    let rows = concat_parquet(&paths, &out, &metadata(&spec))?;
-    let status = read_str_column(&out, "status")?;
-    let count = |s: &str| status.iter().filter(|x| *x == s).count();
+    let mut set = FileSet::new(dir);
+    let mut rows = 0;
+    let bytes = set.stage("points.parquet", |w| {
+        rows = write_concat(w, &paths, &out, &metadata(&spec))?;
+        Ok(())
+    })?;
     let manifest = json!({
         "tool": "counterpulse",
         "version": tool.version,
@@ -602,17 +810,17 @@ pub fn merge(dir: &Path, tool: &ToolInfo) -> Result<PathBuf, SweepError> {
         "description": spec.description,
         "base": spec.base_label,
         "spec": spec.text,
-        "spec_fingerprint": spec.fingerprint(),
+        "spec_fingerprint": fingerprint,
         "sampling": format!("{:?}", spec.sampling),
         "axes": spec.axes.iter().map(axis_json).collect::<Vec<_>>(),
         "points": rows,
         "chunk_size": spec.chunk_size,
-        "counts": { "ok": count("ok"), "not_converged": count("not_converged"), "failed": count("failed") },
+        "counts": counts_json(&counts),
         "seeds": { "sampling": match spec.sampling { Sampling::Grid => None, Sampling::Random { seed, .. } | Sampling::Lhs { seed, .. } => Some(seed) }, "rhythm.seed": spec.base.rhythm.seed },
         "solver": { "rtol": spec.base.solver.rtol, "atol": spec.base.solver.atol, "backend": spec.base.get("solver.backend").map(|v| v.to_string()) },
-        "files": { "points.parquet": { "rows": rows }, "parts": paths.len() },
+        "files": { "points.parquet": { "rows": rows, "bytes": bytes }, "parts": paths.len() },
     });
-    write_json(&dir.join("manifest.json"), &manifest)?;
+    set.commit("manifest.json", &manifest)?;
     Ok(out)
 }
 
@@ -640,11 +848,12 @@ pub fn summary(dir: &Path, spec: &SweepSpec) -> Result<String, SweepError> {
     };
     let ok: Vec<usize> = (0..status.len()).filter(|&i| status[i] == "ok").collect();
     let mut out = String::new();
-    let counts = ["ok", "not_converged", "failed"]
-        .iter()
-        .map(|s| format!("{} {s}", status.iter().filter(|x| x == s).count()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let counts = counts_text(
+        &STATUSES
+            .iter()
+            .map(|s| status.iter().filter(|x| x == s).count() as u64)
+            .collect::<Vec<_>>(),
+    );
     out.push_str(&format!("{} points: {counts}\n", status.len()));
     if let Some(r) = spec.reference_point() {
         let v = gain[r as usize];

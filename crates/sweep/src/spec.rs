@@ -32,9 +32,10 @@ use counterpulse_circulation::ParamError;
 use counterpulse_circulation::params::{Kind, ParamSpec, Value, fmt_num};
 use counterpulse_metrics::BeatMetrics;
 use counterpulse_sim::Scenario;
+use counterpulse_sim::input::{MAX_QUOTED_CHARS, elide, read_text, toml_error};
 use counterpulse_sim::rng::SplitMix64;
 
-use crate::runner::SweepError;
+use crate::error::SweepError;
 
 /// The sweep run by `counterpulse sweep` without a file.
 pub const DEFAULT_SWEEP: &str = include_str!("../default-sweep.toml");
@@ -181,6 +182,36 @@ pub struct SweepSpec {
     lhs: Vec<Vec<u64>>,
 }
 
+/// Most points a sweep may have.
+pub const MAX_POINTS: u64 = 100_000_000;
+
+/// Most values of one from/to/step axis.
+const MAX_AXIS_VALUES: u64 = 1_000_000;
+
+/// A value quoted in a message, shortened when long.
+fn quoted(v: &(impl std::fmt::Display + ?Sized)) -> String {
+    elide(&v.to_string(), MAX_QUOTED_CHARS)
+}
+
+/// A sweep name is used as a folder name: letters, digits, `-`, `_` and `.`, not starting
+/// with a dot (so never `.` or `..`), at most 100 characters.
+fn check_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 100
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`sweep.name` = {:?} must be a plain folder name: letters, digits, '-', '_' and '.', not starting with '.', at most 100 characters",
+            quoted(&name)
+        ))
+    }
+}
+
 fn spec_err(origin: &str, message: impl std::fmt::Display) -> SweepError {
     SweepError::Usage {
         message: format!("{origin}: {message}"),
@@ -239,17 +270,28 @@ impl SweepSpec {
         dir: Option<&Path>,
         scenario_override: Option<&str>,
     ) -> Result<Self, SweepError> {
-        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-            spec_err(origin, format!("not valid TOML: {}", e.to_string().trim()))
-        })?;
-        for k in table.keys() {
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| SweepError::Usage {
+                message: toml_error(origin, text, &e),
+            })?;
+        for (k, v) in &table {
             if !["sweep", "set", "axes"].contains(&k.as_str()) {
+                let what = if v.is_table() {
+                    "table"
+                } else {
+                    "top-level key"
+                };
                 return Err(spec_err(
                     origin,
-                    format!("unknown table `[{k}]` (expected [sweep], [set], [axes])"),
+                    format!(
+                        "unknown {what} `{}` (expected the tables [sweep], [set], [axes])",
+                        quoted(k)
+                    ),
                 ));
             }
         }
+
         let empty = toml::Table::new();
         let sw = match table.get("sweep") {
             Some(toml::Value::Table(t)) => t,
@@ -280,19 +322,23 @@ impl SweepSpec {
                 ));
             }
         }
-        let text_of = |k: &str| sw.get(k).and_then(|v| v.as_str()).map(str::to_string);
-        let name = text_of("name").unwrap_or_else(|| "sweep".into());
-        if name.is_empty() || name.contains(['/', '\\']) {
-            return Err(spec_err(
-                origin,
-                format!("`sweep.name` = {name:?} must be a plain non-empty name"),
-            ));
-        }
-        let description = text_of("description").unwrap_or_default();
+        let text_of = |k: &str| -> Result<Option<String>, SweepError> {
+            match sw.get(k) {
+                None => Ok(None),
+                Some(toml::Value::String(t)) => Ok(Some(t.clone())),
+                Some(other) => Err(spec_err(
+                    origin,
+                    format!("`sweep.{k}` = {}: expected text in quotes", quoted(other)),
+                )),
+            }
+        };
+        let name = text_of("name")?.unwrap_or_else(|| "sweep".into());
+        check_name(&name).map_err(|m| spec_err(origin, m))?;
+        let description = text_of("description")?.unwrap_or_default();
 
         // Base scenario.
         let mut scenario_text = None;
-        let (mut base, base_label) = match (text_of("preset"), text_of("scenario")) {
+        let (mut base, base_label) = match (text_of("preset")?, text_of("scenario")?) {
             (Some(_), Some(_)) => {
                 return Err(spec_err(
                     origin,
@@ -306,13 +352,10 @@ impl SweepSpec {
                 };
                 let text = match scenario_override {
                     Some(t) => t.to_string(),
-                    None => std::fs::read_to_string(&p).map_err(|e| {
+                    None => read_text(&p, "scenario file").map_err(|m| {
                         spec_err(
                             origin,
-                            format!(
-                                "`sweep.scenario` = {path:?}: cannot read {}: {e}",
-                                p.display()
-                            ),
+                            format!("`sweep.scenario` = {:?}: {m}", quoted(&path)),
                         )
                     })?,
                 };
@@ -343,18 +386,28 @@ impl SweepSpec {
         }
 
         // Sampling.
-        let sampling_name = text_of("sampling").unwrap_or_else(|| "grid".into());
+        let sampling_name = text_of("sampling")?.unwrap_or_else(|| "grid".into());
         let integer = |k: &str, default: Option<u64>| -> Result<Option<u64>, SweepError> {
             match sw.get(k) {
                 None => Ok(default),
                 Some(toml::Value::Integer(i)) if *i >= 0 => Ok(Some(*i as u64)),
                 Some(other) => Err(spec_err(
                     origin,
-                    format!("`sweep.{k}` = {other}: expected a non-negative integer"),
+                    format!(
+                        "`sweep.{k}` = {}: expected a non-negative integer",
+                        quoted(other)
+                    ),
                 )),
             }
         };
         let seed = integer("seed", Some(1))?.unwrap_or(1);
+        let samples_given = integer("samples", None)?;
+        if sampling_name == "grid" && samples_given.is_some() {
+            return Err(spec_err(
+                origin,
+                "`sweep.samples` applies to sampling = \"random\" or \"lhs\", not to a grid (every combination)",
+            ));
+        }
         let sampling = match sampling_name.as_str() {
             "grid" => Sampling::Grid,
             "random" | "lhs" => {
@@ -386,7 +439,8 @@ impl SweepSpec {
                 return Err(spec_err(
                     origin,
                     format!(
-                        "`sweep.sampling` = {other:?}: expected one of \"grid\", \"random\", \"lhs\""
+                        "`sweep.sampling` = {:?}: expected one of \"grid\", \"random\", \"lhs\"",
+                        quoted(other)
                     ),
                 ));
             }
@@ -480,7 +534,10 @@ impl SweepSpec {
                         .iter()
                         .map(|x| {
                             Value::from_toml(x).ok_or_else(|| {
-                                spec_err(origin, format!("[axes] `{key}`: {x} is not a value"))
+                                spec_err(
+                                    origin,
+                                    format!("[axes] `{key}`: {} is not a value", quoted(x)),
+                                )
                             })
                         })
                         .collect::<Result<_, _>>()?;
@@ -503,7 +560,15 @@ impl SweepSpec {
                         })
                     };
                     let (from, to, step) = (get("from")?, get("to")?, get("step")?);
-                    if step <= 0.0 || !step.is_finite() {
+                    for (k, x) in [("from", from), ("to", to), ("step", step)] {
+                        if !x.is_finite() {
+                            return Err(spec_err(
+                                origin,
+                                format!("[axes] `{key}`: {k} = {x} must be a finite number"),
+                            ));
+                        }
+                    }
+                    if step <= 0.0 {
                         return Err(spec_err(
                             origin,
                             format!("[axes] `{key}`: step = {} must be > 0", fmt_num(step)),
@@ -519,13 +584,20 @@ impl SweepSpec {
                             ),
                         ));
                     }
-                    let n = ((to - from) / step + 1e-9).floor() as u64 + 1;
-                    if n > 1_000_000 {
+                    let steps = ((to - from) / step + 1e-9).floor();
+                    if steps.is_nan() || steps >= MAX_AXIS_VALUES as f64 {
                         return Err(spec_err(
                             origin,
-                            format!("[axes] `{key}`: {n} values is too many"),
+                            format!(
+                                "[axes] `{key}`: from {} to {} in steps of {} is {:.3e} values; allowed at most {MAX_AXIS_VALUES}",
+                                fmt_num(from),
+                                fmt_num(to),
+                                fmt_num(step),
+                                steps + 1.0
+                            ),
                         ));
                     }
+                    let n = steps as u64 + 1;
                     let vals: Vec<Value> = (0..n)
                         .map(|i| {
                             let x = from + i as f64 * step;
@@ -545,6 +617,14 @@ impl SweepSpec {
                         })
                     };
                     let (min, max) = (get("min")?, get("max")?);
+                    for (k, x) in [("min", min), ("max", max)] {
+                        if !x.is_finite() {
+                            return Err(spec_err(
+                                origin,
+                                format!("[axes] `{key}`: {k} = {x} must be a finite number"),
+                            ));
+                        }
+                    }
                     if max < min {
                         return Err(spec_err(
                             origin,
@@ -569,7 +649,10 @@ impl SweepSpec {
                 }
                 other => {
                     let val = Value::from_toml(&other).ok_or_else(|| {
-                        spec_err(origin, format!("[axes] `{key}`: {other} is not a value"))
+                        spec_err(
+                            origin,
+                            format!("[axes] `{key}`: {} is not a value", quoted(&other)),
+                        )
                     })?;
                     check(&val)?;
                     AxisValues::List(vec![val])
@@ -587,13 +670,28 @@ impl SweepSpec {
             });
         }
 
+        if axes.is_empty() {
+            return Err(spec_err(
+                origin,
+                "no [axes]: a sweep needs at least one swept key (one run is `counterpulse simulate`)",
+            ));
+        }
+
         // Metrics, recorded points, reference, chunks.
         let metrics: Vec<&'static str> = match sw.get("metrics") {
             None => BeatMetrics::NAMES.to_vec(),
             Some(toml::Value::Array(a)) => {
-                let mut m = Vec::new();
+                let mut m: Vec<&'static str> = Vec::new();
                 for x in a {
-                    let name = x.as_str().unwrap_or_default();
+                    let Some(name) = x.as_str() else {
+                        return Err(spec_err(
+                            origin,
+                            format!(
+                                "`sweep.metrics`: {} is not a metric name in quotes",
+                                quoted(x)
+                            ),
+                        ));
+                    };
                     let known =
                         BeatMetrics::NAMES
                             .iter()
@@ -601,9 +699,15 @@ impl SweepSpec {
                             .ok_or_else(|| {
                                 spec_err(
                                     origin,
-                                    format!("`sweep.metrics`: unknown metric {name:?}"),
+                                    format!("`sweep.metrics`: unknown metric {:?}", quoted(name)),
                                 )
                             })?;
+                    if m.contains(known) {
+                        return Err(spec_err(
+                            origin,
+                            format!("`sweep.metrics`: {name:?} is listed twice"),
+                        ));
+                    }
                     m.push(*known);
                 }
                 if m.is_empty() {
@@ -614,7 +718,10 @@ impl SweepSpec {
             Some(other) => {
                 return Err(spec_err(
                     origin,
-                    format!("`sweep.metrics` = {other}: expected a list of metric names"),
+                    format!(
+                        "`sweep.metrics` = {}: expected a list of metric names",
+                        quoted(other)
+                    ),
                 ));
             }
         };
@@ -626,17 +733,30 @@ impl SweepSpec {
                     toml::Value::Integer(i) if *i >= 0 => Ok(*i as u64),
                     other => Err(spec_err(
                         origin,
-                        format!("`sweep.record_points`: {other} is not a point id"),
+                        format!("`sweep.record_points`: {} is not a point id", quoted(other)),
                     )),
                 })
                 .collect::<Result<_, _>>()?,
             Some(other) => {
                 return Err(spec_err(
                     origin,
-                    format!("`sweep.record_points` = {other}: expected a list of point ids"),
+                    format!(
+                        "`sweep.record_points` = {}: expected a list of point ids",
+                        quoted(other)
+                    ),
                 ));
             }
         };
+        if let Some(p) = record_points
+            .iter()
+            .enumerate()
+            .find_map(|(i, p)| record_points[..i].contains(p).then_some(p))
+        {
+            return Err(spec_err(
+                origin,
+                format!("`sweep.record_points`: point {p} is listed twice"),
+            ));
+        }
         let mut reference = Vec::new();
         if let Some(v) = sw.get("reference") {
             let t = v
@@ -654,11 +774,34 @@ impl SweepSpec {
             }
         }
         let chunk_size = integer("chunk_size", Some(32))?.unwrap_or(32);
-        if chunk_size == 0 {
+        if !(1..=100_000).contains(&chunk_size) {
             return Err(spec_err(
                 origin,
-                "`sweep.chunk_size` = 0: allowed 1 to 100000",
+                format!("`sweep.chunk_size` = {chunk_size}: allowed 1 to 100000"),
             ));
+        }
+        // Checked before anything multiplies the axis lengths (they could overflow u64).
+        if sampling == Sampling::Grid {
+            let product = axes.iter().try_fold(1u64, |acc, a| match &a.values {
+                AxisValues::List(v) => acc.checked_mul(v.len() as u64),
+                AxisValues::Range { .. } => Some(acc),
+            });
+            if product.is_none_or(|n| n > MAX_POINTS) {
+                let lens: Vec<String> = axes
+                    .iter()
+                    .map(|a| match &a.values {
+                        AxisValues::List(v) => v.len().to_string(),
+                        AxisValues::Range { .. } => "1".into(),
+                    })
+                    .collect();
+                return Err(spec_err(
+                    origin,
+                    format!(
+                        "the grid has {} points, more than the limit of {MAX_POINTS}",
+                        lens.join(" x ")
+                    ),
+                ));
+            }
         }
 
         let mut spec = Self {
@@ -681,10 +824,10 @@ impl SweepSpec {
         if n == 0 {
             return Err(spec_err(origin, "the sweep has no points"));
         }
-        if n > 100_000_000 {
+        if n > MAX_POINTS {
             return Err(spec_err(
                 origin,
-                format!("{n} points is too many (limit 1e8)"),
+                format!("{n} points is too many (limit {MAX_POINTS})"),
             ));
         }
         if let Some(p) = spec.record_points.iter().find(|p| **p >= n) {
@@ -716,9 +859,8 @@ impl SweepSpec {
 
     /// Reads a spec file.
     pub fn from_file(path: &Path) -> Result<Self, SweepError> {
-        let text = std::fs::read_to_string(path).map_err(|e| SweepError::Usage {
-            message: format!("cannot read sweep file {}: {e}", path.display()),
-        })?;
+        let text =
+            read_text(path, "sweep file").map_err(|message| SweepError::Usage { message })?;
         Self::parse(&text, &path.display().to_string(), path.parent())
     }
 
@@ -726,16 +868,17 @@ impl SweepSpec {
     /// when the base is a scenario file).
     pub fn from_output_dir(dir: &Path) -> Result<Self, SweepError> {
         let spec_file = dir.join("spec.toml");
-        let text = std::fs::read_to_string(&spec_file).map_err(|e| SweepError::Usage {
-            message: format!(
-                "{}: cannot read spec.toml ({e}): not a sweep output folder",
-                dir.display()
-            ),
+        let text = read_text(&spec_file, "spec.toml").map_err(|m| SweepError::Usage {
+            message: format!("{}: not a sweep output folder ({m})", dir.display()),
         })?;
         let origin = spec_file.display().to_string();
-        match std::fs::read_to_string(dir.join(BASE_SCENARIO_FILE)) {
-            Ok(scen) => Self::parse_with_scenario(&text, &origin, &scen),
-            Err(_) => Self::parse(&text, &origin, Some(dir)),
+        let scen_file = dir.join(BASE_SCENARIO_FILE);
+        if scen_file.exists() {
+            let scen = read_text(&scen_file, "scenario file")
+                .map_err(|message| SweepError::Usage { message })?;
+            Self::parse_with_scenario(&text, &origin, &scen)
+        } else {
+            Self::parse(&text, &origin, Some(dir))
         }
     }
 
@@ -914,9 +1057,74 @@ mod tests {
                 "[sweep]\nsampling = \"sobol\"\n",
                 "\"grid\", \"random\", \"lhs\"",
             ),
-            ("[sweep]\nmetrics = [\"co\"]\n", "unknown metric"),
+            (
+                "[sweep]\nmetrics = [\"co\"]\n[axes]\n\"heart.rate_bpm\" = [60]\n",
+                "unknown metric",
+            ),
             ("[set]\n\"iabp.volume_ml\" = 75\n", "allowed 25 to 50 mL"),
             ("[bogus]\n", "unknown table"),
+            // Issue 13, case 13: wrong TOML types are refused, not ignored.
+            (
+                "[sweep]\nname = 5\n[axes]\n\"heart.rate_bpm\" = [60]\n",
+                "`sweep.name` = 5: expected text",
+            ),
+            (
+                "[sweep]\npreset = 3\n[axes]\n\"heart.rate_bpm\" = [60]\n",
+                "`sweep.preset` = 3: expected text",
+            ),
+            (
+                "[sweep]\nsampling = 1\n[axes]\n\"heart.rate_bpm\" = [60]\n",
+                "`sweep.sampling` = 1: expected text",
+            ),
+            (
+                "[sweep]\ndescription = [1]\n[axes]\n\"heart.rate_bpm\" = [60]\n",
+                "`sweep.description`",
+            ),
+            (
+                "[axes]\n\"heart.rate_bpm\" = { from = 60, to = nan, step = 10 }\n",
+                "to = NaN must be a finite number",
+            ),
+            (
+                "name = \"x\"\n[axes]\n\"heart.rate_bpm\" = [60]\n",
+                "unknown top-level key `name`",
+            ),
+            // An empty spec is not a one-point sweep.
+            ("", "no [axes]"),
+            ("[sweep]\npreset = \"healthy\"\n", "no [axes]"),
+            // A duplicate metric is refused before anything runs (it failed after a chunk).
+            (
+                "[sweep]\nmetrics = [\"ffr\", \"ffr\"]\n[axes]\n\"heart.rate_bpm\" = [60]\n",
+                "\"ffr\" is listed twice",
+            ),
+            (
+                "[sweep]\nmetrics = [3]\n[axes]\n\"heart.rate_bpm\" = [60]\n",
+                "3 is not a metric name",
+            ),
+            (
+                "[sweep]\nrecord_points = [0, 0]\n[axes]\n\"heart.rate_bpm\" = [60]\n",
+                "point 0 is listed twice",
+            ),
+            (
+                "[sweep]\nchunk_size = 100001\n[axes]\n\"heart.rate_bpm\" = [60]\n",
+                "allowed 1 to 100000",
+            ),
+            // Case 9: infinite bounds and tiny steps panicked.
+            (
+                "[axes]\n\"heart.rate_bpm\" = { from = 60, to = inf, step = 10 }\n",
+                "to = inf must be a finite number",
+            ),
+            (
+                "[axes]\n\"heart.rate_bpm\" = { from = -inf, to = 60, step = 10 }\n",
+                "from = -inf must be a finite number",
+            ),
+            (
+                "[axes]\n\"heart.rate_bpm\" = { from = 60, to = 100, step = 1e-300 }\n",
+                "allowed at most 1000000",
+            ),
+            (
+                "[axes]\n\"heart.rate_bpm\" = { min = 60, max = inf }\n",
+                "max = inf must be a finite number",
+            ),
         ];
         for (t, needle) in cases {
             let e = parse(t).expect_err(t).to_string();
@@ -928,6 +1136,28 @@ mod tests {
         assert_eq!(
             Shard::parse("3/4").expect("ok"),
             Shard { index: 3, count: 4 }
+        );
+    }
+
+    #[test]
+    fn sweep_names_cannot_leave_the_output_root() {
+        for name in ["..", ".", ".hidden", "a/b", "a\\\\b", "", "a b", "x\\u0000"] {
+            let t = format!("[sweep]\nname = \"{name}\"\n[axes]\n\"heart.rate_bpm\" = [60]\n");
+            let e = parse(&t).expect_err(&t).to_string();
+            assert!(e.contains("must be a plain folder name"), "{name:?}: {e}");
+        }
+        let t = "[sweep]\nname = \"my-sweep_2.v1\"\n[axes]\n\"heart.rate_bpm\" = [60]\n";
+        assert_eq!(parse(t).expect("plain name").name, "my-sweep_2.v1");
+    }
+
+    #[test]
+    fn grid_sizes_that_overflow_are_refused() {
+        // 384773 x 111620 x 8681 x 49477 = 2^64 + 4: the product wrapped to 4 points.
+        let t = "[axes]\n\"heart.rate_bpm\" = { from = 20, to = 207.876953125, step = 0.00048828125 }\n\"iabp.helium_low_alarm_ml\" = { from = 0, to = 111619, step = 1 }\n\"rhythm.seed\" = { from = 0, to = 8680, step = 1 }\n\"iabp.helium_reservoir_ml\" = { from = 0, to = 49476, step = 1 }\n";
+        let e = parse(t).expect_err("overflow").to_string();
+        assert!(
+            e.contains("384773 x 111620 x 8681 x 49477 points, more than the limit"),
+            "{e}"
         );
     }
 

@@ -2,7 +2,7 @@
 component refactor; kept for regenerating with a documented reason)."""
 import json, subprocess, sys
 binary, out = sys.argv[1], sys.argv[2]
-presets = ["healthy", "cardiogenic-shock", "pre-shock", "rv-infarct", "acute-mr",
+presets = ["healthy", "cardiogenic-shock", "cardiogenic-shock-nonischaemic", "pre-shock", "rv-infarct", "acute-mr",
            "post-mi-vsd", "aortic-regurgitation", "va-ecmo"]
 assist = ["iabp.enabled=true", "iabp.volume_ml=40", "iabp.ratio=1:1"]
 cases = {}
