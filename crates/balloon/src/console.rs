@@ -490,15 +490,16 @@ impl Console {
     /// to [`NOTCH_WINDOW_S`] for the valve to be shut; without it, the closure time stands in
     /// for the notch.
     pub fn on_valve_close(&mut self, t: f64, out: &mut Actions) {
-        if self.closure_this_beat.is_none() {
-            self.closure_this_beat = Some(t);
-            // A balloon that began to fill during ejection (early inflation).
-            if let Some(c) = self.cycle.as_mut()
-                && c.gas_start_s.is_some()
-                && c.valve_closure_s.is_none()
-            {
-                c.valve_closure_s = Some(t);
-            }
+        // The end of the beat's ejection is its last closure: a valve that shuts briefly early
+        // in ejection and opens again (a stiff aorta's reflected wave) has not ended it.
+        self.closure_this_beat = Some(t);
+        // A balloon that began to fill during ejection (early inflation), or a closure after
+        // the gas began to flow in the same beat.
+        if self.gas_in_this_beat
+            && let Some(c) = self.cycle.as_mut()
+            && c.gas_start_s.is_some()
+        {
+            c.valve_closure_s = Some(t);
         }
         self.notch_armed = true;
         self.closure_s = t;
@@ -784,9 +785,7 @@ impl Console {
             };
             let deflation =
                 mean(&self.deflation).unwrap_or(self.p.pneumatic_delay_ms * 1e-3 + 0.06);
-            let deflate = t + rr + to_opening
-                - deflation
-                - self.p.deflation_margin_ms * 1e-3
+            let deflate = t + rr + to_opening - deflation - self.p.deflation_margin_ms * 1e-3
                 + self.p.deflate_offset_ms * 1e-3;
             out.schedule.push((
                 deflate.max(inflate),

@@ -22,9 +22,9 @@ use counterpulse_params::ParamError;
 use crate::assembly::CircuitBuilder;
 use crate::circulation::Circulation;
 use crate::components::{
-    AorticSegment, Autoregulation, Baroreflex, CentrifugalPump, Chamber, Compliance, HeartActivation,
-    Impella, IschaemicTerritory, Occlusion, Orifice, Resistance, Stenosis, StenoticArtery, TerritoryOxygen,
-    TissuePressure, Valve, Waterfall,
+    AorticSegment, Autoregulation, Baroreflex, CentrifugalPump, Chamber, Compliance,
+    HeartActivation, Impella, IschaemicTerritory, Occlusion, Orifice, Resistance, Stenosis,
+    StenoticArtery, TerritoryOxygen, TissuePressure, Valve, Waterfall,
 };
 use crate::parameters::CirculationParams;
 
@@ -223,13 +223,9 @@ pub fn reference_circuit(
         "intramyocardial_vessel_pressure_mmhg",
     );
     // Probe: the same bed maximally vasodilated, fed by the same pressures (FFR, CFR).
-    // Its epicardial compliance is 4x the bed's: the probe is read for its means (FFR,
-    // hyperaemic flow, which change by < 0.1 % with it: measured), and the bed's own value,
-    // in series with a dilated bed, would be the fastest mode of the circuit and set the
-    // solver's step.
     let hyperemic_distal = c.probe_node(
         "hyperemic_coronary_distal",
-        Compliance::new(cor.distal_compliance_ml_mmhg * 4.0, 0.0),
+        Compliance::new(cor.distal_compliance_ml_mmhg, 0.0),
         70.0,
     );
     let hyperemic_intramyocardial = c.probe_node(
@@ -253,10 +249,6 @@ pub fn reference_circuit(
     } else {
         cor.arteriolar_resistance_mmhg_s_ml
     };
-    // The vasoactive resistance on either side of the intramyocardial compliance.
-    let downstream = cor.intramyocardial_resistance_fraction;
-    let dilated_arterioles =
-        cor.arteriolar_resistance_mmhg_s_ml * cor.vasodilated_resistance_fraction;
     c.link(
         "mitral",
         la,
@@ -342,14 +334,13 @@ pub fn reference_circuit(
         "coronary_arteriolar",
         distal,
         intramyocardial,
-        Resistance::new(resting_arterioles * (1.0 - downstream)).scaled_by(Some(arteriolar_tone)),
+        Resistance::new(resting_arterioles).scaled_by(Some(arteriolar_tone)),
     );
     c.link(
         "coronary_venous",
         intramyocardial,
         ra,
-        Waterfall::new(cor.venular_resistance_mmhg_s_ml, tissue)
-            .with_toned(resting_arterioles * downstream, arteriolar_tone),
+        Waterfall::new(cor.venular_resistance_mmhg_s_ml, tissue),
     );
     c.link(
         "tricuspid",
@@ -385,16 +376,13 @@ pub fn reference_circuit(
         "hyperemic_coronary_arteriolar",
         hyperemic_distal,
         hyperemic_intramyocardial,
-        Resistance::new(dilated_arterioles * (1.0 - downstream)),
+        Resistance::new(cor.arteriolar_resistance_mmhg_s_ml * cor.vasodilated_resistance_fraction),
     );
     c.link(
         "hyperemic_coronary_venous",
         hyperemic_intramyocardial,
         ra,
-        Waterfall::new(
-            cor.venular_resistance_mmhg_s_ml + dilated_arterioles * downstream,
-            tissue,
-        ),
+        Waterfall::new(cor.venular_resistance_mmhg_s_ml, tissue),
     );
     c.link("vsd", lv, rv, Orifice::from_params(&p.vsd, rho));
     c.link(

@@ -122,8 +122,6 @@ param_group! {
         pub distal_compliance_ml_mmhg: f64 = ["mL/mmHg", 0.0001, 0.1],
         /// Arteriolar (microvascular, vasoactive) resistance at rest
         pub arteriolar_resistance_mmhg_s_ml: f64 = ["mmHg s/mL", 1, 1000],
-        /// Share of the arteriolar resistance downstream of the intramyocardial compliance (distal arterioles, capillaries)
-        pub intramyocardial_resistance_fraction: f64 = ["1", 0, 0.95],
         /// Compliance of the intramyocardial vessels
         pub intramyocardial_compliance_ml_mmhg: f64 = ["mL/mmHg", 0.001, 1],
         /// Venular resistance between the intramyocardial vessels and the waterfall

@@ -11,8 +11,8 @@ use counterpulse_balloon::{
 };
 use counterpulse_circulation::components::baroreflex::HEART_RATE_STATE;
 use counterpulse_circulation::{
-    BALLOON_BLOCK, BALLOON_VOLUME_INPUT, BalloonShape, CircuitOptions, Circulation, ParamError, Signal, Value,
-    reference_circuit,
+    BALLOON_BLOCK, BALLOON_VOLUME_INPUT, BalloonShape, CircuitOptions, Circulation, ParamError,
+    Signal, Value, reference_circuit,
 };
 
 use counterpulse_engine::{Direction, EventContext, EventPriority, HybridModel, OdeSystem};

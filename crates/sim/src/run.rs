@@ -287,7 +287,10 @@ impl Recorder {
             self.trace.trace.territory_function.push(y[i]);
         }
         if let Some(q) = c.ascending_aorta_flow {
-            self.trace.trace.ascending_aorta_flow_ml_s.push(s[q.index()]);
+            self.trace
+                .trace
+                .ascending_aorta_flow_ml_s
+                .push(s[q.index()]);
         }
     }
 

@@ -174,7 +174,10 @@ impl LinkLaw for AorticSegment {
     }
 
     fn reads(&self) -> Vec<Signal> {
-        self.occlusion.map(|o| o.balloon_volume).into_iter().collect()
+        self.occlusion
+            .map(|o| o.balloon_volume)
+            .into_iter()
+            .collect()
     }
 }
 
@@ -243,7 +246,11 @@ mod tests {
         let annulus = 1.0 - b.powi(4) - (1.0 - b * b).powi(2) / (a / b).ln();
         let want = 8.0 * 0.035 * 12.5 / std::f64::consts::PI * (1.0 / annulus - 1.0)
             / super::super::DYN_CM2_PER_MMHG;
-        assert!((o.resistance(v80) - want).abs() < 1e-12 * want, "{}", o.resistance(v80));
+        assert!(
+            (o.resistance(v80) - want).abs() < 1e-12 * want,
+            "{}",
+            o.resistance(v80)
+        );
         // Monotonic in volume, and capped.
         assert!(o.resistance(0.5 * v80) < o.resistance(v80));
         assert_eq!(o.resistance(10.0 * v80), o.resistance(20.0 * v80));

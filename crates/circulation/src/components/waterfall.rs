@@ -2,11 +2,7 @@
 //! Kirk ES, Circ Res 1975;36:753): outflow is limited by the larger of the tissue pressure
 //! that collapses the venules and the downstream venous pressure,
 //!
-//! `Q = max(0, P_vessel − max(P_tissue, P_down)) / (R_v + R_t · f)`,
-//!
-//! where `R_t · f` is an optional vasoactive part in series (the distal arterioles and
-//! capillaries downstream of the intramyocardial compliance) with the tone factor `f` a
-//! controller drives (autoregulation), and `R_v` the passive venular resistance.
+//! `Q = max(0, P_vessel − max(P_tissue, P_down)) / R_v`,
 //!
 //! with both `max` rounded over 0.5–1 mmHg ([`super::smooth`]). With a purely linear bed mean
 //! coronary flow tracks mean aortic pressure exactly and the balloon's diastolic effect
@@ -23,8 +19,6 @@ pub struct Waterfall {
     pub r_mmhg_s_ml: f64,
     /// The tissue (back-)pressure signal, mmHg.
     pub tissue_pressure: Signal,
-    /// Optional vasoactive resistance `R_t` in series and its tone factor `f`.
-    pub toned: Option<(f64, Signal)>,
 }
 
 impl Waterfall {
@@ -33,15 +27,7 @@ impl Waterfall {
         Self {
             r_mmhg_s_ml,
             tissue_pressure,
-            toned: None,
         }
-    }
-
-    /// The same waterfall with a vasoactive resistance `r_mmhg_s_ml` in series, multiplied by
-    /// the tone `factor`.
-    pub fn with_toned(mut self, r_mmhg_s_ml: f64, factor: Signal) -> Self {
-        self.toned = Some((r_mmhg_s_ml, factor));
-        self
     }
 }
 
@@ -49,17 +35,11 @@ impl LinkLaw for Waterfall {
     #[inline]
     fn flow(&self, p_up: f64, p_down: f64, _y: &[f64], w: &Workspace, _dy: &mut [f64]) -> f64 {
         let back = smooth_max(w[self.tissue_pressure], p_down, 1.0);
-        let r = match self.toned {
-            Some((r_t, f)) => self.r_mmhg_s_ml + r_t * w[f],
-            None => self.r_mmhg_s_ml,
-        };
-        smooth_relu(p_up - back, 0.5) / r
+        smooth_relu(p_up - back, 0.5) / self.r_mmhg_s_ml
     }
 
     fn reads(&self) -> Vec<Signal> {
-        let mut v = vec![self.tissue_pressure];
-        v.extend(self.toned.map(|(_, f)| f));
-        v
+        vec![self.tissue_pressure]
     }
 }
 
@@ -82,11 +62,6 @@ mod tests {
         // of the max moves the back-pressure by w²/(4·5 mmHg) = 0.05 mmHg).
         let q = wf.flow(30.0, 5.0, &[], &Workspace::from_values(&[0.0]), &mut []);
         assert!((q - (25.0 - 0.05) / 4.0).abs() < 1e-3, "{q}");
-        // A toned part in series: R_v + R_t f.
-        let toned = Waterfall::new(4.0, Signal(0)).with_toned(6.0, Signal(1));
-        let q = toned.flow(80.0, 5.0, &[], &Workspace::from_values(&[60.0, 0.5]), &mut []);
-        assert!((q - 20.0 / 7.0).abs() < 1e-2, "{q}");
-        assert_eq!(toned.reads(), vec![Signal(0), Signal(1)]);
         // Collapsed: no backflow when the tissue pressure exceeds the vessel's.
         assert!(
             wf.flow(30.0, 5.0, &[], &Workspace::from_values(&[100.0]), &mut [])
