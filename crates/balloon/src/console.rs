@@ -6,13 +6,28 @@
 //! reference and how long deflation takes, and schedules inflate and deflate commands:
 //!
 //! * inflate at `reference + predicted(reference→notch) − inflation_lead + inflate_offset`;
-//!   the intervals to the notch and to the valve opening are learned from beats whose systole
-//!   follows an unassisted diastole (at 1:1, the beats before assist starts), as an operator
-//!   sets timing on the unassisted beats; learning from assisted beats would chase the
-//!   balloon's own effect on the valve;
+//!   the interval to the notch is learned from beats whose systole follows an unassisted
+//!   diastole (at 1:1, the beats before assist starts), as an operator sets inflation on the
+//!   unassisted beats; learning from assisted beats would chase the balloon's own effect on
+//!   the valve;
 //! * deflate, `auto`: at `predicted next reference + predicted(reference→valve opening)
-//!   − predicted(deflation time) + deflate_offset`, so that the balloon is empty as the aortic
-//!   valve opens; `r-wave`: on the next reference (+ offset ≥ 0);
+//!   − predicted(deflation time) − deflation_margin + deflate_offset`, so that the balloon is
+//!   empty `deflation_margin` before the aortic valve opens, by the end of isovolumic
+//!   contraction (conventional timing). The opening it aims at is that of the systoles the
+//!   balloon assists (learned from systoles after an assisted diastole): the emptied balloon
+//!   lowers the pressure the LV must reach, so these valves open 7–27 ms earlier than
+//!   unassisted ones (presets at 60–160 bpm). Aiming at the unassisted opening left the balloon
+//!   emptying 9–21 ms into ejection at every heart rate (issue 12). Before an assisted systole
+//!   has been seen it aims at the unassisted opening. The loop is stable (an opening moves by
+//!   about 0.4 ms per ms of deflation) except in a very stiff aorta, where a weak LV opens into
+//!   the balloon's dip and is shut again by the rebound: there the timing alternates and the
+//!   run is reported as not converged. `r-wave`: on the next reference (+ offset ≥ 0);
+//! * the notch: the incisura of the aortic pressure, taken at the instant the closing aortic
+//!   valve is shut (opening below [`NOTCH_VALVE_OPENING`]), where the post-closure pressure
+//!   minimum lies in a damped aorta. Being the crossing of a monotonic state it moves smoothly
+//!   with every parameter; a detector of the pressure minimum itself switched between two
+//!   minima of a ringing trace and moved inflation by 28 ms between neighbouring sweep points
+//!   (issue 12);
 //! * each command switches the valve after the pneumatic delay; inflation stops when the
 //!   console has delivered `augmentation × nominal volume`, deflation when the balloon is empty.
 //!
@@ -59,7 +74,7 @@ pub enum ConsoleEvent {
         /// Sequence number; stale watchdogs are ignored.
         seq: u64,
     },
-    /// No pressure minimum followed the valve closure in time: estimate the notch.
+    /// The valve was not seen shut in time after its closure began: estimate the notch.
     NotchTimeout {
         /// Sequence number; stale timeouts are ignored.
         seq: u64,
@@ -97,7 +112,7 @@ pub enum ConsoleLog {
     BalloonFull,
     /// Balloon emptied.
     BalloonEmpty,
-    /// The console saw the dicrotic notch in the arterial pressure.
+    /// The console saw the dicrotic notch (the incisura: the closing valve shut).
     NotchDetected,
     /// No notch in the pressure (e.g. severe aortic regurgitation): the valve closure time was
     /// taken instead.
@@ -169,6 +184,18 @@ pub struct CycleRecord {
     pub empty_s: Option<f64>,
     /// Gas lost in the cycle, mL.
     pub gas_lost_ml: f64,
+    /// Time gas began to flow in (the valve switched to the drive pressure), s.
+    pub gas_start_s: Option<f64>,
+    /// End of the ejection (aortic valve closure) of the beat in which the balloon inflated, s.
+    pub valve_closure_s: Option<f64>,
+    /// First aortic valve opening after the inflation (the systole the cycle assists), s.
+    pub next_opening_s: Option<f64>,
+    /// Balloon gas volume as that valve opened, mL.
+    pub volume_at_opening_ml: Option<f64>,
+    /// Balloon gas volume when gas began to flow in, mL.
+    pub volume_at_gas_start_ml: Option<f64>,
+    /// Balloon gas volume when the delivered volume was reached, mL.
+    pub volume_at_full_ml: Option<f64>,
 }
 
 impl CycleRecord {
@@ -182,6 +209,20 @@ impl CycleRecord {
             (Some(d), Some(e)) => Some((e - d) * 1e3),
             _ => None,
         }
+    }
+    /// Start of gas inflow after the end of ejection (aortic valve closure), ms; negative:
+    /// the balloon began to fill during ejection.
+    pub fn inflation_after_closure_ms(&self) -> Option<f64> {
+        Some((self.gas_start_s? - self.valve_closure_s?) * 1e3)
+    }
+    /// How long before the assisted systole's valve opening the balloon was empty, ms;
+    /// negative: it was still emptying as the LV began to eject.
+    pub fn empty_before_opening_ms(&self) -> Option<f64> {
+        Some((self.next_opening_s? - self.empty_s?) * 1e3)
+    }
+    /// Gas volume delivered by the inflation, mL.
+    pub fn delivered_ml(&self) -> Option<f64> {
+        Some(self.volume_at_full_ml? - self.volume_at_gas_start_ml?)
     }
 }
 
@@ -201,8 +242,14 @@ enum Phase {
 
 const HISTORY: usize = 4;
 
-/// How long after the valve closure the notch detector waits for the pressure minimum, s.
+/// How long after the valve closure begins the notch detector waits for the valve to be shut, s.
 pub const NOTCH_WINDOW_S: f64 = 0.08;
+
+/// QT interval at an RR of 1 s, s (Bazett's QTc), for timing without valve events.
+pub const QT_AT_1_S: f64 = 0.40;
+
+/// Aortic valve opening below which the closing valve counts as shut (the incisura).
+pub const NOTCH_VALVE_OPENING: f64 = 0.05;
 
 fn push(h: &mut VecDeque<f64>, v: f64) {
     if h.len() == HISTORY {
@@ -233,9 +280,11 @@ pub struct Console {
     rr: VecDeque<f64>,
     to_notch: VecDeque<f64>,
     to_opening: VecDeque<f64>,
+    to_opening_assisted: VecDeque<f64>,
     deflation: VecDeque<f64>,
     notch_armed: bool,
     closure_s: f64,
+    closure_this_beat: Option<f64>,
     notch_seq: u64,
     opening_this_beat: Option<f64>,
     gas_in_this_beat: bool,
@@ -269,9 +318,11 @@ impl Console {
             rr: VecDeque::new(),
             to_notch: VecDeque::new(),
             to_opening: VecDeque::new(),
+            to_opening_assisted: VecDeque::new(),
             deflation: VecDeque::new(),
             notch_armed: false,
             closure_s: 0.0,
+            closure_this_beat: None,
             notch_seq: 0,
             opening_this_beat: None,
             gas_in_this_beat: false,
@@ -362,6 +413,7 @@ impl Console {
             self.rr.clear();
             self.to_notch.clear();
             self.to_opening.clear();
+            self.to_opening_assisted.clear();
             self.last_ref_s = None;
             self.current_ref_s = None;
             self.trigger_lost = false;
@@ -389,36 +441,66 @@ impl Console {
         }
     }
 
-    /// The aortic valve opened at `t` (systolic upstroke).
-    pub fn on_valve_open(&mut self, t: f64, out: &mut Actions) {
-        if self.opening_this_beat.is_none() {
+    /// The aortic valve opened at `t` (systolic upstroke). Only the first opening of a beat
+    /// is learned: a valve that flutters shut in early ejection and opens again (a weak LV
+    /// opening into the balloon's dip in a stiff aorta) would otherwise count twice.
+    pub fn on_valve_open(&mut self, t: f64, balloon_volume_ml: f64, out: &mut Actions) {
+        let first = self.opening_this_beat.is_none();
+        if first {
             self.opening_this_beat = Some(t);
+            // The systole of the cycle that inflated last (in progress, or just emptied).
+            let cycle = match self.cycle.as_mut() {
+                Some(c) if c.gas_start_s.is_some() => Some(c),
+                _ => self.finished.last_mut(),
+            };
+            if let Some(c) = cycle
+                && c.gas_start_s.is_some_and(|g| g < t)
+                && c.next_opening_s.is_none()
+            {
+                c.next_opening_s = Some(t);
+                c.volume_at_opening_ml = Some(balloon_volume_ml);
+            }
         }
         match self.p.trigger {
             Trigger::Pressure => out.schedule.push((
                 t + self.reference_latency_s(),
                 ConsoleEvent::ReferenceDetected,
             )),
-            Trigger::Ecg => {
-                // Learn only from systoles after an unassisted diastole: the balloon moves the
-                // valve's opening, and learning from assisted beats would chase its own effect.
-                if self.systole_after_assist {
-                    return;
-                }
+            Trigger::Ecg if first => {
+                // The opening of an assisted systole (after an assisted diastole) comes
+                // earlier: the emptied balloon lowers the pressure the LV has to reach.
+                // Deflation aims at it; inflation is learned from unassisted systoles only
+                // (`learn_notch`).
                 if let Some(r) = self.current_ref_s {
                     let d = t - r;
                     if d > 0.0 && self.rr.back().is_none_or(|rr| d < *rr) {
-                        push(&mut self.to_opening, d);
+                        if self.systole_after_assist {
+                            push(&mut self.to_opening_assisted, d);
+                        } else {
+                            push(&mut self.to_opening, d);
+                        }
                     }
                 }
             }
-            Trigger::Internal => {}
+            Trigger::Ecg | Trigger::Internal => {}
         }
     }
 
-    /// The aortic valve closed at `t`: the notch detector looks for the pressure minimum for
-    /// up to [`NOTCH_WINDOW_S`]; without one, the closure time stands in for the notch.
+    /// The aortic valve began to close at `t` (forward flow ended): the notch detector waits up
+    /// to [`NOTCH_WINDOW_S`] for the valve to be shut; without it, the closure time stands in
+    /// for the notch.
     pub fn on_valve_close(&mut self, t: f64, out: &mut Actions) {
+        // The end of the beat's ejection is its last closure: a valve that shuts briefly early
+        // in ejection and opens again (a stiff aorta's reflected wave) has not ended it.
+        self.closure_this_beat = Some(t);
+        // A balloon that began to fill during ejection (early inflation), or a closure after
+        // the gas began to flow in the same beat.
+        if self.gas_in_this_beat
+            && let Some(c) = self.cycle.as_mut()
+            && c.gas_start_s.is_some()
+        {
+            c.valve_closure_s = Some(t);
+        }
         self.notch_armed = true;
         self.closure_s = t;
         self.notch_seq += 1;
@@ -430,12 +512,12 @@ impl Console {
         ));
     }
 
-    /// Whether the model should look for the notch (pressure minimum after valve closure).
+    /// Whether the model should look for the notch (the closing valve shut).
     pub fn notch_armed(&self) -> bool {
         self.notch_armed
     }
 
-    /// The aortic pressure reached its post-closure minimum (the dicrotic notch) at `t`.
+    /// The closing aortic valve was shut (the dicrotic notch) at `t`.
     pub fn on_notch(&mut self, t: f64, out: &mut Actions) {
         out.log.push((t, ConsoleLog::NotchDetected));
         self.learn_notch(t);
@@ -519,6 +601,11 @@ impl Console {
                     self.phase = Phase::Inflating;
                     self.inflated_since_reference = true;
                     self.gas_in_this_beat = true;
+                    if let Some(c) = self.cycle.as_mut() {
+                        c.gas_start_s = Some(t);
+                        c.valve_closure_s = self.closure_this_beat;
+                        c.volume_at_gas_start_ml = Some(yb[BalloonSt::Volume.i()]);
+                    }
                     self.cycle_target_ml = self.p.augmentation * self.p.volume_ml;
                     self.cycle_leaked_start_ml = yb[BalloonSt::GasLeaked.i()];
                     balloon.line.open = true;
@@ -596,6 +683,12 @@ impl Console {
             deflate_command_s: None,
             empty_s: None,
             gas_lost_ml: 0.0,
+            gas_start_s: None,
+            valve_closure_s: None,
+            next_opening_s: None,
+            volume_at_opening_ml: None,
+            volume_at_gas_start_ml: None,
+            volume_at_full_ml: None,
         });
         id
     }
@@ -626,6 +719,8 @@ impl Console {
         // than inflate in this beat's systole (short RR in irregular rhythms).
         self.planned = None;
         self.gas_in_this_beat = false;
+        self.closure_this_beat = None;
+        let ejected = self.opening_this_beat.is_some();
         // With the pressure trigger the reference is the (detected) opening itself.
         self.opening_this_beat =
             (self.p.trigger == Trigger::Pressure).then(|| t - self.reference_latency_s());
@@ -657,12 +752,26 @@ impl Console {
             return;
         }
         let latency = self.reference_latency_s();
-        let (Some(rr), Some(to_notch)) = (mean(&self.rr), mean(&self.to_notch)) else {
+        let Some(rr) = mean(&self.rr) else {
             return; // still learning the beat's timing
         };
+        // An LV that does not open its valve in unassisted beats (e.g. on full VA-ECMO) gives
+        // no notch and no opening to learn: time from the ECG as consoles do without an
+        // arterial trace, inflation at the end of the T wave (Bazett's QT = 0.40 s √(RR / 1 s);
+        // Bazett HC, Heart 1920;7:353) and the balloon empty by the next R wave.
+        let ecg = self.p.trigger == Trigger::Ecg;
+        let Some(to_notch) = mean(&self.to_notch)
+            .or_else(|| (ecg && !ejected).then(|| QT_AT_1_S * rr.sqrt() - latency))
+        else {
+            return; // still learning the beat's timing
+        };
+        // The assisted opening, but never later than the unassisted one: a balloon still full
+        // as the valve opens (late deflation, or an LV that barely opens against it) delays
+        // the opening, and chasing that would only deflate later.
+        let unassisted = mean(&self.to_opening).unwrap_or(0.0);
         let to_opening = match self.p.trigger {
             Trigger::Pressure => Some(-latency),
-            _ => mean(&self.to_opening),
+            _ => Some(mean(&self.to_opening_assisted).map_or(unassisted, |a| a.min(unassisted))),
         };
         let inflate = (t + to_notch - self.p.inflation_lead_ms * 1e-3
             + self.p.inflate_offset_ms * 1e-3)
@@ -676,7 +785,8 @@ impl Console {
             };
             let deflation =
                 mean(&self.deflation).unwrap_or(self.p.pneumatic_delay_ms * 1e-3 + 0.06);
-            let deflate = t + rr + to_opening - deflation + self.p.deflate_offset_ms * 1e-3;
+            let deflate = t + rr + to_opening - deflation - self.p.deflation_margin_ms * 1e-3
+                + self.p.deflate_offset_ms * 1e-3;
             out.schedule.push((
                 deflate.max(inflate),
                 ConsoleEvent::DeflateCommand { cycle: id },
@@ -685,7 +795,7 @@ impl Console {
     }
 
     /// The delivered volume was reached at `t`: close the line.
-    pub fn on_full(&mut self, t: f64, balloon: &mut Balloon, out: &mut Actions) {
+    pub fn on_full(&mut self, t: f64, yb: &[f64], balloon: &mut Balloon, out: &mut Actions) {
         if self.phase != Phase::Inflating {
             return;
         }
@@ -696,6 +806,7 @@ impl Console {
         balloon.line.target_mmhg = self.p.baseline_pressure_mmhg;
         if let Some(c) = self.cycle.as_mut() {
             c.full_s = Some(t);
+            c.volume_at_full_ml = Some(yb[BalloonSt::Volume.i()]);
         }
         out.log.push((t, ConsoleLog::BalloonFull));
     }

@@ -14,7 +14,9 @@ pub mod console;
 pub mod params;
 
 pub use balloon::{Balloon, BalloonFlows, BalloonSt, Line};
-pub use console::{Actions, Alarm, Console, ConsoleEvent, ConsoleLog, CycleRecord};
+pub use console::{
+    Actions, Alarm, Console, ConsoleEvent, ConsoleLog, CycleRecord, NOTCH_VALVE_OPENING,
+};
 pub use params::{BalloonParams, Ratio, Timing, Trigger};
 
 /// The `iabp` group's defaults document (every key set).

@@ -120,6 +120,8 @@ param_group! {
         pub enabled: bool = ["1", 0, 1],
         /// Nominal balloon volume
         pub volume_ml: f64 = ["mL", 25, 50],
+        /// Diameter of the balloon inflated to its nominal volume
+        pub inflated_diameter_mm: f64 = ["mm", 8, 30],
         /// Assist ratio (assisted beats : beats)
         pub ratio: Ratio = ["1", 0, 0],
         /// Timing mode: "auto" (predicted) or "r-wave" (deflate on the R wave)
@@ -134,6 +136,8 @@ param_group! {
         pub inflate_offset_ms: f64 = ["ms", -400, 400],
         /// Deflation relative to the onset of the next systole (aortic valve opening; negative: earlier)
         pub deflate_offset_ms: f64 = ["ms", -400, 400],
+        /// Auto timing: how long before the predicted aortic valve opening of an assisted systole the balloon should be empty
+        pub deflation_margin_ms: f64 = ["ms", 0, 100],
         /// Lead of the inflate command before the predicted notch, offsetting the pneumatic delay
         pub inflation_lead_ms: f64 = ["ms", 0, 200],
         /// Delay of the console's R-wave detection

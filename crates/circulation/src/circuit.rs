@@ -1,12 +1,15 @@
 //! The reference circuit, as the diagram reads:
 //!
 //! ```text
-//!  pulmonary veins ──R──▶ LA ─[mitral]─▶ LV ─[aortic valve]─▶ aortic root/arch ──R,L──▶ descending aorta ──R,L──▶ abdominal/peripheral arteries
-//!        ▲                                │ └──[Impella]──────────▶ │ │                 (balloon inside)  ▲          │
-//!        R (PVR)                      [VSD]                          │ └─LAD─[stenosis]─▶ coronary bed ─▶ RA  [ECMO]   R lower body
-//!        │                                ▼                          R upper body (head, arms)           │    │          ▼
-//!  pulmonary arteries ◀─[pulmonary]─ RV ◀─[tricuspid]─ RA ◀──R── systemic veins ◀────────────────────────┘────┘──────────┘
+//!  pulmonary veins ──R──▶ LA ─[mitral]─▶ LV ─[aortic valve]─▶ ascending aorta ══▶ arch ══▶ descending aorta ══▶ abdominal/peripheral arteries
+//!        ▲                                │ └──[Impella]────────▶ │  (root)         │        (balloon inside)▲          │
+//!        R (PVR)                      [VSD]                        │                 R upper body (head, arms)│      R lower body
+//!        │                                ▼                        └─LAD─[stenosis]─▶ coronary bed ─▶ RA   [ECMO]       ▼
+//!  pulmonary arteries ◀─[pulmonary]─ RV ◀─[tricuspid]─ RA ◀──R── systemic veins ◀──────────────────────────────┘──────────┘
 //! ```
+//!
+//! `══▶` is an aortic segment (series resistance, inertance ∥ characteristic impedance; the two
+//! around the descending aorta narrowed by the inflated balloon).
 //!
 //! Every component is a law from [`crate::components`]; positions in the state vector and the
 //! signal workspace are handed out by the [`CircuitBuilder`]. Couplings are the signals passed
@@ -19,9 +22,9 @@ use counterpulse_params::ParamError;
 use crate::assembly::CircuitBuilder;
 use crate::circulation::Circulation;
 use crate::components::{
-    Autoregulation, Baroreflex, CentrifugalPump, Chamber, Compliance, Conduit, HeartActivation,
-    Impella, IschaemicTerritory, Orifice, Resistance, Stenosis, StenoticArtery, TerritoryOxygen,
-    TissuePressure, Valve, Waterfall,
+    AorticSegment, Autoregulation, Baroreflex, CentrifugalPump, Chamber, Compliance,
+    HeartActivation, Impella, IschaemicTerritory, Occlusion, Orifice, Resistance, Stenosis,
+    StenoticArtery, TerritoryOxygen, TissuePressure, Valve, Waterfall,
 };
 use crate::parameters::CirculationParams;
 
@@ -32,17 +35,18 @@ pub const BALLOON_VOLUME_INPUT: &str = "descending_aorta_held_volume_ml";
 /// Name under which the balloon's states are reserved in the state vector.
 pub const BALLOON_BLOCK: &str = "balloon";
 
-/// State layout of counterpulse 0.1, before the circuit was assembled from components. The
-/// integrator's error norm sums over the state vector in order, and the model amplifies a
-/// difference in the last bit of a step size to about the integration tolerance within a beat;
-/// keeping this order keeps every result bit-identical. States not listed follow in
-/// declaration order.
-const LAYOUT_V0_1: &[&str] = &[
+/// State layout. The integrator's error norm sums over the state vector in order, and the model
+/// amplifies a difference in the last bit of a step size to about the integration tolerance
+/// within a beat; a fixed order keeps every result bit-identical across refactors. This is the
+/// layout of counterpulse 0.1 with the aorta of issue 12 (ascending aorta split from the arch,
+/// damped segments). States not listed follow in declaration order.
+const STATE_LAYOUT: &[&str] = &[
     "la_volume_ml",
     "lv_volume_ml",
     "ra_volume_ml",
     "rv_volume_ml",
     "aortic_root_volume_ml",
+    "aortic_arch_volume_ml",
     "descending_aorta_volume_ml",
     "systemic_artery_volume_ml",
     "systemic_vein_volume_ml",
@@ -52,8 +56,9 @@ const LAYOUT_V0_1: &[&str] = &[
     "aortic_valve_flow_ml_s",
     "tricuspid_flow_ml_s",
     "pulmonary_valve_flow_ml_s",
-    "arch_flow_ml_s",
-    "abdominal_aorta_flow_ml_s",
+    "ascending_aorta_inertial_flow_ml_s",
+    "arch_inertial_flow_ml_s",
+    "abdominal_aorta_inertial_flow_ml_s",
     "mitral_valve_opening",
     "aortic_valve_opening",
     "tricuspid_valve_opening",
@@ -81,6 +86,27 @@ pub struct CircuitOptions {
     /// Names of the balloon's states, when a balloon is in place: they are reserved in the
     /// state vector ([`BALLOON_BLOCK`]) and integrated by the balloon device.
     pub balloon_states: Option<&'static [&'static str]>,
+    /// Shape of the balloon in place, for the gap it leaves in the descending aorta.
+    pub balloon_shape: Option<BalloonShape>,
+}
+
+/// Shape of a balloon: the inflated membrane is taken as a cylinder of the nominal volume and
+/// the inflated diameter, which narrows the lumen of the descending aorta as it fills.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BalloonShape {
+    /// Nominal volume, mL.
+    pub nominal_volume_ml: f64,
+    /// Diameter at the nominal volume, mm.
+    pub inflated_diameter_mm: f64,
+}
+
+impl BalloonShape {
+    /// Length of the equivalent cylinder, cm (the tapered ends of a real membrane make it
+    /// shorter than the membrane: 40 mL at 15 mm is 22.6 cm of a 26.3 cm membrane).
+    pub fn length_cm(&self) -> f64 {
+        let r_cm = 0.05 * self.inflated_diameter_mm;
+        self.nominal_volume_ml / (std::f64::consts::PI * r_cm * r_cm)
+    }
 }
 
 /// Assembles the reference circuit of `p`.
@@ -127,6 +153,14 @@ pub fn reference_circuit(
         Compliance::new(
             p.aorta.root_compliance_ml_mmhg * aortic_compliance,
             p.aorta.root_unstressed_volume_ml,
+        ),
+        80.0,
+    );
+    let arch = c.node(
+        "aortic_arch",
+        Compliance::new(
+            p.aorta.arch_compliance_ml_mmhg * aortic_compliance,
+            p.aorta.arch_unstressed_volume_ml,
         ),
         80.0,
     );
@@ -227,27 +261,52 @@ pub fn reference_circuit(
         root,
         Valve::from_params(&p.aortic_valve, rho),
     );
+    let a = &p.aorta;
+    c.link(
+        "ascending_aorta",
+        root,
+        arch,
+        AorticSegment::new(
+            a.ascending_resistance_mmhg_s_ml,
+            a.ascending_inertance_mmhg_s2_ml,
+            a.ascending_impedance_mmhg_s_ml,
+        ),
+    );
+    // Blood passing the descending aorta flows past the balloon over half its length on either
+    // side of the node that holds it.
+    let gap = |segment: AorticSegment| match options.balloon_shape {
+        Some(shape) => segment.occluded_by(Occlusion::new(
+            balloon_gas,
+            a.descending_diameter_mm,
+            shape.length_cm(),
+            0.5 * shape.length_cm(),
+            p.blood.viscosity_mpa_s * 0.01,
+        )),
+        None => segment,
+    };
     c.link(
         "arch",
-        root,
+        arch,
         descending,
-        Conduit::new(
-            p.aorta.arch_resistance_mmhg_s_ml,
-            p.aorta.arch_inertance_mmhg_s2_ml,
-        ),
+        gap(AorticSegment::new(
+            a.arch_resistance_mmhg_s_ml,
+            a.arch_inertance_mmhg_s2_ml,
+            a.arch_impedance_mmhg_s_ml,
+        )),
     );
     c.link(
         "abdominal_aorta",
         descending,
         arteries,
-        Conduit::new(
-            p.aorta.abdominal_resistance_mmhg_s_ml,
-            p.aorta.abdominal_inertance_mmhg_s2_ml,
-        ),
+        gap(AorticSegment::new(
+            a.abdominal_resistance_mmhg_s_ml,
+            a.abdominal_inertance_mmhg_s2_ml,
+            a.abdominal_impedance_mmhg_s_ml,
+        )),
     );
     c.link(
         "upper_body",
-        root,
+        arch,
         veins,
         Resistance::new(p.systemic.upper_body_resistance_mmhg_s_ml * systemic_tone_scale)
             .scaled_by(systemic_tone),
@@ -401,6 +460,6 @@ pub fn reference_circuit(
         );
     }
 
-    c.layout(LAYOUT_V0_1);
+    c.layout(STATE_LAYOUT);
     c.build(p.blood.total_volume_ml)
 }

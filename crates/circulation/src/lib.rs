@@ -37,7 +37,9 @@ pub use counterpulse_params as params;
 pub use counterpulse_params::{ParamError, ParamSpec, Value, choice_param, param_group};
 
 pub use assembly::{CircuitBuilder, Link, Node};
-pub use circuit::{BALLOON_BLOCK, BALLOON_VOLUME_INPUT, CircuitOptions, reference_circuit};
+pub use circuit::{
+    BALLOON_BLOCK, BALLOON_VOLUME_INPUT, BalloonShape, CircuitOptions, reference_circuit,
+};
 pub use circulation::Circulation;
 pub use components::{Drive, Layout, Signal, StateRef};
 pub use parameters::CirculationParams;

@@ -14,25 +14,43 @@ use crate::components::{
 };
 
 param_group! {
-    /// Proximal aorta (root and arch) and descending thoracic aorta.
+    /// Aorta: ascending aorta (the root, where the coronary ostia are), arch (head and arm
+    /// branches), descending thoracic aorta (the balloon's segment), and the segments joining
+    /// them.
     pub struct AortaParams {
-        /// Compliance of the aortic root and arch
+        /// Compliance of the ascending aorta (aortic root to the brachiocephalic trunk)
         pub root_compliance_ml_mmhg: f64 = ["mL/mmHg", 0.01, 5],
-        /// Unstressed volume of the aortic root and arch
+        /// Unstressed volume of the ascending aorta
         pub root_unstressed_volume_ml: f64 = ["mL", 0, 500],
+        /// Compliance of the aortic arch
+        pub arch_compliance_ml_mmhg: f64 = ["mL/mmHg", 0.01, 5],
+        /// Unstressed volume of the aortic arch
+        pub arch_unstressed_volume_ml: f64 = ["mL", 0, 500],
         /// Compliance of the descending thoracic aorta (the balloon's segment)
         pub descending_compliance_ml_mmhg: f64 = ["mL/mmHg", 0.01, 5],
         /// Unstressed volume of the descending thoracic aorta
         pub descending_unstressed_volume_ml: f64 = ["mL", 0, 500],
-        /// Resistance between the arch and the descending aorta
+        /// Diameter of the descending thoracic aorta (the balloon's gap)
+        pub descending_diameter_mm: f64 = ["mm", 10, 40],
+        /// Series resistance between the ascending aorta and the arch
+        pub ascending_resistance_mmhg_s_ml: f64 = ["mmHg s/mL", 0.0001, 1],
+        /// Inertance between the ascending aorta and the arch
+        pub ascending_inertance_mmhg_s2_ml: f64 = ["mmHg s2/mL", 0.000001, 0.1],
+        /// Characteristic impedance between the ascending aorta and the arch (in parallel with its inertance)
+        pub ascending_impedance_mmhg_s_ml: f64 = ["mmHg s/mL", 0.001, 1],
+        /// Series resistance between the arch and the descending aorta
         pub arch_resistance_mmhg_s_ml: f64 = ["mmHg s/mL", 0.0001, 1],
         /// Inertance between the arch and the descending aorta
         pub arch_inertance_mmhg_s2_ml: f64 = ["mmHg s2/mL", 0.000001, 0.1],
-        /// Resistance between the descending aorta and the abdominal/peripheral arteries
+        /// Characteristic impedance between the arch and the descending aorta (in parallel with its inertance)
+        pub arch_impedance_mmhg_s_ml: f64 = ["mmHg s/mL", 0.001, 1],
+        /// Series resistance between the descending aorta and the abdominal/peripheral arteries
         pub abdominal_resistance_mmhg_s_ml: f64 = ["mmHg s/mL", 0.0001, 1],
         /// Inertance between the descending aorta and the abdominal/peripheral arteries
         pub abdominal_inertance_mmhg_s2_ml: f64 = ["mmHg s2/mL", 0.000001, 0.1],
-        /// Multiplier of both aortic compliances (stiffening with age < 1)
+        /// Characteristic impedance between the descending aorta and the abdominal/peripheral arteries (in parallel with its inertance)
+        pub abdominal_impedance_mmhg_s_ml: f64 = ["mmHg s/mL", 0.001, 1],
+        /// Multiplier of all aortic compliances (stiffening with age < 1)
         pub compliance_scale: f64 = ["1", 0.1, 5],
     }
 }

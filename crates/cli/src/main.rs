@@ -356,6 +356,15 @@ fn simulate(
                 r.impella_suction_alarms
             );
         }
+        if r.summary
+            .cardiac_output_l_min
+            .is_some_and(|co| co.abs() < 1e-3)
+        {
+            errln!(
+                "warning: {name} run: the aortic valve does not open (no native ejection): end-systole is \
+                 taken at maximal elastance; SVR and Qp/Qs count the device flows"
+            );
+        }
         if !r.converged && !r.irregular {
             errln!(
                 "warning: {name} run: no periodic steady state within {} beats (relative change {:.2e} > steady.tolerance {:.1e} when it stopped); the summary is of the last beats",

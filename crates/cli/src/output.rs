@@ -26,8 +26,9 @@ pub fn tool_info() -> counterpulse_sweep::rundir::ToolInfo {
     }
 }
 
-/// `{"baseline": {...}, "assisted": {...}, "delta": {...}, "run": {...}, "scenario": {...}}`
-/// (`assisted` and `delta` only with the balloon on).
+/// `{"baseline": {...}, "assisted": {...}, "delta": {...}, "run": {...}, "null_reasons": {...},
+/// "scenario": {...}}` (`assisted` and `delta` only with the balloon on; `null_reasons` gives,
+/// per run, why each null metric is not defined).
 pub fn summary_json(s: &Scenario, sim: &Simulation) -> serde_json::Value {
     let mut out = Map::new();
     out.insert("baseline".into(), metrics_json(&sim.baseline.summary));
@@ -42,6 +43,16 @@ pub fn summary_json(s: &Scenario, sim: &Simulation) -> serde_json::Value {
         runs.insert("assisted".into(), run_json(a, true));
     }
     out.insert("run".into(), serde_json::Value::Object(runs));
+    // Every metric that is null, with the reason.
+    let mut reasons = Map::new();
+    reasons.insert(
+        "baseline".into(),
+        json!(sim.baseline.summary.null_reasons.clone()),
+    );
+    if let Some(a) = &sim.assisted {
+        reasons.insert("assisted".into(), json!(a.summary.null_reasons.clone()));
+    }
+    out.insert("null_reasons".into(), serde_json::Value::Object(reasons));
     out.insert(
         "scenario".into(),
         json!({ "preset": s.preset, "overrides": overrides_json(s) }),
@@ -180,5 +191,18 @@ pub fn summary_table(s: &Scenario, sim: &Simulation) -> String {
         t.row(row);
     }
     out.push_str(&t.render());
+    // Metrics left out of the table because they are not defined in either run (an assisted
+    // run's metrics that are not defined there are in the table as "-" with their reason).
+    let mut notes: Vec<String> = Vec::new();
+    for (name, reason) in assisted.unwrap_or(&baseline.summary).null_reasons.iter() {
+        if assisted.is_some() || !name.starts_with("balloon_") && !name.contains("assisted") {
+            notes.push(format!("  {name}: {reason}"));
+        }
+    }
+    if !notes.is_empty() {
+        out.push_str("\nnot defined (null in --json and Parquet):\n");
+        out.push_str(&notes.join("\n"));
+        out.push('\n');
+    }
     out
 }

@@ -4,7 +4,10 @@
 //! from components, which matched it bit for bit; regenerated for the ischaemic territory and the
 //! coronary recalibration of issue 11, then for issue 13's summary ratios of sums and its
 //! `alarms_raised`, `alarm_kinds` and `balloon_delivered_fraction` columns; `alarms_raised`
-//! is 0, not null, for points without a balloon since device alarms count too). Numbers must agree to 1e-9 relative; text columns
+//! is 0, not null, for points without a balloon since device alarms count too; then for issue 12:
+//! the ascending aorta split from the arch with damped segments, deflation aimed at the assisted
+//! opening, the new balloon timing columns, recalibrated clinical presets with the baroreflex on
+//! and a 320 mmHg drive). Numbers must agree to 1e-9 relative; text columns
 //! exactly.
 
 use std::path::PathBuf;

@@ -204,10 +204,12 @@ iabp.enabled = true
         assert_eq!(status[i], "not_converged", "point {i}");
         assert!(message[i].contains("steady state"));
     }
-    for i in [1, 5] {
-        assert_eq!(status[i], "ok", "point {i}: {}", message[i]);
-        assert!(message[i].is_empty());
-    }
+    assert_eq!(status[1], "ok", "point 1: {}", message[1]);
+    assert!(message[1].is_empty());
+    // At 160 bpm the diastole left between the notch and a deflation that empties the balloon
+    // before the valve opens (issue 12) is shorter than the 40 mL balloon's fill time at the
+    // console's 320 mmHg drive (~145 ms): it converges but never reaches its volume.
+    assert_eq!(status[5], "no_assist", "point 5: {}", message[5]);
     // Inflating 390 ms after the notch at 80 bpm the balloon never fills in diastole: the
     // run converges, but it is not an assisted circulation (issue 13, case 10).
     assert_eq!(status[3], "no_assist", "{}", message[3]);

@@ -14,15 +14,18 @@ mod ratios;
 mod trace;
 
 pub use ratios::RatioTerms;
-pub use trace::{BeatTrace, OxygenConstants, TraceError};
+pub use trace::{BalloonCycle, BeatTrace, OxygenConstants, TraceError};
 
 /// Declares the metrics struct with its column names.
 macro_rules! metrics_struct {
     ($( #[doc = $d:literal] $field:ident, )*) => {
-        /// Indices of one beat (or a steady-state summary). `None`: not available in this run.
+        /// Indices of one beat (or a steady-state summary). `None`: not defined for this beat,
+        /// with the reason in `null_reasons`.
         #[derive(Debug, Clone, Default, PartialEq)]
         pub struct BeatMetrics {
             $( #[doc = $d] pub $field: Option<f64>, )*
+            /// Why each metric that is `None` is not defined (metric name → reason).
+            pub null_reasons: std::collections::BTreeMap<&'static str, &'static str>,
         }
 
         impl BeatMetrics {
@@ -128,6 +131,16 @@ metrics_struct! {
     balloon_inflation_time_ms,
     /// Deflate command to empty balloon (pneumatic delay included), ms.
     balloon_deflation_time_ms,
+    /// Start of gas inflow after the end of the beat's ejection (aortic valve closure: forward flow ends), ms; negative: inflation began during ejection.
+    balloon_inflation_after_valve_closure_ms,
+    /// How long before the assisted systole's aortic valve opening the balloon was empty, ms; negative: still emptying as ejection began.
+    balloon_empty_before_valve_opening_ms,
+    /// Balloon gas volume as the assisted systole's aortic valve opened, mL.
+    balloon_volume_at_valve_opening_ml,
+    /// Blood volume the inflation pushed back into the ascending aorta (towards the coronary ostia): −∫ ascending-aorta flow from the start of gas inflow to full, mL (Kolyva C et al., J Thorac Cardiovasc Surg 2010;140:110 integrate the aortic root flow the same way).
+    balloon_root_volume_ml,
+    /// `balloon_root_volume_ml` / gas volume delivered by the inflation (Kolyva 2010: 6.4 ± 4.8 % at 1:1, 10.0 ± 5.0 % at 1:2 in patients).
+    balloon_root_volume_fraction,
     /// Mean flow of an Impella-type pump (LV to aortic root), L/min.
     impella_flow_l_min,
     /// Mean flow of a VA-ECMO circuit (right atrium to descending aorta), L/min.
@@ -252,6 +265,21 @@ pub fn beat_metrics(tr: &BeatTrace, next: Option<&BeatTrace>) -> BeatMetrics {
     let edv = v_lv[i_ed];
     let esv = v_lv[argmin(v_lv)];
     let cvp = mean(&tr.ra_pressure_mmhg);
+    // End-systole: aortic valve closure; in a beat without ejection (an LV that does not open
+    // its valve, e.g. on full VA-ECMO), the point of maximal elastance P / (V − V₀) after the
+    // onset of contraction, where closure falls in an ejecting beat (Suga H & Sagawa K, Circ
+    // Res 1974;35:117).
+    let end_systole = match eject {
+        Some((_, close)) => Some(close),
+        None => (i_on..n)
+            .filter(|&i| v_lv[i] - tr.lv_unstressed_volume_ml > 1.0)
+            .map(|i| (i, p_lv[i] / (v_lv[i] - tr.lv_unstressed_volume_ml)))
+            .fold(None, |best: Option<(usize, f64)>, (i, e)| match best {
+                Some((_, b)) if b >= e => best,
+                _ => Some((i, e)),
+            })
+            .map(|(i, _)| i),
+    };
 
     m.heart_rate_bpm = Some(hr);
     m.cardiac_output_l_min = Some(co);
@@ -269,9 +297,6 @@ pub fn beat_metrics(tr: &BeatTrace, next: Option<&BeatTrace>) -> BeatMetrics {
     m.cvp_mmhg = Some(cvp);
     m.mean_pulmonary_artery_pressure_mmhg = Some(mean(&tr.pulmonary_artery_pressure_mmhg));
     m.cardiac_power_output_w = Some(map * co / 451.0);
-    if co > 0.0 {
-        m.systemic_vascular_resistance_dyn_s_cm5 = Some(80.0 * (map - cvp) / co);
-    }
 
     // Stroke work: −∮ P dV, trapezoidal over the samples.
     let mut work = 0.0;
@@ -290,14 +315,29 @@ pub fn beat_metrics(tr: &BeatTrace, next: Option<&BeatTrace>) -> BeatMetrics {
         }
         m.balloon_inflation_time_ms = tr.balloon_inflation_time_ms;
         m.balloon_deflation_time_ms = tr.balloon_deflation_time_ms;
+        if let Some(c) = &tr.balloon_cycle {
+            m.balloon_inflation_after_valve_closure_ms = c.inflation_after_closure_ms;
+            m.balloon_empty_before_valve_opening_ms = c.empty_before_opening_ms;
+            m.balloon_volume_at_valve_opening_ml = c.volume_at_opening_ml;
+            if let (Some(full), true) = (c.full_s, tr.ascending_aorta_flow_ml_s.len() == n) {
+                let t0 = tr.time_s[0];
+                let a = (((c.gas_start_s - t0) / dt).ceil().max(0.0) as usize).min(last);
+                let b = (((full - t0) / dt).floor().max(0.0) as usize).min(last);
+                let root = -trapz(&tr.ascending_aorta_flow_ml_s, dt, a, b);
+                m.balloon_root_volume_ml = Some(root);
+                if let Some(d) = c.delivered_ml.filter(|d| *d > 0.0) {
+                    m.balloon_root_volume_fraction = Some(root / d);
+                }
+            }
+        }
     }
 
-    if let Some((_open, close)) = eject {
+    if let Some(close) = end_systole {
         let p_es = p_lv[close];
         let v_es = v_lv[close];
         m.pressure_volume_area_mmhg_ml =
             Some(work + 0.5 * p_es * (v_es - tr.lv_unstressed_volume_ml).max(0.0));
-        // Systole: onset of contraction to aortic valve closure.
+        // Systole: onset of contraction to end-systole.
         let (s0, s1) = if i_on < close {
             (i_on, close)
         } else {
@@ -329,7 +369,7 @@ pub fn beat_metrics(tr: &BeatTrace, next: Option<&BeatTrace>) -> BeatMetrics {
                 m.coronary_flow_reserve = Some(q_h / q_mean);
             }
         }
-        if let Some((_, close)) = eject {
+        if let Some(close) = end_systole {
             let (s0, s1) = if i_on < close {
                 (i_on, close)
             } else {
@@ -363,7 +403,14 @@ pub fn beat_metrics(tr: &BeatTrace, next: Option<&BeatTrace>) -> BeatMetrics {
     let ecmo = device(&tr.ecmo_flow_ml_s);
     m.impella_flow_l_min = impella;
     m.ecmo_flow_l_min = ecmo;
-    m.total_output_l_min = Some(co + impella.unwrap_or(0.0) + ecmo.unwrap_or(0.0));
+    // Flow into the systemic arteries: the native output and the devices' (an ECMO return or
+    // an Impella carries systemic flow as the LV does).
+    let systemic = co + impella.unwrap_or(0.0) + ecmo.unwrap_or(0.0);
+    m.total_output_l_min = Some(systemic);
+    if systemic > 1e-6 {
+        m.systemic_vascular_resistance_dyn_s_cm5 = Some(80.0 * (map - cvp) / systemic);
+        m.qp_qs = Some(mean(&tr.pulmonary_valve_flow_ml_s) * 60.0 / 1000.0 / systemic);
+    }
 
     let back = |q: &[f64]| -> f64 {
         let neg: Vec<f64> = q.iter().map(|v| (-v).max(0.0)).collect();
@@ -379,11 +426,79 @@ pub fn beat_metrics(tr: &BeatTrace, next: Option<&BeatTrace>) -> BeatMetrics {
         m.mitral_regurgitant_fraction = Some(mr_back / (mr_back + ao_fwd));
     }
     m.aortic_regurgitant_volume_ml = Some(back(q_av));
-    let qs = mean(q_av);
-    if qs.abs() > 1e-9 {
-        m.qp_qs = Some(mean(&tr.pulmonary_valve_flow_ml_s) / qs);
-    }
+    m.null_reasons = null_reasons(&m, tr);
     m
+}
+
+/// Why each metric of `m` that is `None` is not defined for the beat `tr`.
+fn null_reasons(
+    m: &BeatMetrics,
+    tr: &BeatTrace,
+) -> std::collections::BTreeMap<&'static str, &'static str> {
+    let cycle = tr.balloon_cycle.as_ref();
+    m.values()
+        .into_iter()
+        .filter(|(_, v)| v.is_none())
+        .map(|(name, _)| {
+            let reason = match name {
+                "augmented_diastolic_pressure_mmhg"
+                | "assisted_end_diastolic_pressure_mmhg"
+                | "assisted_systolic_pressure_mmhg"
+                | "balloon_inflation_time_ms"
+                | "balloon_deflation_time_ms"
+                | "balloon_inflation_after_valve_closure_ms"
+                | "balloon_empty_before_valve_opening_ms"
+                | "balloon_volume_at_valve_opening_ml"
+                | "balloon_root_volume_ml"
+                | "balloon_root_volume_fraction"
+                    if !tr.assisted =>
+                {
+                    "no balloon inflation in this beat (balloon off, or an unassisted beat)"
+                }
+                "assisted_end_diastolic_pressure_mmhg" | "assisted_systolic_pressure_mmhg" => {
+                    "needs the beat after the assisted one (the last beat of a run)"
+                }
+                "balloon_inflation_time_ms" => "the balloon did not reach its delivered volume",
+                "balloon_deflation_time_ms" => "the balloon did not empty in this cycle",
+                "balloon_inflation_after_valve_closure_ms" => {
+                    "no aortic valve closure in the beat of the inflation"
+                }
+                "balloon_empty_before_valve_opening_ms" | "balloon_volume_at_valve_opening_ml" => {
+                    if cycle.is_some_and(|c| c.empty_before_opening_ms.is_none()) {
+                        "the aortic valve did not open after the inflation (or the balloon did not empty)"
+                    } else {
+                        "no record of the cycle"
+                    }
+                }
+                "balloon_root_volume_ml" | "balloon_root_volume_fraction" => {
+                    "the balloon did not reach its delivered volume, or no ascending-aorta flow recorded"
+                }
+                "systemic_vascular_resistance_dyn_s_cm5" | "qp_qs" => {
+                    "no systemic flow (native, Impella and ECMO output all zero)"
+                }
+                "pressure_volume_area_mmhg_ml"
+                | "tension_time_index_mmhg_s_min"
+                | "diastolic_pressure_time_index_mmhg_s_min"
+                | "endocardial_viability_ratio"
+                | "coronary_diastolic_flow_fraction" => "no end-systole found in the beat",
+                "mitral_regurgitant_fraction" => "no mitral backflow and no aortic forward flow",
+                "coronary_flow_reserve" => "no resting coronary flow",
+                "o2_supply_demand_ratio" => "no myocardial O2 demand",
+                "coronary_o2_delivery_ml_min" | "myocardial_o2_demand_ml_min" => {
+                    "no oxygen constants or no end-systole"
+                }
+                "lad_territory_function" => {
+                    "the LAD territory is not modelled (`ischaemia.enabled` = false)"
+                }
+                "impella_flow_l_min" | "ecmo_flow_l_min" => "device flow not recorded",
+                _ if tr.coronary_flow_ml_s.is_empty() && name.contains("coronary") => {
+                    "no coronary bed recorded"
+                }
+                _ => "not defined for this beat",
+            };
+            (name, reason)
+        })
+        .collect()
 }
 
 /// One beat as seen by [`summarize`].
@@ -456,6 +571,19 @@ pub fn summarize(beats: &[SummaryBeat]) -> BeatMetrics {
     }
     ratios_of_sums(beats, &mut out);
     out.heart_rate_bpm = Some(60.0 * beats.len() as f64 / total);
+    let missing: Vec<&'static str> = out
+        .values()
+        .into_iter()
+        .filter(|(_, v)| v.is_none())
+        .map(|(n, _)| n)
+        .collect();
+    for name in missing {
+        let reason = beats
+            .iter()
+            .find_map(|b| b.metrics.null_reasons.get(name).copied())
+            .unwrap_or("not defined for these beats");
+        out.null_reasons.insert(name, reason);
+    }
     out
 }
 
@@ -465,7 +593,11 @@ fn ratios_of_sums(beats: &[SummaryBeat], out: &mut BeatMetrics) {
     let sum = |f: fn(&RatioTerms) -> f64| beats.iter().map(|b| f(&b.terms)).sum::<f64>();
     let ratio = |num: f64, den: f64| (den.abs() > 1e-12).then(|| num / den);
     if out.qp_qs.is_some() {
-        out.qp_qs = ratio(sum(|t| t.pulmonary_ml), sum(|t| t.aortic_net_ml));
+        // Over the systemic inflow: the native output and the devices' (issue 12).
+        out.qp_qs = ratio(
+            sum(|t| t.pulmonary_ml),
+            sum(|t| t.aortic_net_ml + t.device_ml),
+        );
     }
     if out.mitral_regurgitant_fraction.is_some() {
         let back = sum(|t| t.mitral_back_ml);
@@ -506,24 +638,35 @@ fn ratios_of_sums(beats: &[SummaryBeat], out: &mut BeatMetrics) {
         }
         out.coronary_diastolic_flow_fraction = ratio(diastolic, total);
     }
-    if let (Some(map), Some(cvp), Some(co)) = (
+    if let (Some(map), Some(cvp), Some(systemic)) = (
         out.mean_arterial_pressure_mmhg,
         out.cvp_mmhg,
-        out.cardiac_output_l_min,
+        out.total_output_l_min,
     ) && out.systemic_vascular_resistance_dyn_s_cm5.is_some()
     {
-        out.systemic_vascular_resistance_dyn_s_cm5 = ratio(80.0 * (map - cvp), co);
+        // Over the systemic inflow, device flows included (issue 12).
+        out.systemic_vascular_resistance_dyn_s_cm5 = ratio(80.0 * (map - cvp), systemic);
     }
 }
 
 /// `assisted − baseline` for every metric present in both.
 pub fn delta(assisted: &BeatMetrics, baseline: &BeatMetrics) -> BeatMetrics {
     let mut out = BeatMetrics::default();
+    let mut reasons = std::collections::BTreeMap::new();
     for (name, slot) in out.fields_mut() {
-        if let (Some(a), Some(b)) = (assisted.get(name), baseline.get(name)) {
-            *slot = Some(a - b);
+        match (assisted.get(name), baseline.get(name)) {
+            (Some(a), Some(b)) => *slot = Some(a - b),
+            (None, _) => {
+                let r = assisted.null_reasons.get(name).copied();
+                reasons.insert(name, r.unwrap_or("not defined on the balloon"));
+            }
+            (Some(_), None) => {
+                let r = baseline.null_reasons.get(name).copied();
+                reasons.insert(name, r.unwrap_or("not defined without the balloon"));
+            }
         }
     }
+    out.null_reasons = reasons;
     out
 }
 

@@ -15,6 +15,9 @@ pub struct RatioTerms {
     pub pulmonary_ml: f64,
     /// Net aortic-valve volume, mL.
     pub aortic_net_ml: f64,
+    /// Volume the devices (Impella, ECMO return) carry into the systemic arteries, mL (0
+    /// without devices).
+    pub device_ml: f64,
     /// Forward aortic-valve volume, mL.
     pub aortic_forward_ml: f64,
     /// Backward mitral volume, mL.
@@ -43,6 +46,11 @@ impl RatioTerms {
         Self {
             pulmonary_ml: trapz_of(&tr.pulmonary_valve_flow_ml_s, dt, id),
             aortic_net_ml: trapz_of(&tr.aortic_valve_flow_ml_s, dt, id),
+            device_ml: [&tr.impella_flow_ml_s, &tr.ecmo_flow_ml_s]
+                .into_iter()
+                .filter(|q| q.len() == tr.len())
+                .map(|q| trapz_of(q, dt, id))
+                .sum(),
             aortic_forward_ml: trapz_of(&tr.aortic_valve_flow_ml_s, dt, |v| v.max(0.0)),
             mitral_back_ml: trapz_of(&tr.mitral_flow_ml_s, dt, |v| (-v).max(0.0)),
             aortic_pressure_mmhg_s: trapz_of(&tr.aortic_root_pressure_mmhg, dt, id),

@@ -71,6 +71,27 @@ pub struct BeatTrace {
     pub balloon_inflation_time_ms: Option<f64>,
     /// Deflate command to empty balloon in this beat's cycle, ms.
     pub balloon_deflation_time_ms: Option<f64>,
+    /// Flow from the ascending aorta into the arch, mL/s (empty: not recorded).
+    pub ascending_aorta_flow_ml_s: Vec<f64>,
+    /// The balloon's cycle that inflated in this beat, as the console recorded it.
+    pub balloon_cycle: Option<BalloonCycle>,
+}
+
+/// Times and volumes of one balloon cycle (the one inflating in a beat's diastole).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct BalloonCycle {
+    /// Gas began to flow in, s.
+    pub gas_start_s: f64,
+    /// Delivered volume reached, s.
+    pub full_s: Option<f64>,
+    /// Gas volume delivered by the inflation, mL.
+    pub delivered_ml: Option<f64>,
+    /// Start of gas inflow after the end of ejection, ms.
+    pub inflation_after_closure_ms: Option<f64>,
+    /// Balloon empty this long before the assisted systole's valve opening, ms.
+    pub empty_before_opening_ms: Option<f64>,
+    /// Gas volume as the assisted systole's valve opened, mL.
+    pub volume_at_opening_ml: Option<f64>,
 }
 
 /// Constants of the myocardial oxygen estimate (see [`crate::BeatMetrics`]).
@@ -168,6 +189,8 @@ impl BeatTrace {
         self.preceded_by_assist = false;
         self.balloon_inflation_time_ms = None;
         self.balloon_deflation_time_ms = None;
+        self.balloon_cycle = None;
+        self.ascending_aorta_flow_ml_s.clear();
         self.time_s.clear();
         self.aortic_root_pressure_mmhg.clear();
         self.lv_pressure_mmhg.clear();

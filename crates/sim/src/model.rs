@@ -6,11 +6,13 @@
 //! block. With the balloon off the model is exactly the circulation (same states, same event
 //! functions), so results are bit-identical to a run without a balloon.
 
-use counterpulse_balloon::{Actions, Balloon, BalloonSt, Console, ConsoleEvent, ConsoleLog};
+use counterpulse_balloon::{
+    Actions, Balloon, BalloonSt, Console, ConsoleEvent, ConsoleLog, NOTCH_VALVE_OPENING,
+};
 use counterpulse_circulation::components::baroreflex::HEART_RATE_STATE;
 use counterpulse_circulation::{
-    BALLOON_BLOCK, BALLOON_VOLUME_INPUT, CircuitOptions, Circulation, ParamError, Signal, Value,
-    reference_circuit,
+    BALLOON_BLOCK, BALLOON_VOLUME_INPUT, BalloonShape, CircuitOptions, Circulation, ParamError,
+    Signal, Value, reference_circuit,
 };
 
 use counterpulse_engine::{Direction, EventContext, EventPriority, HybridModel, OdeSystem};
@@ -142,8 +144,8 @@ pub struct BalloonUnit {
 pub struct Landmarks {
     /// Flow through the aortic valve (state).
     pub aortic_valve_flow: usize,
-    /// Volume of the aortic root (state).
-    pub aortic_root_volume: usize,
+    /// Opening of the aortic valve (state).
+    pub aortic_valve_opening: usize,
     /// Pressure in the descending aorta, around the balloon.
     pub descending_aorta_pressure: Signal,
     /// The baroreflex's heart-rate change (state), when the reflex is part of the circuit.
@@ -199,9 +201,9 @@ fn landmarks(c: &Circulation) -> Result<Landmarks, ParamError> {
         aortic_valve_flow: c
             .state("aortic_valve_flow_ml_s")
             .ok_or_else(|| missing("aortic_valve_flow_ml_s"))?,
-        aortic_root_volume: c
-            .state("aortic_root_volume_ml")
-            .ok_or_else(|| missing("aortic_root_volume_ml"))?,
+        aortic_valve_opening: c
+            .state("aortic_valve_opening")
+            .ok_or_else(|| missing("aortic_valve_opening"))?,
         descending_aorta_pressure: c
             .signal("descending_aorta_pressure_mmhg")
             .ok_or_else(|| missing("descending_aorta_pressure_mmhg"))?,
@@ -226,6 +228,10 @@ impl Model {
                 Some(br.set_point_mmhg)
             },
             balloon_states: s.iabp.enabled.then_some(&BalloonSt::NAMES[..]),
+            balloon_shape: s.iabp.enabled.then_some(BalloonShape {
+                nominal_volume_ml: s.iabp.volume_ml,
+                inflated_diameter_mm: s.iabp.inflated_diameter_mm,
+            }),
         };
         let circulation = reference_circuit(&s.circulation, circuit_options)?;
         let landmarks = landmarks(&circulation)?;
@@ -413,6 +419,18 @@ impl Model {
                     b.balloon = Balloon::new(&self.scenario.iabp);
                     b.balloon.line = line;
                     b.console.update_params(&self.scenario.iabp, t, out);
+                    // A new volume or diameter changes the gap the balloon leaves.
+                    let shape = Some(BalloonShape {
+                        nominal_volume_ml: self.scenario.iabp.volume_ml,
+                        inflated_diameter_mm: self.scenario.iabp.inflated_diameter_mm,
+                    });
+                    if shape != self.circuit_options.balloon_shape {
+                        self.circuit_options.balloon_shape = shape;
+                        let drive = self.circulation.drive();
+                        self.circulation =
+                            reference_circuit(&self.scenario.circulation, self.circuit_options)?;
+                        self.circulation.set_drive(drive);
+                    }
                 }
             }
             "rhythm" => self.rhythm.update(&self.scenario.rhythm),
@@ -456,22 +474,17 @@ impl OdeSystem for Model {
         base + usize::from(self.suction_event().is_some())
     }
 
-    fn events(&self, t: f64, y: &[f64], g: &mut [f64]) {
+    fn events(&self, _t: f64, y: &[f64], g: &mut [f64]) {
         let q = y[self.landmarks.aortic_valve_flow];
         g[EV_AV_OPEN] = q;
         g[EV_AV_CLOSE] = q;
         if let Some(b) = &self.balloon {
-            // Notch: the aortic root pressure stops falling after closure (net inflow turns
-            // positive), located only while the console's detector is armed.
+            // Notch: the closing aortic valve is shut, located only while the console's
+            // detector is armed.
             g[EV_NOTCH] = if b.console.notch_armed() {
-                self.circulation.net_inflow(
-                    t,
-                    y,
-                    &self.inputs(y),
-                    self.landmarks.aortic_root_volume,
-                )
+                y[self.landmarks.aortic_valve_opening] - NOTCH_VALVE_OPENING
             } else {
-                -1.0
+                1.0
             };
             let o = b.offset;
             let [full, empty] = b
@@ -491,7 +504,7 @@ impl OdeSystem for Model {
             return Direction::Falling;
         }
         match i {
-            EV_AV_OPEN | EV_NOTCH | EV_FULL => Direction::Rising,
+            EV_AV_OPEN | EV_FULL => Direction::Rising,
             _ => Direction::Falling,
         }
     }
@@ -608,7 +621,8 @@ impl HybridModel for Model {
             EV_AV_OPEN => {
                 self.log(t, EventKind::AorticValveOpen);
                 if let Some(b) = self.balloon.as_mut() {
-                    b.console.on_valve_open(t, &mut a);
+                    let v = ctx.y()[b.offset + BalloonSt::Volume.i()];
+                    b.console.on_valve_open(t, v, &mut a);
                 }
             }
             EV_AV_CLOSE => {
@@ -624,7 +638,9 @@ impl HybridModel for Model {
             }
             EV_FULL => {
                 if let Some(b) = self.balloon.as_mut() {
-                    b.console.on_full(t, &mut b.balloon, &mut a);
+                    let o = b.offset;
+                    let yb = ctx.y()[o..o + BalloonSt::COUNT].to_vec();
+                    b.console.on_full(t, &yb, &mut b.balloon, &mut a);
                 }
             }
             EV_EMPTY => {

@@ -17,7 +17,7 @@ use counterpulse_engine::{
     SolverSettings, Stats, StepObserver,
 };
 use counterpulse_metrics::{
-    BeatMetrics, BeatTrace, RatioTerms, SummaryBeat, beat_metrics, summarize,
+    BalloonCycle, BeatMetrics, BeatTrace, RatioTerms, SummaryBeat, beat_metrics, summarize,
 };
 use thiserror::Error;
 
@@ -208,6 +208,7 @@ struct TraceChannels {
     hyperemic_flow: Signal,
     impella_flow: Signal,
     ecmo_flow: Signal,
+    ascending_aorta_flow: Option<Signal>,
     lv_volume: usize,
     territory_function: Option<usize>,
     aortic_valve_flow: usize,
@@ -237,6 +238,7 @@ impl TraceChannels {
             hyperemic_flow: sig("hyperemic_coronary_flow_ml_s")?,
             impella_flow: sig("impella_flow_ml_s")?,
             ecmo_flow: sig("ecmo_flow_ml_s")?,
+            ascending_aorta_flow: c.signal("ascending_aorta_flow_ml_s"),
             lv_volume: st("lv_volume_ml")?,
             territory_function: c.state("lad_territory_function"),
             aortic_valve_flow: st("aortic_valve_flow_ml_s")?,
@@ -283,6 +285,12 @@ impl Recorder {
             .push_devices(s[c.impella_flow.index()], s[c.ecmo_flow.index()]);
         if let Some(i) = c.territory_function {
             self.trace.trace.territory_function.push(y[i]);
+        }
+        if let Some(q) = c.ascending_aorta_flow {
+            self.trace
+                .trace
+                .ascending_aorta_flow_ml_s
+                .push(s[q.index()]);
         }
     }
 
@@ -638,6 +646,14 @@ pub fn run_phase(
                 tr.assisted = true;
                 tr.balloon_inflation_time_ms = c.inflation_time_ms();
                 tr.balloon_deflation_time_ms = c.deflation_time_ms();
+                tr.balloon_cycle = c.gas_start_s.map(|gas_start_s| BalloonCycle {
+                    gas_start_s,
+                    full_s: c.full_s,
+                    delivered_ml: c.delivered_ml(),
+                    inflation_after_closure_ms: c.inflation_after_closure_ms(),
+                    empty_before_opening_ms: c.empty_before_opening_ms(),
+                    volume_at_opening_ml: c.volume_at_opening_ml,
+                });
             }
         };
         if let Some((prev, _)) = pending.as_mut() {

@@ -67,9 +67,10 @@ fn blood_volume_is_conserved_with_the_balloon() {
 /// Targets of physiology-targets.md, "IABP effect in cardiogenic shock" (40 mL, 1:1, well timed).
 #[test]
 fn shock_calibration_matches_the_literature_ranges() {
+    // Reflex-free (a mechanism calibration; the clinical preset has the reflex on, issue 12).
     let s = sim(
         "cardiogenic-shock",
-        &["iabp.enabled=true"],
+        &["iabp.enabled=true", "baroreflex.enabled=false"],
         RunOptions::default(),
     );
     let (b, a) = (
@@ -468,7 +469,7 @@ fn fill_time_comes_from_the_gas_line() {
         get(&s.assisted.expect("a").summary, "balloon_inflation_time_ms")
     };
     let base = fill(&[]);
-    assert!(fill(&["iabp.drive_pressure_mmhg=300"]) > base + 10.0);
+    assert!(fill(&["iabp.drive_pressure_mmhg=200"]) > base + 10.0);
     assert!(fill(&["iabp.line_resistance_mmhg_s_ml=0.6"]) > base + 10.0);
     assert!(fill(&["iabp.volume_ml=25"]) < base - 10.0);
     // At high rates the shorter diastole leaves less time for the balloon: it no longer stays

@@ -79,8 +79,10 @@ fn demand_integral_agrees_with_the_pressure_volume_area_estimate() {
 #[test]
 fn revascularising_a_critical_stenosis_in_shock_restores_output_over_beats() {
     // "Il faut l'enlever": PCI at 20 s into the run (balloon in standby). The territory
-    // recovers with its time constant, and CO and MAP rise beat by beat.
+    // recovers with its time constant, and CO and MAP rise beat by beat (reflex-free: the
+    // territory's mechanism, not the reflex's buffering; issue 12 turned it on in shock).
     let text = "[scenario]\npreset = \"cardiogenic-shock\"\n\
+                [baroreflex]\nenabled = false\n\
                 [iabp]\nenabled = true\nstandby = true\n\
                 [[protocol]]\nat_s = 20\ncoronary.stenosis_percent = 0\n";
     let s = Scenario::from_toml(text, "pci").expect("scenario");
@@ -130,9 +132,13 @@ fn the_balloon_raises_distal_flow_in_a_pressure_passive_bed_not_behind_a_critica
     // In a pressure-passive bed flow follows the diastolic augmentation, so it rises by more
     // than mean pressure does.
     let change = |ds: f64| {
+        // Reflex-free: the bed's mechanics (issue 12 turned the reflex on in shock).
         let s = assisted(
             "cardiogenic-shock",
-            &[&format!("coronary.stenosis_percent={ds}")],
+            &[
+                &format!("coronary.stenosis_percent={ds}"),
+                "baroreflex.enabled=false",
+            ],
         );
         let a = s.assisted.expect("a");
         let rel = |m: &str| get(&a.summary, m) / get(&s.baseline.summary, m) - 1.0;
@@ -157,9 +163,13 @@ fn the_balloon_helps_most_where_the_territory_is_ischaemic_but_perfusable() {
     // Schampaert S et al., Artif Organs 2015;39:931: effects of counterpulsation strongly
     // augmented with persisting ischaemia; none when the bed cannot be perfused.
     let co_gain = |ds: f64| {
+        // Reflex-free: the bed's mechanics (issue 12 turned the reflex on in shock).
         let s = assisted(
             "cardiogenic-shock",
-            &[&format!("coronary.stenosis_percent={ds}")],
+            &[
+                &format!("coronary.stenosis_percent={ds}"),
+                "baroreflex.enabled=false",
+            ],
         );
         get(&s.assisted.expect("a").summary, "cardiac_output_l_min")
             - get(&s.baseline.summary, "cardiac_output_l_min")

@@ -20,6 +20,7 @@
 //! plain data of one type at a time, with no dispatch in the inner loop.
 
 pub mod activation;
+pub mod aortic_segment;
 pub mod autoregulation;
 pub mod baroreflex;
 pub mod centrifugal_pump;
@@ -37,6 +38,7 @@ pub mod valve;
 pub mod waterfall;
 
 pub use activation::{DoubleHill, Drive, HeartActivation, HeartParams};
+pub use aortic_segment::{AorticSegment, Occlusion};
 pub use autoregulation::Autoregulation;
 pub use baroreflex::{Baroreflex, BaroreflexParams};
 pub use centrifugal_pump::{CentrifugalPump, EcmoParams};
@@ -368,6 +370,7 @@ node_kinds!(chambers: Chamber, compliances: Compliance);
 link_kinds!(
     valves: Valve,
     conduits: Conduit,
+    aortic_segments: AorticSegment,
     resistances: Resistance,
     stenotic_arteries: StenoticArtery,
     waterfalls: Waterfall,
