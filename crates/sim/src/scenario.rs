@@ -281,7 +281,12 @@ impl Scenario {
         for k in doc.meta.keys() {
             if !["preset", "description"].contains(&k.as_str()) {
                 return Err(ParamError::UnknownKey {
-                    key: format!("scenario.{k}"),
+                    // Elided: a key may hold control characters or be huge (found by the
+                    // parsers' property tests: a newline in the key broke the one-line message).
+                    key: crate::input::elide(
+                        &format!("scenario.{k}"),
+                        crate::input::MAX_QUOTED_CHARS,
+                    ),
                     suggestion: suggest(
                         &format!("scenario.{k}"),
                         ["scenario.preset", "scenario.description"],
