@@ -188,7 +188,7 @@ proptest! {
                 // Accepted: a bounded, positive number of points, each a valid scenario or a
                 // row with a message (never a panic).
                 let n = spec.n_points();
-                prop_assert!(n >= 1 && n <= 100_000_000, "{n} points:\n{doc}");
+                prop_assert!((1..=100_000_000).contains(&n), "{n} points:\n{doc}");
                 for id in [0, n / 2, n - 1] {
                     if let Err(e) = spec.scenario(id) {
                         one_line(&e.to_string())?;
