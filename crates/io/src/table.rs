@@ -32,6 +32,8 @@ pub enum ColumnData {
     OptU64(Vec<Option<u64>>),
     /// Booleans.
     Bool(Vec<bool>),
+    /// Booleans with nulls (a yes/no that does not apply to every row).
+    OptBool(Vec<Option<bool>>),
     /// Text.
     Str(Vec<String>),
 }
@@ -45,6 +47,7 @@ impl ColumnData {
             ColumnData::U64(v) => v.len(),
             ColumnData::OptU64(v) => v.len(),
             ColumnData::Bool(v) => v.len(),
+            ColumnData::OptBool(v) => v.len(),
             ColumnData::Str(v) => v.len(),
         }
     }
@@ -58,7 +61,7 @@ impl ColumnData {
     /// booleans (see [`crate::units`]).
     pub fn unit(&self, name: &str) -> &'static str {
         match self {
-            ColumnData::Str(_) | ColumnData::Bool(_) => NOT_A_QUANTITY,
+            ColumnData::Str(_) | ColumnData::Bool(_) | ColumnData::OptBool(_) => NOT_A_QUANTITY,
             _ => unit_of(name),
         }
     }
@@ -90,6 +93,11 @@ impl ColumnData {
                 false,
                 Arc::new(BooleanArray::from(v.clone())),
             ),
+            ColumnData::OptBool(v) => (
+                DataType::Boolean,
+                true,
+                Arc::new(BooleanArray::from(v.clone())),
+            ),
             ColumnData::Str(v) => (
                 DataType::Utf8,
                 false,
@@ -104,6 +112,10 @@ impl ColumnData {
 pub struct Table {
     /// `(name, values)` in column order.
     pub columns: Vec<(String, ColumnData)>,
+    /// Units given explicitly, `(column, unit)`, for columns whose name cannot carry one
+    /// (e.g. the values of inputs of different units, one per row; the unit then says where
+    /// each row's unit is). Other columns take their unit from the name.
+    pub units_given: Vec<(String, String)>,
 }
 
 impl Table {
@@ -116,6 +128,21 @@ impl Table {
     pub fn push(&mut self, name: impl Into<String>, data: ColumnData) -> &mut Self {
         self.columns.push((name.into(), data));
         self
+    }
+
+    /// Gives column `name` the unit `unit` (instead of the one its name implies).
+    pub fn set_unit(&mut self, name: impl Into<String>, unit: impl Into<String>) -> &mut Self {
+        self.units_given.push((name.into(), unit.into()));
+        self
+    }
+
+    /// The unit of column `name` holding `c`: the one given, else from its name.
+    fn unit_of(&self, name: &str, c: &ColumnData) -> String {
+        self.units_given
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map_or_else(|| c.unit(name).to_string(), |(_, u)| u.clone())
     }
 
     /// Number of rows (0 without columns); fails on columns of different lengths.
@@ -134,16 +161,22 @@ impl Table {
     }
 
     /// `(column, unit)` of every column, in order.
-    pub fn units(&self) -> Vec<(String, &'static str)> {
+    pub fn units(&self) -> Vec<(String, String)> {
         self.columns
             .iter()
-            .map(|(n, c)| (n.clone(), c.unit(n)))
+            .map(|(n, c)| (n.clone(), self.unit_of(n, c)))
             .collect()
     }
 
     /// JSON object mapping each column to its unit.
     pub fn units_json(&self) -> String {
-        units_json(&self.units())
+        let units = self.units();
+        units_json(
+            &units
+                .iter()
+                .map(|(n, u)| (n.clone(), u.as_str()))
+                .collect::<Vec<_>>(),
+        )
     }
 
     /// The table as one Arrow record batch: plain `string`, `double`, `uint64` and `bool`
@@ -156,11 +189,14 @@ impl Table {
         let mut arrays = Vec::with_capacity(self.columns.len());
         for (name, c) in &self.columns {
             let (dtype, nullable, array) = c.arrow();
-            let unit = HashMap::from([(UNIT_KEY.to_string(), c.unit(name).to_string())]);
+            let unit = HashMap::from([(UNIT_KEY.to_string(), self.unit_of(name, c))]);
             fields.push(Field::new(name, dtype, nullable).with_metadata(unit));
             arrays.push(array);
         }
-        let schema = Schema::new_with_metadata(fields, schema_metadata(&self.units(), metadata));
+        let units = self.units();
+        let units: Vec<(String, &str)> =
+            units.iter().map(|(n, u)| (n.clone(), u.as_str())).collect();
+        let schema = Schema::new_with_metadata(fields, schema_metadata(&units, metadata));
         RecordBatch::try_new(Arc::new(schema), arrays).map_err(|e| IoError::Parquet {
             path: "(table)".into(),
             message: e.to_string(),
