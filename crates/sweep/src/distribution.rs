@@ -219,7 +219,9 @@ impl Sourced {
                         .map(|x| Value::from_toml(x).ok_or(format!("{x} is not a value")))
                         .collect::<Result<_, _>>()?,
                     _ => {
-                        return Err("a discrete distribution needs a non-empty list `values`".into());
+                        return Err(
+                            "a discrete distribution needs a non-empty list `values`".into()
+                        );
                     }
                 };
                 let weights: Vec<f64> = match t.get("weights") {
