@@ -877,16 +877,28 @@ pub fn text(r: &CohortReport) -> String {
             .unwrap_or(5);
         for x in &r.separation {
             s.push_str(&format!(
-                "  {:<w$}  AUC {:.3} [{:.3}, {:.3}]  median {} vs {} {}\n",
+                "  {:<w$}  AUC {:.3} [{:.3}, {:.3}]  median {} (responders) vs {}{}\n",
                 x.input.column,
                 x.auc,
                 x.auc_interval.0,
                 x.auc_interval.1,
-                num((x.median_responders * 1000.0).round() / 1000.0),
-                num((x.median_non_responders * 1000.0).round() / 1000.0),
-                x.input.unit
+                sig3(x.median_responders),
+                sig3(x.median_non_responders),
+                match x.input.unit.as_str() {
+                    "" | "1" => String::new(),
+                    u => format!(" {u}"),
+                }
             ));
         }
     }
     s
+}
+
+/// `v` with three significant digits ("74.3", "0.278", "1.19e3" never: plain decimals).
+fn sig3(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let decimals = (2 - v.abs().log10().floor() as i32).max(0) as usize;
+    format!("{v:.decimals$}")
 }

@@ -11,7 +11,7 @@ use crate::{AnalysisError, Settings};
 
 /// The tornado of one input: the output with every input at its median, and with this one
 /// alone at its 5th and 95th percentile.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Tornado {
     /// Input value at its 5th percentile.
     pub input_low: Option<f64>,
@@ -25,6 +25,8 @@ pub struct Tornado {
     pub output_centre: Option<f64>,
     /// Output with the input high.
     pub output_high: Option<f64>,
+    /// Why an output is missing ("5th percentile: status not_converged"; empty when none is).
+    pub missing: String,
 }
 
 /// Sobol' indices of one output.
@@ -168,7 +170,21 @@ pub fn sobol(p: &Points, output: &str, settings: &Settings) -> Result<SobolRepor
         .map(|(i, inp)| {
             let x = p.values(&inp.column).ok();
             let xv = |r: Option<usize>| r.and_then(|r| x.and_then(|c| number_at(c, r)));
+            let why = |what: &str, r: Option<usize>| match r {
+                None => Some(format!("{what}: point missing from the file")),
+                Some(r) => unusable(p, &status, y, r).map(|w| format!("{what}: {w}")),
+            };
+            let missing = [
+                why("median", centre),
+                why("5th percentile", tornado_rows[i][0]),
+                why("95th percentile", tornado_rows[i][1]),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("; ");
             Tornado {
+                missing,
                 input_low: xv(tornado_rows[i][0]),
                 input_centre: xv(centre),
                 input_high: xv(tornado_rows[i][1]),
@@ -254,6 +270,10 @@ pub fn sobol_table(r: &SobolReport) -> Table {
     t.push(
         "tornado_output_high",
         ColumnData::OptF64(opt(&|x| x.output_high)),
+    );
+    t.push(
+        "tornado_missing",
+        ColumnData::Str(r.tornado.iter().map(|x| x.missing.clone()).collect()),
     );
     t.push(
         "distribution",
@@ -346,7 +366,7 @@ pub fn sobol_text(r: &SobolReport) -> String {
         let t = &r.tornado[i];
         let torn = match (t.output_low, t.output_high, t.output_centre) {
             (Some(l), Some(h), Some(c)) => format!("{:+.4} / {:+.4} {}", l - c, h - c, r.unit),
-            _ => "n/a".into(),
+            _ => format!("n/a ({})", t.missing),
         };
         s.push_str(&format!(
             "  {:<w$}  {:>7.3} [{:>6.3}, {:>6.3}]  {:>7.3} [{:>6.3}, {:>6.3}]  {torn}\n",

@@ -187,6 +187,8 @@ impl Figure for BarsFigure {
             .x_label_formatter(&|v| tick(*v))
             .y_label_formatter(&|_| String::new())
             .y_labels(0)
+            // Rows are named by text, not ticks (plotters still draws one tick with 0 labels).
+            .set_tick_mark_size(LabelAreaPosition::Left, 0)
             .x_labels(5)
             .draw()
             .map_err(draw_err)?;

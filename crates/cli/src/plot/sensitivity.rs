@@ -144,7 +144,14 @@ fn sobol_figure(r: &SobolReport) -> StackedFigure {
                 } else {
                     format!(" {u}")
                 };
-                format!("{}{range}{u}", label(&r.inputs[i].column))
+                // A missing end is named, not drawn as a zero-length bar.
+                let gap = match (t.output_low.is_some(), t.output_high.is_some()) {
+                    (true, true) => "",
+                    (false, true) => " (5th: n/a)",
+                    (true, false) => " (95th: n/a)",
+                    (false, false) => " (n/a)",
+                };
+                format!("{}{range}{u}{gap}", label(&r.inputs[i].column))
             })
             .collect(),
         groups: vec![
@@ -318,7 +325,13 @@ fn cohort_figure(r: &CohortReport) -> Result<StackedFigure> {
             .map(|i| lo + (hi - lo) * i as f64 / 200.0)
             .collect();
         series.push(Series {
-            label: format!("{} (mean ± SD, normal)", rf.source),
+            label: format!(
+                "{}: {} ± {} (n = {})",
+                short_source(&rf.source),
+                signed_tick(rf.mean),
+                tick(rf.sd),
+                rf.n
+            ),
             y: xs.iter().map(|x| density(*x, rf.mean, rf.sd)).collect(),
             x: xs,
             colour: 6,
@@ -333,7 +346,12 @@ fn cohort_figure(r: &CohortReport) -> Result<StackedFigure> {
         series.push(Series {
             label: format!(
                 "Responder: {}",
-                r.config.responder.describe().replace(col, "Δ")
+                r.config
+                    .responder
+                    .describe()
+                    .replace(col, "Δ")
+                    .replace(">=", "≥")
+                    .replace("<=", "≤")
             ),
             x: vec![t, t],
             y: vec![0.0, ytop],
@@ -402,4 +420,20 @@ fn cohort_figure(r: &CohortReport) -> Result<StackedFigure> {
         parts,
         width_in: 0.0,
     })
+}
+
+/// The name of a study without its citation: "ISAR-SHOCK IABP arm (Seyfarth M et al., ...)"
+/// gives "ISAR-SHOCK IABP arm" (the legend holds one line; the full source is in the
+/// analysis files).
+fn short_source(source: &str) -> &str {
+    source.split(" (").next().unwrap_or(source).trim()
+}
+
+/// "+0.11", "−0.2".
+fn signed_tick(v: f64) -> String {
+    if v > 0.0 {
+        format!("+{}", tick(v))
+    } else {
+        tick(v)
+    }
 }
