@@ -261,6 +261,15 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Sweep { file, out, flags } => sweep::run(file, out, &flags).map(|_| ()),
         Command::Analyze { kind } => analyze::dispatch(kind),
         Command::Cohort { file, out, flags } => {
+            // Refuse another design before anything runs (not after the sweep).
+            let spec = counterpulse_sweep::SweepSpec::from_file(&file).map_err(sweep::classify)?;
+            if spec.sampling.name() != "cohort" {
+                return Err(anyhow::Error::new(UsageError(format!(
+                    "{}: sampling = \"{}\"; `counterpulse cohort` needs sampling = \"cohort\" (run other designs with `counterpulse sweep`)",
+                    file.display(),
+                    spec.sampling.name()
+                ))));
+            }
             let json = flags.json;
             let sweep_flags = sweep::RunFlags {
                 json: false,

@@ -213,6 +213,98 @@ fn sobol_designs_shard_and_merge_like_sweeps_and_the_analysis_reads_the_merged_f
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Two inputs, 5 trajectories of 3 points, levels 4.
+const MORRIS: &str = r#"
+[sweep]
+name = "morris-test"
+preset = "healthy"
+sampling = "morris"
+samples = 5
+levels = 4
+seed = 2
+metrics = ["cardiac_output_l_min"]
+[set]
+"iabp.enabled" = true
+[axes]
+"heart.rate_bpm" = { distribution = "uniform", min = 60, max = 100, source = "test" }
+"iabp.volume_ml" = { distribution = "uniform", min = 25, max = 50, source = "test" }
+"#;
+
+#[test]
+fn morris_screening_from_spec_to_figure() {
+    let dir = tmp("morris");
+    let spec = write(&dir, "morris.toml", MORRIS);
+    let out = dir.join("out");
+    let o = out.to_str().expect("utf8");
+    ok(&["sweep", &spec, "--out", o, "--quiet"]);
+    let points = out.join("points.parquet");
+    let step = numbers(&points, "morris_step");
+    assert_eq!(step.len(), 15, "5 trajectories x (2 + 1)");
+    // Each step changes exactly one input, by 2/3 of its range (levels 4: Δ = p / (2 (p − 1))
+    // of the unit cube, mapped through the uniform distribution).
+    let hr = numbers(&points, "heart_rate_bpm");
+    let vol = numbers(&points, "iabp_volume_ml");
+    for r in 0..15 {
+        if step[r] == Some(0.0) {
+            continue;
+        }
+        let dh = (hr[r].expect("hr") - hr[r - 1].expect("hr")).abs();
+        let dv = (vol[r].expect("v") - vol[r - 1].expect("v")).abs();
+        let (moved, still) = if dh > 0.0 {
+            (dh / 40.0, dv)
+        } else {
+            (dv / 25.0, dh)
+        };
+        assert!(
+            (moved - 2.0 / 3.0).abs() < 1e-9 && still == 0.0,
+            "row {r}: {dh} {dv}"
+        );
+    }
+    let text = ok(&[
+        "analyze",
+        "morris",
+        o,
+        "--y",
+        "delta_cardiac_output_l_min",
+        "--json",
+    ]);
+    let j: serde_json::Value = serde_json::from_str(&text).expect("json on stdout");
+    assert!(j["results"][0].is_object(), "{j}");
+    let result = out
+        .join("analysis")
+        .join("morris-delta_cardiac_output_l_min.parquet");
+    let mu_star = numbers(&result, "mu_star");
+    let sigma = numbers(&result, "sigma");
+    for (m, s) in mu_star.iter().zip(&sigma) {
+        let (m, s) = (m.expect("mu*"), s.expect("sigma"));
+        assert!(m >= 0.0 && s >= 0.0 && m.is_finite(), "{m} {s}");
+    }
+    // The balloon's volume moves its gain: a larger balloon displaces more blood.
+    let inputs = texts(&result, "input");
+    let v = inputs
+        .iter()
+        .position(|i| i == "iabp_volume_ml")
+        .expect("volume");
+    assert!(numbers(&result, "mu")[v].expect("mu") > 0.0);
+    ok(&[
+        "plot",
+        "sensitivity",
+        o,
+        "--y",
+        "delta_cardiac_output_l_min",
+        "--format",
+        "svg",
+        "--quiet",
+    ]);
+    let svg = std::fs::read_to_string(
+        out.join("figures")
+            .join("morris-delta_cardiac_output_l_min.svg"),
+    )
+    .expect("svg");
+    assert!(svg.contains("Morris screening") && svg.contains("Balloon volume"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// 12 members at 180 bpm, one input invalid for about half of them (an inflation offset
 /// longer than the 333 ms beat).
 const COHORT: &str = r#"
@@ -308,6 +400,24 @@ fn cohorts_record_infeasible_and_excluded_members_with_the_reason() {
         if let (Some(co), Some(ci)) = (co[i], ci[i]) {
             assert!((ci - co / 1.9).abs() < 1e-12);
         }
+    }
+    // The figure: the effect's distribution against the reference, and the separation.
+    ok(&[
+        "plot",
+        "cohort",
+        whole.to_str().expect("utf8"),
+        "--format",
+        "svg",
+        "--quiet",
+    ]);
+    let figures: Vec<_> = std::fs::read_dir(whole.join("figures"))
+        .expect("figures")
+        .filter_map(|e| e.ok())
+        .collect();
+    assert_eq!(figures.len(), 1, "one svg");
+    let svg = std::fs::read_to_string(figures[0].path()).expect("svg");
+    for text in ["responders", "test: +0.11 ± 0.31 (n = 13)"] {
+        assert!(svg.contains(text), "the figure names {text}");
     }
     let summary = dir.join("whole/analysis/cohort-summary.parquet");
     let q = texts(&summary, "quantity");
@@ -431,5 +541,60 @@ fn bad_designs_and_analyses_exit_2_naming_the_problem() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("allowed 0.5 to 0.999"));
+    // `counterpulse cohort` on another design refuses before running anything.
+    let o = run(&[
+        "cohort",
+        &grid,
+        "--out",
+        dir.join("not-a-cohort").to_str().expect("utf8"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("needs sampling = \"cohort\""));
+    assert!(
+        !dir.join("not-a-cohort").exists(),
+        "nothing run, nothing written"
+    );
+    // Figures of a design that is not one, and of a folder that is not a sweep.
+    for args in [
+        vec!["plot", "cohort", out.to_str().expect("utf8")],
+        vec![
+            "plot",
+            "sensitivity",
+            out.to_str().expect("utf8"),
+            "--y",
+            "delta_cardiac_output_l_min",
+        ],
+        vec![
+            "plot",
+            "sensitivity",
+            dir.join("nowhere").to_str().expect("utf8"),
+            "--y",
+            "delta_cardiac_output_l_min",
+        ],
+        vec![
+            "analyze",
+            "morris",
+            out.to_str().expect("utf8"),
+            "--y",
+            "delta_cardiac_output_l_min",
+        ],
+        vec![
+            "analyze",
+            "sobol",
+            out.to_str().expect("utf8"),
+            "--y",
+            "delta_cardiac_output_l_min",
+            "--bootstrap",
+            "200000",
+        ],
+    ] {
+        let o = run(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.starts_with("error: ") && err.lines().count() == 1,
+            "{args:?}: {err}"
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

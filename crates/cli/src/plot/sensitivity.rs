@@ -117,13 +117,30 @@ fn sobol_figure(r: &SobolReport) -> StackedFigure {
         ..Default::default()
     };
     let centre = r.tornado.iter().find_map(|t| t.output_centre);
+    // A missing end is named in the note, not drawn as a zero-length bar taken for no effect.
+    let missing: Vec<String> = order
+        .iter()
+        .filter(|&&i| !r.tornado[i].missing.is_empty())
+        .map(|&i| {
+            format!(
+                "{} at its {}",
+                lower_first(&label(&r.inputs[i].column)),
+                r.tornado[i].missing
+            )
+        })
+        .collect();
     let tornado = BarsFigure {
         title: "One input at a time".into(),
         note: format!(
-            "each input alone at its 5th and 95th percentile, the others at their medians ({out} there: {})",
+            "each input alone at its 5th and 95th percentile, the others at their medians ({out} there: {}){}",
             centre
                 .map(|c| format!("{} {unit}", tick((c * 1000.0).round() / 1000.0)))
-                .unwrap_or_else(|| "n/a".into())
+                .unwrap_or_else(|| "n/a".into()),
+            if missing.is_empty() {
+                String::new()
+            } else {
+                format!("; no bar: {}", missing.join("; "))
+            }
         ),
         x_label: format!("Change in {out} ({unit})"),
         categories: order
@@ -144,14 +161,7 @@ fn sobol_figure(r: &SobolReport) -> StackedFigure {
                 } else {
                     format!(" {u}")
                 };
-                // A missing end is named, not drawn as a zero-length bar.
-                let gap = match (t.output_low.is_some(), t.output_high.is_some()) {
-                    (true, true) => "",
-                    (false, true) => " (5th: n/a)",
-                    (true, false) => " (95th: n/a)",
-                    (false, false) => " (n/a)",
-                };
-                format!("{}{range}{u}{gap}", label(&r.inputs[i].column))
+                format!("{}{range}{u}", label(&r.inputs[i].column))
             })
             .collect(),
         groups: vec![
