@@ -629,8 +629,7 @@ pub fn analyse(p: &Points, settings: &Settings) -> Result<CohortReport, Analysis
             let sample: Vec<(f64, bool)> = (0..pairs.len())
                 .map(|_| pairs[rng.below(pairs.len())])
                 .collect();
-            let (sp, sn): (Vec<(f64, bool)>, Vec<(f64, bool)>) =
-                sample.into_iter().partition(|p| p.1);
+            let (sp, sn): (Vec<_>, Vec<_>) = sample.into_iter().partition(|p| p.1);
             let a = auc(
                 &sp.iter().map(|p| p.0).collect::<Vec<_>>(),
                 &sn.iter().map(|p| p.0).collect::<Vec<_>>(),

@@ -86,7 +86,7 @@ pub fn estimate(
     let all: Vec<usize> = (0..n).collect();
     let pooled: Vec<f64> = y.a.iter().chain(&y.b).copied().collect();
     let v = variance(&pooled);
-    if !(v > 0.0) {
+    if v.is_nan() || v <= 0.0 {
         return Err(
             "the output does not vary over the design (variance 0): there is nothing to apportion"
                 .into(),

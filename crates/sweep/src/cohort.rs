@@ -122,16 +122,15 @@ impl Copula {
                 "`correlation.matrix` must be {n} x {n} (one row and column per key)"
             ));
         }
-        for i in 0..n {
-            if (matrix[i][i] - 1.0).abs() > 1e-12 {
+        for (i, row) in matrix.iter().enumerate() {
+            if (row[i] - 1.0).abs() > 1e-12 {
                 return Err(format!(
                     "`correlation.matrix`: the diagonal must be 1 (row {} has {})",
                     i + 1,
-                    matrix[i][i]
+                    row[i]
                 ));
             }
-            for j in 0..n {
-                let r = matrix[i][j];
+            for (j, &r) in row.iter().enumerate() {
                 if !(-1.0..=1.0).contains(&r) || r.is_nan() {
                     return Err(format!(
                         "`correlation.matrix`: {r} (row {}, column {}) is outside -1 to 1",
