@@ -25,6 +25,7 @@ macro_rules! errln {
     }};
 }
 
+mod analyze;
 mod output;
 mod plot;
 mod reproduce;
@@ -94,6 +95,24 @@ enum Command {
         /// Sweep spec (TOML). Without it: the default sweep (cardiogenic shock, HR x balloon
         /// volume x stenosis) into notebooks-data/default-sweep.
         file: Option<PathBuf>,
+        /// Output folder (default: notebooks-data/NAME).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        flags: sweep::RunFlags,
+    },
+    /// Analyse a sweep from its points.parquet: Sobol' indices, Morris effects, a cohort;
+    /// prints and writes DIR/analysis/*.parquet.
+    Analyze {
+        #[command(subcommand)]
+        kind: analyze::AnalyzeKind,
+    },
+    /// Draw a virtual cohort (a spec with sampling = "cohort"), run baseline and assisted for
+    /// every member like a sweep (same --shard, --resume, --threads), then analyse it:
+    /// infeasible and excluded members, the effect's distribution, responders, what separates them.
+    Cohort {
+        /// Cohort spec (TOML): [sweep] sampling = "cohort", [axes] with distributions, [cohort].
+        file: PathBuf,
         /// Output folder (default: notebooks-data/NAME).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -219,7 +238,11 @@ fn dispatch(cli: Cli) -> Result<()> {
             }
             | Command::Merge { json: true, .. }
             | Command::Reproduce { json: true, .. }
-    );
+            | Command::Cohort {
+                flags: sweep::RunFlags { json: true, .. },
+                ..
+            }
+    ) || matches!(&cli.command, Command::Analyze { kind } if analyze::wants_json(kind));
     say::configure(json, cli.quiet);
     match cli.command {
         Command::Presets => {
@@ -240,7 +263,36 @@ fn dispatch(cli: Cli) -> Result<()> {
             json,
             force,
         } => simulate(preset, scenario, &set, out, json, force),
-        Command::Sweep { file, out, flags } => sweep::run(file, out, &flags),
+        Command::Sweep { file, out, flags } => sweep::run(file, out, &flags).map(|_| ()),
+        Command::Analyze { kind } => analyze::dispatch(kind),
+        Command::Cohort { file, out, flags } => {
+            // Refuse another design before anything runs (not after the sweep).
+            let spec = counterpulse_sweep::SweepSpec::from_file(&file).map_err(sweep::classify)?;
+            if spec.sampling.name() != "cohort" {
+                return Err(anyhow::Error::new(UsageError(format!(
+                    "{}: sampling = \"{}\"; `counterpulse cohort` needs sampling = \"cohort\" (run other designs with `counterpulse sweep`)",
+                    file.display(),
+                    spec.sampling.name()
+                ))));
+            }
+            let json = flags.json;
+            let sweep_flags = sweep::RunFlags {
+                json: false,
+                ..flags
+            };
+            match sweep::run(Some(file), out, &sweep_flags)? {
+                Some(dir) if !sweep_flags.dry_run => {
+                    analyze::cohort(&dir, &counterpulse_analysis::Settings::default(), json)
+                }
+                Some(_) => Ok(()),
+                None => {
+                    say::say!(
+                        "analyse the cohort with `counterpulse analyze cohort DIR` once the shards are merged"
+                    );
+                    Ok(())
+                }
+            }
+        }
         Command::Merge { dir, json } => sweep::merge(&dir, json),
         Command::Reproduce {
             name,

@@ -17,6 +17,7 @@ use serde_json::Value as Json;
 use crate::UsageError;
 
 mod bars;
+mod sensitivity;
 mod trace;
 
 /// The figure kinds of `counterpulse plot`.
@@ -122,6 +123,25 @@ pub enum PlotKind {
         dirs: Vec<PathBuf>,
         #[command(flatten)]
         sel: bars::ChangeSelection,
+        #[command(flatten)]
+        fig: FigureArgs,
+    },
+    /// Sobol' indices with bootstrap intervals above a tornado of one-at-a-time effects (a
+    /// `sampling = "sobol"` sweep), or Morris mu* and sigma (`sampling = "morris"`).
+    Sensitivity {
+        /// Sweep output folder (points.parquet; analysis/ when `analyze` ran).
+        dir: PathBuf,
+        /// Output column, e.g. delta_cardiac_output_l_min.
+        #[arg(long)]
+        y: String,
+        #[command(flatten)]
+        fig: FigureArgs,
+    },
+    /// A virtual cohort: the distribution of the effect against a published one, with the
+    /// responder threshold, above the inputs that separate responders (AUC).
+    Cohort {
+        /// Cohort output folder (points.parquet).
+        dir: PathBuf,
         #[command(flatten)]
         fig: FigureArgs,
     },
@@ -303,6 +323,8 @@ pub fn dispatch(kind: PlotKind) -> Result<()> {
         PlotKind::CoronaryTrace { dir, beats, fig } => trace::coronary(&dir, beats, &fig),
         PlotKind::Rhythm { dir, seconds, fig } => trace::rhythm(&dir, seconds, &fig),
         PlotKind::Changes { dirs, sel, fig } => bars::changes(&dirs, &sel, &fig),
+        PlotKind::Sensitivity { dir, y, fig } => sensitivity::sensitivity(&dir, &y, &fig),
+        PlotKind::Cohort { dir, fig } => sensitivity::cohort_plot(&dir, &fig),
         PlotKind::TimingErrors { dir, fig } => timing_errors(
             &dir.unwrap_or_else(|| PathBuf::from("notebooks-data/timing-errors")),
             &fig,

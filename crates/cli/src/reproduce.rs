@@ -15,6 +15,8 @@
 //! [[sweep]]                     # counterpulse sweep SPEC --out notebooks-data/NAME/SWEEP
 //! name = "grid"
 //! spec = "sweep.toml"
+//! analyze = "sobol"             # optional, then `counterpulse analyze sobol|morris|cohort`
+//! y = ["delta_cardiac_output_l_min"]   # the output columns of sobol / morris
 //!
 //! [[figure]]                    # counterpulse plot KIND DATA... --OPTION VALUE ... --out notebooks-data/NAME/figures/FILE
 //! kind = "heatmap"              # any kind of `counterpulse plot`
@@ -38,6 +40,8 @@
 //! #   along = "coronary_stenosis_percent", relative = true, crossing = 0.9 } (where the curve
 //! #   first reaches 0.9), or { ..., column = "baseline_resting_pd_pa", at = { column =
 //! #   "baseline_ffr", crossing = 0.8 } } (its value where FFR first reaches 0.8)
+//! # or any Parquet file the experiment wrote: { table = "cohort/analysis/cohort-summary.parquet",
+//! #   column = "value", where = { quantity = "responder_share" } } (mean of the matching rows)
 //! # optional: percent_change_from = { ... } (value becomes 100 (value / that - 1): one run's
 //! #   value against another's, e.g. a device against no device), then plus = { ... },
 //! #   minus = { ... }, nested (observed = value + plus - minus)
@@ -171,7 +175,63 @@ fn observe(spec: &toml::Table, out: &Path, ctx: &str) -> Result<f64> {
     Ok(v)
 }
 
+/// `{ table = FILE, column = C, where = { col = value }, stat = mean|min|max }`: a value of any
+/// Parquet file under the experiment's output (text `where` values match exactly).
+fn observe_table(spec: &toml::Table, file: &str, out: &Path, ctx: &str) -> Result<f64> {
+    let path = out.join(file);
+    let column = str_of(spec, "column", ctx)?;
+    let wheres: Vec<(String, toml::Value)> = match spec.get("where") {
+        Some(toml::Value::Table(w)) => w.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        Some(_) => return Err(usage(format!("{ctx}: `where` must be a table"))),
+        None => Vec::new(),
+    };
+    let mut names: Vec<&str> = vec![column];
+    names.extend(wheres.iter().map(|(k, _)| k.as_str()));
+    let cols = counterpulse_io::read_columns(&path, &names)
+        .with_context(|| format!("{ctx}: reading {}", path.display()))?;
+    let get = |n: &str| cols.iter().find(|(c, _)| c == n).map(|(_, v)| v);
+    let values = match get(column) {
+        Some(counterpulse_io::ColumnValues::Numbers(v)) => v,
+        _ => {
+            return Err(anyhow!(
+                "{ctx}: {} has no numeric column `{column}`",
+                path.display()
+            ));
+        }
+    };
+    let keep = |r: usize| {
+        wheres.iter().all(|(k, want)| match (get(k), want) {
+            (Some(counterpulse_io::ColumnValues::Text(t)), toml::Value::String(w)) => {
+                t[r].as_deref() == Some(w.as_str())
+            }
+            (Some(counterpulse_io::ColumnValues::Numbers(x)), w) => num(w)
+                .zip(x[r])
+                .is_some_and(|(w, x)| (w - x).abs() <= 1e-9 * w.abs().max(1.0)),
+            _ => false,
+        })
+    };
+    let sel: Vec<f64> = (0..values.len())
+        .filter(|&r| keep(r))
+        .filter_map(|r| values[r])
+        .filter(|v| v.is_finite())
+        .collect();
+    if sel.is_empty() {
+        return Err(anyhow!("{ctx}: no row of {} matches", path.display()));
+    }
+    match spec.get("stat").and_then(|v| v.as_str()).unwrap_or("mean") {
+        "mean" => Ok(sel.iter().sum::<f64>() / sel.len() as f64),
+        "min" => Ok(sel.iter().cloned().fold(f64::INFINITY, f64::min)),
+        "max" => Ok(sel.iter().cloned().fold(f64::NEG_INFINITY, f64::max)),
+        other => Err(usage(format!(
+            "{ctx}: stat = {other:?} (allowed: mean, min, max)"
+        ))),
+    }
+}
+
 fn observe_one(spec: &toml::Table, out: &Path, ctx: &str) -> Result<f64> {
+    if let Some(file) = spec.get("table").and_then(|v| v.as_str()) {
+        return observe_table(spec, file, out, ctx);
+    }
     if let Some(sweep) = spec.get("sweep").and_then(|v| v.as_str()) {
         let column = str_of(spec, "column", ctx)?;
         if spec.contains_key("along") {
@@ -444,6 +504,20 @@ fn run_experiment(name: &str, exp_dir: &Path, out: &Path) -> Result<Vec<Row>> {
             counterpulse_sweep::counts_text(&o.counts),
             dir.display()
         );
+        if let Some(kind) = sw.get("analyze") {
+            let settings = counterpulse_analysis::Settings::default();
+            let ys = str_list(&sw, "y", &ctx)?.unwrap_or_default();
+            match kind.as_str() {
+                Some("sobol") => crate::analyze::sobol(&dir, &ys, &settings, false)?,
+                Some("morris") => crate::analyze::morris(&dir, &ys, &settings, false)?,
+                Some("cohort") => crate::analyze::cohort(&dir, &settings, false)?,
+                _ => {
+                    return Err(usage(format!(
+                        "{ctx}: analyze = {kind}: expected \"sobol\", \"morris\" or \"cohort\""
+                    )));
+                }
+            }
+        }
     }
     for f in arr("figure") {
         figure(&f, out, &format!("{name}/experiment.toml [[figure]]"))?;

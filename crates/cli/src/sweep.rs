@@ -42,7 +42,7 @@ impl Progress for Bar {
 }
 
 /// Options of `counterpulse sweep` besides the spec and the output folder.
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Clone)]
 pub struct RunFlags {
     /// Worker threads (default: all cores).
     #[arg(long)]
@@ -84,7 +84,13 @@ fn manifest_counts(dir: &Path) -> serde_json::Value {
         .unwrap_or(serde_json::Value::Null)
 }
 
-pub fn run(file: Option<PathBuf>, out: Option<PathBuf>, flags: &RunFlags) -> Result<()> {
+/// Runs (this shard of) a sweep; returns the output folder when the sweep is complete and
+/// merged (or, with `--dry-run`, would be).
+pub fn run(
+    file: Option<PathBuf>,
+    out: Option<PathBuf>,
+    flags: &RunFlags,
+) -> Result<Option<PathBuf>> {
     let spec = match &file {
         Some(f) => SweepSpec::from_file(f).map_err(classify)?,
         None => SweepSpec::parse(DEFAULT_SWEEP, "default sweep", None).map_err(classify)?,
@@ -122,7 +128,7 @@ pub fn run(file: Option<PathBuf>, out: Option<PathBuf>, flags: &RunFlags) -> Res
                 "out": out,
             }))?;
         }
-        return Ok(());
+        return Ok((shard.count == 1).then_some(out));
     }
     let header = format!(
         "sweep `{}` ({}): {} points, {} axes, into {}",
@@ -204,7 +210,7 @@ pub fn run(file: Option<PathBuf>, out: Option<PathBuf>, flags: &RunFlags) -> Res
             })),
         }))?;
     }
-    Ok(())
+    Ok(outcome.merged.map(|_| out))
 }
 
 pub fn merge(dir: &Path, json: bool) -> Result<()> {

@@ -342,7 +342,10 @@ fn spec_case(g: &mut Gen, dir: &Path, n: u64) -> Case {
                 ("preset", "3", "sweep.preset"),
                 ("preset", "\"nope\"", "preset"),
                 ("sampling", "1", "sweep.sampling"),
-                ("sampling", "\"sobol\"", "sweep.sampling"),
+                // "sobol" is a sampling since issue 17: a misspelt one, and a design without
+                // its size or with a key of another design.
+                ("sampling", "\"sobel\"", "sweep.sampling"),
+                ("levels", "4", "sweep.levels"),
                 ("samples", "-1", "sweep.samples"),
                 ("seed", "1.5", "sweep.seed"),
                 ("chunk_size", "0", "sweep.chunk_size"),

@@ -32,6 +32,8 @@ pub enum ColumnData {
     OptU64(Vec<Option<u64>>),
     /// Booleans.
     Bool(Vec<bool>),
+    /// Booleans with nulls (a yes/no that does not apply to every row).
+    OptBool(Vec<Option<bool>>),
     /// Text.
     Str(Vec<String>),
 }
@@ -45,6 +47,7 @@ impl ColumnData {
             ColumnData::U64(v) => v.len(),
             ColumnData::OptU64(v) => v.len(),
             ColumnData::Bool(v) => v.len(),
+            ColumnData::OptBool(v) => v.len(),
             ColumnData::Str(v) => v.len(),
         }
     }
@@ -58,7 +61,7 @@ impl ColumnData {
     /// booleans (see [`crate::units`]).
     pub fn unit(&self, name: &str) -> &'static str {
         match self {
-            ColumnData::Str(_) | ColumnData::Bool(_) => NOT_A_QUANTITY,
+            ColumnData::Str(_) | ColumnData::Bool(_) | ColumnData::OptBool(_) => NOT_A_QUANTITY,
             _ => unit_of(name),
         }
     }
@@ -72,6 +75,7 @@ impl ColumnData {
             ColumnData::U64(v) => (DataType::UInt64, false, Arc::new(UInt64Array::from(v))),
             ColumnData::OptU64(v) => (DataType::UInt64, true, Arc::new(UInt64Array::from(v))),
             ColumnData::Bool(v) => (DataType::Boolean, false, Arc::new(BooleanArray::from(v))),
+            ColumnData::OptBool(v) => (DataType::Boolean, true, Arc::new(BooleanArray::from(v))),
             ColumnData::Str(v) => (
                 DataType::Utf8,
                 false,
@@ -86,6 +90,10 @@ impl ColumnData {
 pub struct Table {
     /// `(name, values)` in column order.
     pub columns: Vec<(String, ColumnData)>,
+    /// Units given explicitly, `(column, unit)`, for columns whose name cannot carry one
+    /// (e.g. the values of inputs of different units, one per row; the unit then says where
+    /// each row's unit is). Other columns take their unit from the name.
+    pub units_given: Vec<(String, String)>,
 }
 
 impl Table {
@@ -98,6 +106,21 @@ impl Table {
     pub fn push(&mut self, name: impl Into<String>, data: ColumnData) -> &mut Self {
         self.columns.push((name.into(), data));
         self
+    }
+
+    /// Gives column `name` the unit `unit` (instead of the one its name implies).
+    pub fn set_unit(&mut self, name: impl Into<String>, unit: impl Into<String>) -> &mut Self {
+        self.units_given.push((name.into(), unit.into()));
+        self
+    }
+
+    /// The unit of column `name` holding `c`: the one given, else from its name.
+    fn unit_of(&self, name: &str, c: &ColumnData) -> String {
+        self.units_given
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map_or_else(|| c.unit(name).to_string(), |(_, u)| u.clone())
     }
 
     /// Number of rows (0 without columns); fails on columns of different lengths.
@@ -116,16 +139,22 @@ impl Table {
     }
 
     /// `(column, unit)` of every column, in order.
-    pub fn units(&self) -> Vec<(String, &'static str)> {
+    pub fn units(&self) -> Vec<(String, String)> {
         self.columns
             .iter()
-            .map(|(n, c)| (n.clone(), c.unit(n)))
+            .map(|(n, c)| (n.clone(), self.unit_of(n, c)))
             .collect()
     }
 
     /// JSON object mapping each column to its unit.
     pub fn units_json(&self) -> String {
-        units_json(&self.units())
+        let units = self.units();
+        units_json(
+            &units
+                .iter()
+                .map(|(n, u)| (n.clone(), u.as_str()))
+                .collect::<Vec<_>>(),
+        )
     }
 
     /// The table as one Arrow record batch: plain `string`, `double`, `uint64` and `bool`
@@ -140,11 +169,14 @@ impl Table {
     /// (a recorded run's waveforms are hundreds of MB).
     pub fn into_record_batch(self, metadata: &[(String, String)]) -> Result<RecordBatch, IoError> {
         self.height()?;
-        let schema_meta = schema_metadata(&self.units(), metadata);
+        let units = self.units();
+        let unit_refs: Vec<(String, &str)> =
+            units.iter().map(|(n, u)| (n.clone(), u.as_str())).collect();
+        let schema_meta = schema_metadata(&unit_refs, metadata);
         let mut fields = Vec::with_capacity(self.columns.len());
         let mut arrays = Vec::with_capacity(self.columns.len());
-        for (name, c) in self.columns {
-            let unit = HashMap::from([(UNIT_KEY.to_string(), c.unit(&name).to_string())]);
+        for ((name, c), (_, unit)) in self.columns.into_iter().zip(&units) {
+            let unit = HashMap::from([(UNIT_KEY.to_string(), unit.clone())]);
             let (dtype, nullable, array) = c.into_arrow();
             fields.push(Field::new(name, dtype, nullable).with_metadata(unit));
             arrays.push(array);

@@ -14,6 +14,9 @@ pub fn unit_of(column: &str) -> &'static str {
         ("_ml_mmhg", "mL/mmHg"),
         ("_dyn_s_cm5", "dyn*s/cm^5"),
         ("_mmhg", "mmHg"),
+        ("_l_min_m2", "L/min/m^2"),
+        ("_m2", "m^2"),
+        ("_kg", "kg"),
         ("_ml_min", "mL/min"),
         ("_ml_s", "mL/s"),
         ("_l_min", "L/min"),
@@ -54,6 +57,9 @@ mod tests {
         assert_eq!(unit_of("time_s"), "s");
         assert_eq!(unit_of("time_in_beat_s"), "s");
         assert_eq!(unit_of("cardiac_power_output_w"), "W");
+        assert_eq!(unit_of("delta_cardiac_index_l_min_m2"), "L/min/m^2");
+        assert_eq!(unit_of("body_surface_area_m2"), "m^2");
+        assert_eq!(unit_of("patient_weight_kg"), "kg");
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub struct Bar {
     pub hi: f64,
     /// A reference value drawn as an open diamond on the bar (e.g. published).
     pub reference: Option<f64>,
+    /// An interval drawn as a whisker across the bar's end (e.g. a bootstrap interval).
+    pub interval: Option<(f64, f64)>,
 }
 
 /// A group of bars (one per category), e.g. "Later deflation".
@@ -54,6 +56,11 @@ pub struct BarsFigure {
     pub value_labels: bool,
     /// Default width, inches (0: one column).
     pub width_in: f64,
+    /// Draw the groups of a row on top of each other (a tornado: one bar per row, its two
+    /// halves in two colours) instead of one below the other.
+    pub overlay: bool,
+    /// A vertical dotted line at this value (e.g. 0.5, "no separation"), with its legend text.
+    pub marker_line: Option<(f64, String)>,
 }
 
 impl Figure for BarsFigure {
@@ -67,7 +74,12 @@ impl Figure for BarsFigure {
 
     fn height_in(&self, _w: f64, style: &Style) -> f64 {
         let grow = style.font_pt / crate::DEFAULT_FONT_PT;
-        let row = (0.16 * self.groups.len().max(1) as f64 + 0.12) * grow;
+        let per_row = if self.overlay {
+            1
+        } else {
+            self.groups.len().max(1)
+        };
+        let row = (0.16 * per_row as f64 + 0.12) * grow;
         (0.95 * grow + row * self.categories.len() as f64).min(9.5)
     }
 
@@ -93,8 +105,17 @@ impl Figure for BarsFigure {
             .bars
             .iter()
             .flatten()
-            .flat_map(|b| [Some(b.lo), Some(b.hi), b.reference])
+            .flat_map(|b| {
+                [
+                    Some(b.lo),
+                    Some(b.hi),
+                    b.reference,
+                    b.interval.map(|i| i.0),
+                    b.interval.map(|i| i.1),
+                ]
+            })
             .flatten()
+            .chain(self.marker_line.as_ref().map(|m| m.0))
             .collect();
         let (lo, hi) = extent(vals.iter());
         if !lo.is_finite() {
@@ -122,6 +143,19 @@ impl Figure for BarsFigure {
         let has_ref = self.bars.iter().flatten().any(|b| b.reference.is_some());
         if has_ref && !self.reference_label.is_empty() {
             keys.push((self.reference_label.clone(), Key::Diamond));
+        }
+        if let Some((_, label)) = &self.marker_line
+            && !label.is_empty()
+        {
+            keys.push((
+                label.clone(),
+                Key::Line {
+                    colour: C_GREY,
+                    width_pt: 0.8,
+                    dash: crate::Dash::Dotted,
+                    marker: false,
+                },
+            ));
         }
         let (w, h) = area.dim_in_pixel();
         let legend_h = legend_rows_height(s, &keys, w.saturating_sub(s.sp(4.0)));
@@ -153,6 +187,8 @@ impl Figure for BarsFigure {
             .x_label_formatter(&|v| tick(*v))
             .y_label_formatter(&|_| String::new())
             .y_labels(0)
+            // Rows are named by text, not ticks (plotters still draws one tick with 0 labels).
+            .set_tick_mark_size(LabelAreaPosition::Left, 0)
             .x_labels(5)
             .draw()
             .map_err(draw_err)?;
@@ -178,12 +214,23 @@ impl Figure for BarsFigure {
                 )))
                 .map_err(draw_err)?;
         }
-        let band = 0.8 / ng as f64;
+        if let Some((v, _)) = &self.marker_line {
+            crate::chart::draw_line(
+                &mut chart,
+                s,
+                vec![(*v, 0.0), (*v, nc as f64)],
+                s.line(C_GREY, 0.8),
+                crate::Dash::Dotted,
+            )?;
+        }
+        let slots = if self.overlay { 1 } else { ng };
+        let band = 0.8 / slots as f64;
         for (ic, row) in self.bars.iter().enumerate() {
             let top = nc as f64 - ic as f64 - 0.1;
             for (ig, b) in row.iter().enumerate() {
                 let c = OKABE_ITO[self.groups[ig].colour % OKABE_ITO.len()];
-                let (y1, y0) = (top - band * ig as f64, top - band * (ig as f64 + 0.85));
+                let slot = if self.overlay { 0 } else { ig } as f64;
+                let (y1, y0) = (top - band * slot, top - band * (slot + 0.85));
                 let ym = (y0 + y1) / 2.0;
                 chart
                     .draw_series(std::iter::once(Rectangle::new(
@@ -191,6 +238,17 @@ impl Figure for BarsFigure {
                         fill(c),
                     )))
                     .map_err(draw_err)?;
+                if let Some((a, z)) = b.interval {
+                    let cap = (y1 - y0) * 0.3;
+                    let ink = s.line(INK, 0.7);
+                    chart
+                        .draw_series([
+                            PathElement::new(vec![(a, ym), (z, ym)], ink),
+                            PathElement::new(vec![(a, ym - cap), (a, ym + cap)], ink),
+                            PathElement::new(vec![(z, ym - cap), (z, ym + cap)], ink),
+                        ])
+                        .map_err(draw_err)?;
+                }
                 if self.value_labels {
                     let (_, py) = chart.as_coord_spec().translate(&(xaxis.lo, ym));
                     let (_, oy) = values.get_base_pixel();

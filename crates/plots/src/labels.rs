@@ -2,6 +2,7 @@
 
 /// Unit suffixes of column names and how they are printed, longest first.
 const UNITS: &[(&str, &str)] = &[
+    ("_l_min_m2", "L/min/m²"),
     ("_mmhg_s_min", "mmHg·s/min"),
     ("_dyn_s_cm5", "dyn·s·cm⁻⁵"),
     ("_mmhg_ml", "mmHg·mL"),
@@ -14,6 +15,9 @@ const UNITS: &[(&str, &str)] = &[
     ("_percent", "%"),
     ("_ms", "ms"),
     ("_cm2", "cm²"),
+    ("_m2", "m²"),
+    ("_cm", "cm"),
+    ("_kg", "kg"),
     ("_w", "W"),
     ("_s", "s"),
 ];
@@ -70,6 +74,14 @@ const NAMES: &[(&str, &str)] = &[
     ("iabp_deflate_offset_ms", "Deflation offset"),
     ("lv_contractility_scale", "LV contractility (× normal)"),
     ("aorta_compliance_scale", "Aortic compliance (× normal)"),
+    (
+        "systemic_resistance_scale",
+        "Systemic resistance (× normal)",
+    ),
+    ("cardiac_index_l_min_m2", "Cardiac index"),
+    ("patient_height_cm", "Height"),
+    ("patient_weight_kg", "Weight"),
+    ("body_surface_area_m2", "Body surface area"),
 ];
 
 const ACRONYMS: &[(&str, &str)] = &[
@@ -208,6 +220,11 @@ mod tests {
             "Assisted assisted end-diastolic pressure (mmHg)"
         );
         assert_eq!(axis_label("baseline_ffr"), "Baseline FFR");
+        assert_eq!(
+            axis_label("delta_cardiac_index_l_min_m2"),
+            "Δ cardiac index (L/min/m²)"
+        );
+        assert_eq!(axis_label("patient_height_cm"), "Height (cm)");
         assert_eq!(
             axis_label("lv_peak_pressure_mmhg"),
             "LV peak pressure (mmHg)"

@@ -11,8 +11,10 @@
 //! * [`PanelsFigure`]: stacked panels sharing the x axis, one per unit: sweep lines (with
 //!   markers), bands (mean ± SD or quantiles across seeds or cohort members) and time traces
 //!   (signals of one or more runs aligned on an event, with event markers such as R waves).
-//! * [`BarsFigure`]: horizontal bars (values or low–high intervals) with reference markers,
-//!   e.g. model against published changes.
+//! * [`BarsFigure`]: horizontal bars (values or low–high intervals, with interval whiskers,
+//!   overlaid halves for a tornado) with reference markers, e.g. model against published
+//!   changes, or Sobol' indices with their bootstrap intervals.
+//! * [`StackedFigure`]: figures stacked in one file, lettered (indices above a tornado).
 //! * [`TimingErrorsFigure`]: the four classic timing errors beside correct timing.
 //! * [`WeaningFigure`]: CO and MAP over time through a weaning protocol.
 //!
@@ -33,6 +35,7 @@ mod figures;
 mod labels;
 mod output;
 mod panels;
+mod stacked;
 mod style;
 
 use std::path::PathBuf;
@@ -51,6 +54,7 @@ pub use figures::{
 pub use labels::{axis_label, bare, lower_first, unit_of_column};
 pub use output::{Format, PNG_DPI, render, render_svg, svg_to_pdf, svg_to_png};
 pub use panels::{EventRow, LegendEntry, Panel, PanelsFigure, Series, inflated_intervals};
+pub use stacked::{Part, StackedFigure};
 pub use style::{
     DEFAULT_FONT_PT, MIN_LINE_PT, MIN_TEXT_PT, OKABE_ITO, ONE_COLUMN_IN, Style, TWO_COLUMN_IN,
     UNITS_PER_PT, register_font, tick,

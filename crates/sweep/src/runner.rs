@@ -34,7 +34,7 @@ use serde_json::json;
 use crate::error::SweepError;
 use crate::guard::{IN_USE_LOCK, Lock, entries, remove_dir, remove_file, remove_orphan_temps};
 use crate::rundir::{ToolInfo, utc_now, write_run_dir};
-use crate::spec::{BASE_SCENARIO_FILE, Sampling, Shard, SweepSpec};
+use crate::spec::{BASE_SCENARIO_FILE, Shard, SweepSpec};
 
 /// Receives progress (implemented by the command line's progress bar).
 pub trait Progress: Sync {
@@ -347,6 +347,9 @@ fn rows_table(spec: &SweepSpec, rows: &[Row]) -> Table {
         "seed",
         ColumnData::U64(rows.iter().map(|r| r.seed).collect()),
     );
+    for (name, data) in spec.design_columns(&rows.iter().map(|r| r.id).collect::<Vec<_>>()) {
+        t.push(name, data);
+    }
     t.push(
         "status",
         ColumnData::Str(rows.iter().map(|r| r.status.to_string()).collect()),
@@ -398,6 +401,7 @@ fn metadata(spec: &SweepSpec) -> Vec<(String, String)> {
     vec![
         ("counterpulse.sweep_spec".into(), spec.text.clone()),
         ("counterpulse.sweep_fingerprint".into(), spec.fingerprint()),
+        ("counterpulse.design".into(), spec.design_json()),
     ]
 }
 
@@ -826,7 +830,7 @@ pub fn merge(dir: &Path, tool: &ToolInfo) -> Result<PathBuf, SweepError> {
         "points": rows,
         "chunk_size": spec.chunk_size,
         "counts": counts_json(&counts),
-        "seeds": { "sampling": match spec.sampling { Sampling::Grid => None, Sampling::Random { seed, .. } | Sampling::Lhs { seed, .. } => Some(seed) }, "rhythm.seed": spec.base.rhythm.seed },
+        "seeds": { "sampling": spec.sampling.seed(), "rhythm.seed": spec.base.rhythm.seed },
         "solver": { "rtol": spec.base.solver.rtol, "atol": spec.base.solver.atol, "backend": spec.base.get("solver.backend").map(|v| v.to_string()) },
         "files": { "points.parquet": { "rows": rows, "bytes": bytes }, "parts": paths.len() },
     });

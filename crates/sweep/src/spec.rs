@@ -4,9 +4,12 @@
 //! [sweep]
 //! name = "my-sweep"
 //! preset = "cardiogenic-shock"      # or: scenario = "file.toml" (relative to this file)
-//! sampling = "grid"                 # "grid", "random" or "lhs" (Latin hypercube)
-//! samples = 200                     # random / lhs only
-//! seed = 1                          # random / lhs only
+//! sampling = "grid"                 # "grid", "random", "lhs" (Latin hypercube), "sobol"
+//!                                   # (Saltelli design), "morris" or "cohort"
+//! samples = 200                     # random / lhs / cohort: points; sobol: base samples N;
+//!                                   # morris: trajectories
+//! levels = 4                        # morris only: grid levels (even)
+//! seed = 1                          # every sampling but grid
 //! metrics = ["cardiac_output_l_min"]  # optional: metrics to keep (default: all)
 //! record_points = [0]               # optional: points that also get beats/waveforms/events
 //! reference = { "heart.rate_bpm" = 100 }  # optional: the point the summary reports
@@ -19,6 +22,16 @@
 //! "iabp.volume_ml" = [25, 30, 34, 40, 50]
 //! "systemic.resistance_scale" = { relative = [0.8, 1.0, 1.2] }   # x the base scenario's value
 //! ```
+//!
+//! Sampled axes (every sampling but grid) may also be distributions with their source
+//! (`{ distribution = "normal", mean = 110, sd = 24, min = 60, max = 160, source = "..." }`,
+//! see [`crate::distribution`]), patient covariates that are not model keys
+//! (`"patient.height_cm" = { distribution = ... }`), and lookups that follow another axis
+//! (`"iabp.volume_ml" = { lookup = "patient.height_cm", breaks = [152, 163, 183],
+//! values = [25, 34, 40, 50], source = "..." }`: value i where `breaks[i-1] <= x < breaks[i]`).
+//! A `[cohort]` table (sampling = "cohort") adds the correlation of inputs (see
+//! [`crate::cohort`]) and the analysis' inclusion criteria and responder definition (see
+//! `counterpulse_analysis::cohort`).
 //!
 //! A `relative` axis multiplies the base scenario's value (preset, scenario file and `[set]`)
 //! by each factor (a list, `{ from, to, step }` or `{ min, max }`); the output column holds the
@@ -35,6 +48,9 @@ use counterpulse_sim::Scenario;
 use counterpulse_sim::input::{MAX_QUOTED_CHARS, elide, read_text, toml_error};
 use counterpulse_sim::rng::SplitMix64;
 
+use crate::cohort::Copula;
+use crate::design::{Morris, Saltelli};
+use crate::distribution::{Sourced, is_distribution};
 use crate::error::SweepError;
 
 /// The sweep run by `counterpulse sweep` without a file.
@@ -62,6 +78,57 @@ pub enum Sampling {
         /// Seed of the draws.
         seed: u64,
     },
+    /// Saltelli design for Sobol' indices: N base samples, N (k + 2) points, then 2k + 1
+    /// one-at-a-time points (see [`crate::design`]).
+    Sobol {
+        /// N, the base samples.
+        base_samples: u64,
+        /// Seed of the digital shift.
+        seed: u64,
+    },
+    /// Morris trajectories: r (k + 1) points.
+    Morris {
+        /// r, the trajectories.
+        trajectories: u64,
+        /// p, the grid levels (even).
+        levels: u64,
+        /// Seed of the trajectories.
+        seed: u64,
+    },
+    /// A virtual cohort: members drawn from the axes' distributions (correlated through
+    /// `[cohort] correlation`).
+    Cohort {
+        /// Members.
+        samples: u64,
+        /// Seed of the draws.
+        seed: u64,
+    },
+}
+
+impl Sampling {
+    /// The seed of the draws (None for a grid).
+    pub fn seed(&self) -> Option<u64> {
+        match *self {
+            Sampling::Grid => None,
+            Sampling::Random { seed, .. }
+            | Sampling::Lhs { seed, .. }
+            | Sampling::Sobol { seed, .. }
+            | Sampling::Morris { seed, .. }
+            | Sampling::Cohort { seed, .. } => Some(seed),
+        }
+    }
+
+    /// The name used in specs (`grid`, `random`, `lhs`, `sobol`, `morris`, `cohort`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Sampling::Grid => "grid",
+            Sampling::Random { .. } => "random",
+            Sampling::Lhs { .. } => "lhs",
+            Sampling::Sobol { .. } => "sobol",
+            Sampling::Morris { .. } => "morris",
+            Sampling::Cohort { .. } => "cohort",
+        }
+    }
 }
 
 /// Values of one axis.
@@ -76,6 +143,32 @@ pub enum AxisValues {
         /// Upper bound.
         max: f64,
     },
+    /// A distribution with its source (every sampling but grid).
+    Distribution(Sourced),
+    /// A step function of another axis (e.g. balloon size by height).
+    Lookup(Lookup),
+}
+
+/// `{ lookup = "patient.height_cm", breaks = [...], values = [...], source = "..." }`: the
+/// value `values[i]` for `breaks[i-1] <= x < breaks[i]` of the axis looked up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lookup {
+    /// Key of the axis looked up.
+    pub by: String,
+    /// Ascending breaks.
+    pub breaks: Vec<f64>,
+    /// One more value than breaks.
+    pub values: Vec<Value>,
+    /// Where the table comes from.
+    pub source: String,
+}
+
+impl Lookup {
+    /// The value for `x`.
+    pub fn at(&self, x: f64) -> Value {
+        let i = self.breaks.iter().filter(|b| x >= **b).count();
+        self.values[i].clone()
+    }
 }
 
 /// One swept key.
@@ -90,6 +183,23 @@ pub struct Axis {
     /// Set when the axis was given relative to the base scenario's value.
     pub relative: Option<RelativeAxis>,
     integer: bool,
+    covariate: bool,
+}
+
+/// Prefix of patient covariates: sampled characteristics that are not model keys (height,
+/// weight), e.g. for a lookup or for the cohort's body surface area.
+pub const COVARIATE_PREFIX: &str = "patient.";
+
+impl Axis {
+    /// A patient covariate (`patient.*`): a column of the output, not a model key.
+    pub fn is_covariate(&self) -> bool {
+        self.covariate
+    }
+
+    /// A lookup of another axis (not a coordinate of the design).
+    pub fn is_lookup(&self) -> bool {
+        matches!(self.values, AxisValues::Lookup(_))
+    }
 }
 
 /// An axis given as factors of the base scenario's value (`{ relative = [0.8, 1.0, 1.2] }`).
@@ -180,6 +290,9 @@ pub struct SweepSpec {
     /// the output folder so that merging and resuming do not depend on the original file).
     pub scenario_text: Option<String>,
     lhs: Vec<Vec<u64>>,
+    saltelli: Option<Saltelli>,
+    morris: Option<Morris>,
+    copula: Copula,
 }
 
 /// Most points a sweep may have.
@@ -228,7 +341,9 @@ fn as_f64(v: &toml::Value) -> Option<f64> {
 
 fn is_spec_table(t: &toml::Table) -> bool {
     !t.is_empty()
-        && (t.keys().all(|k| k == "relative")
+        && (is_distribution(t)
+            || t.contains_key("lookup")
+            || t.keys().all(|k| k == "relative")
             || t.keys()
                 .all(|k| ["from", "to", "step"].contains(&k.as_str()))
             || t.keys().all(|k| ["min", "max"].contains(&k.as_str())))
@@ -276,7 +391,7 @@ impl SweepSpec {
                 message: toml_error(origin, text, &e),
             })?;
         for (k, v) in &table {
-            if !["sweep", "set", "axes"].contains(&k.as_str()) {
+            if !["sweep", "set", "axes", "cohort"].contains(&k.as_str()) {
                 let what = if v.is_table() {
                     "table"
                 } else {
@@ -285,7 +400,7 @@ impl SweepSpec {
                 return Err(spec_err(
                     origin,
                     format!(
-                        "unknown {what} `{}` (expected the tables [sweep], [set], [axes])",
+                        "unknown {what} `{}` (expected the tables [sweep], [set], [axes], [cohort])",
                         quoted(k)
                     ),
                 ));
@@ -305,6 +420,7 @@ impl SweepSpec {
             "scenario",
             "sampling",
             "samples",
+            "levels",
             "seed",
             "metrics",
             "record_points",
@@ -405,12 +521,18 @@ impl SweepSpec {
         if sampling_name == "grid" && samples_given.is_some() {
             return Err(spec_err(
                 origin,
-                "`sweep.samples` applies to sampling = \"random\" or \"lhs\", not to a grid (every combination)",
+                "`sweep.samples` applies to sampling = \"random\", \"lhs\", \"sobol\", \"morris\" or \"cohort\", not to a grid (every combination)",
+            ));
+        }
+        if sampling_name != "morris" && sw.contains_key("levels") {
+            return Err(spec_err(
+                origin,
+                "`sweep.levels` applies to sampling = \"morris\" only",
             ));
         }
         let sampling = match sampling_name.as_str() {
             "grid" => Sampling::Grid,
-            "random" | "lhs" => {
+            "random" | "lhs" | "sobol" | "morris" | "cohort" => {
                 let samples = integer("samples", None)?.ok_or_else(|| {
                     spec_err(
                         origin,
@@ -429,17 +551,37 @@ impl SweepSpec {
                         format!("`sweep.samples` = {samples}: allowed 1 to 10000000"),
                     ));
                 }
-                if sampling_name == "random" {
-                    Sampling::Random { samples, seed }
-                } else {
-                    Sampling::Lhs { samples, seed }
+                match sampling_name.as_str() {
+                    "random" => Sampling::Random { samples, seed },
+                    "lhs" => Sampling::Lhs { samples, seed },
+                    "sobol" => Sampling::Sobol {
+                        base_samples: samples,
+                        seed,
+                    },
+                    "cohort" => Sampling::Cohort { samples, seed },
+                    _ => {
+                        let levels = integer("levels", Some(4))?.unwrap_or(4);
+                        if levels < 2 || levels % 2 == 1 || levels > 1000 {
+                            return Err(spec_err(
+                                origin,
+                                format!(
+                                    "`sweep.levels` = {levels}: an even number from 2 to 1000 (4 is usual; Morris 1991)"
+                                ),
+                            ));
+                        }
+                        Sampling::Morris {
+                            trajectories: samples,
+                            levels,
+                            seed,
+                        }
+                    }
                 }
             }
             other => {
                 return Err(spec_err(
                     origin,
                     format!(
-                        "`sweep.sampling` = {:?}: expected one of \"grid\", \"random\", \"lhs\"",
+                        "`sweep.sampling` = {:?}: expected one of \"grid\", \"random\", \"lhs\", \"sobol\", \"morris\", \"cohort\"",
                         quoted(other)
                     ),
                 ));
@@ -468,9 +610,45 @@ impl SweepSpec {
         }
         let mut axes = Vec::new();
         for (key, v) in raw {
-            let ps = find_spec(&key)?;
+            let covariate = key.starts_with(COVARIATE_PREFIX);
+            let integer_kind = if covariate {
+                let name = &key[COVARIATE_PREFIX.len()..];
+                if name.is_empty()
+                    || name.len() > 60
+                    || !name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                {
+                    return Err(spec_err(
+                        origin,
+                        format!(
+                            "[axes] `{}`: a patient covariate is `patient.NAME_UNIT` with lower-case letters, digits and '_' (e.g. patient.height_cm)",
+                            quoted(&key)
+                        ),
+                    ));
+                }
+                if sampling == Sampling::Grid {
+                    return Err(spec_err(
+                        origin,
+                        format!(
+                            "[axes] `{key}`: patient covariates are sampled (random, lhs, sobol, morris, cohort), not on a grid"
+                        ),
+                    ));
+                }
+                false
+            } else {
+                matches!(find_spec(&key)?.kind, Kind::Integer { .. })
+            };
             // `{ relative = ... }`: factors of the base value, turned into values here.
             let (v, relative) = match v {
+                toml::Value::Table(t) if covariate && t.contains_key("relative") => {
+                    return Err(spec_err(
+                        origin,
+                        format!(
+                            "[axes] `{key}`: a patient covariate has no base value to be relative to"
+                        ),
+                    ));
+                }
                 toml::Value::Table(t) if t.contains_key("relative") => {
                     let factors = t
                         .get("relative")
@@ -514,8 +692,16 @@ impl SweepSpec {
                 }
                 other => (other, None),
             };
-            let integer_kind = matches!(ps.kind, Kind::Integer { .. });
             let check = |val: &Value| -> Result<(), SweepError> {
+                if covariate {
+                    return match val {
+                        Value::Number(x) if x.is_finite() => Ok(()),
+                        other => Err(spec_err(
+                            origin,
+                            format!("[axes] `{key}` = {other}: a patient covariate takes numbers"),
+                        )),
+                    };
+                }
                 let mut probe = base.clone();
                 probe
                     .set(&key, val)
@@ -523,6 +709,34 @@ impl SweepSpec {
                     .map_err(|e| spec_err(origin, format!("[axes] {e}")))
             };
             let values = match v {
+                toml::Value::Table(t) if is_distribution(&t) => {
+                    if sampling == Sampling::Grid {
+                        return Err(spec_err(
+                            origin,
+                            format!(
+                                "[axes] `{key}`: a grid needs listed values, not a distribution (use sampling = \"random\", \"lhs\", \"sobol\", \"morris\" or \"cohort\")"
+                            ),
+                        ));
+                    }
+                    let d = Sourced::parse(&t)
+                        .map_err(|m| spec_err(origin, format!("[axes] `{key}`: {m}")))?;
+                    for val in d.distribution.extremes() {
+                        check(&val).map_err(|e| match e {
+                            SweepError::Usage { message } => SweepError::Usage {
+                                message: format!(
+                                    "{message} (the {} reaches it; truncate it with min/max inside the allowed range)",
+                                    d.distribution.describe()
+                                ),
+                            },
+                            other => other,
+                        })?;
+                    }
+                    AxisValues::Distribution(d)
+                }
+                toml::Value::Table(t) if t.contains_key("lookup") => AxisValues::Lookup(
+                    parse_lookup(&t)
+                        .map_err(|m| spec_err(origin, format!("[axes] `{key}`: {m}")))?,
+                ),
                 toml::Value::Array(a) => {
                     if a.is_empty() {
                         return Err(spec_err(
@@ -661,13 +875,66 @@ impl SweepSpec {
             if axes.iter().any(|a: &Axis| a.key == key) {
                 return Err(spec_err(origin, format!("[axes] `{key}` given twice")));
             }
+            if let AxisValues::Lookup(l) = &values {
+                for val in &l.values {
+                    check(val)?;
+                }
+            }
             axes.push(Axis {
                 column: key.replace('.', "_"),
                 key,
                 values,
                 relative,
                 integer: integer_kind,
+                covariate,
             });
+        }
+        // Lookups follow a sampled axis.
+        for a in &axes {
+            if let AxisValues::Lookup(l) = &a.values {
+                match axes.iter().find(|b| b.key == l.by) {
+                    Some(b) if !b.is_lookup() => {}
+                    Some(_) => {
+                        return Err(spec_err(
+                            origin,
+                            format!("[axes] `{}`: looks up `{}`, itself a lookup", a.key, l.by),
+                        ));
+                    }
+                    None => {
+                        return Err(spec_err(
+                            origin,
+                            format!(
+                                "[axes] `{}`: looks up `{}`, which is not an axis of this sweep",
+                                a.key, l.by
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        let sampled = axes.iter().filter(|a| !a.is_lookup()).count();
+        if let Sampling::Morris { .. } = sampling
+            && let Some(a) = axes.iter().find(|a| match &a.values {
+                AxisValues::Distribution(d) => !d.distribution.is_bounded(),
+                _ => false,
+            })
+        {
+            return Err(spec_err(
+                origin,
+                format!(
+                    "[axes] `{}`: Morris trajectories run from one end of each input to the other; give the distribution min and max",
+                    a.key
+                ),
+            ));
+        }
+        if matches!(sampling, Sampling::Sobol { .. }) && sampled > Saltelli::MAX_INPUTS {
+            return Err(spec_err(
+                origin,
+                format!(
+                    "a Sobol' design of {sampled} inputs: at most {} (two Sobol' dimensions each)",
+                    Saltelli::MAX_INPUTS
+                ),
+            ));
         }
 
         if axes.is_empty() {
@@ -784,14 +1051,14 @@ impl SweepSpec {
         if sampling == Sampling::Grid {
             let product = axes.iter().try_fold(1u64, |acc, a| match &a.values {
                 AxisValues::List(v) => acc.checked_mul(v.len() as u64),
-                AxisValues::Range { .. } => Some(acc),
+                _ => Some(acc),
             });
             if product.is_none_or(|n| n > MAX_POINTS) {
                 let lens: Vec<String> = axes
                     .iter()
                     .map(|a| match &a.values {
                         AxisValues::List(v) => v.len().to_string(),
-                        AxisValues::Range { .. } => "1".into(),
+                        _ => "1".into(),
                     })
                     .collect();
                 return Err(spec_err(
@@ -804,6 +1071,71 @@ impl SweepSpec {
             }
         }
 
+        // Cohort: correlation of the inputs, and the analysis' criteria (checked now, so that
+        // a mistake is refused before anything runs).
+        let sampled_keys: Vec<&str> = axes
+            .iter()
+            .filter(|a| !a.is_lookup())
+            .map(|a| a.key.as_str())
+            .collect();
+        let mut copula = Copula::default();
+        match (table.get("cohort"), sampling) {
+            (None, Sampling::Cohort { .. }) => {
+                return Err(spec_err(
+                    origin,
+                    "sampling = \"cohort\" needs a [cohort] table with at least `responder` (who responds to the balloon)",
+                ));
+            }
+            (None, _) => {}
+            (Some(_), s) if !matches!(s, Sampling::Cohort { .. }) => {
+                return Err(spec_err(
+                    origin,
+                    "[cohort] applies to sampling = \"cohort\" only",
+                ));
+            }
+            (Some(toml::Value::Table(t)), _) => {
+                if let Some(c) = t.get("correlation") {
+                    let c = c.as_table().ok_or_else(|| {
+                        spec_err(
+                            origin,
+                            "`cohort.correlation` must be a table { keys, matrix, source }",
+                        )
+                    })?;
+                    copula = Copula::parse(c, |k| sampled_keys.iter().position(|x| *x == k))
+                        .map_err(|m| spec_err(origin, format!("[cohort] {m}")))?;
+                }
+                let columns: Vec<String> = axes
+                    .iter()
+                    .map(|a| a.column.clone())
+                    .chain(metrics.iter().flat_map(|m| {
+                        ["baseline", "assisted", "delta"].map(|p| format!("{p}_{m}"))
+                    }))
+                    .collect();
+                counterpulse_analysis::cohort::CohortConfig::parse(t, &|c| {
+                    columns.iter().any(|x| x == c)
+                })
+                .map_err(|m| spec_err(origin, format!("[cohort] {m}")))?;
+            }
+            (Some(_), _) => return Err(spec_err(origin, "`cohort` must be a table")),
+        }
+        let k = sampled_keys.len();
+        let saltelli = match sampling {
+            Sampling::Sobol { base_samples, seed } => Some(Saltelli::new(base_samples, k, seed)),
+            _ => None,
+        };
+        let morris = match sampling {
+            Sampling::Morris {
+                trajectories,
+                levels,
+                seed,
+            } => Some(Morris {
+                trajectories,
+                levels,
+                inputs: k,
+                seed,
+            }),
+            _ => None,
+        };
         let mut spec = Self {
             name,
             description,
@@ -819,6 +1151,9 @@ impl SweepSpec {
             chunk_size,
             scenario_text,
             lhs: Vec::new(),
+            saltelli,
+            morris,
+            copula,
         };
         let n = spec.n_points();
         if n == 0 {
@@ -890,10 +1225,14 @@ impl SweepSpec {
                 .iter()
                 .map(|a| match &a.values {
                     AxisValues::List(v) => v.len() as u64,
-                    AxisValues::Range { .. } => 1,
+                    _ => 1,
                 })
                 .product(),
-            Sampling::Random { samples, .. } | Sampling::Lhs { samples, .. } => samples,
+            Sampling::Random { samples, .. }
+            | Sampling::Lhs { samples, .. }
+            | Sampling::Cohort { samples, .. } => samples,
+            Sampling::Sobol { .. } => self.saltelli.as_ref().map_or(0, Saltelli::points),
+            Sampling::Morris { .. } => self.morris.as_ref().map_or(0, Morris::points),
         }
     }
 
@@ -910,6 +1249,52 @@ impl SweepSpec {
 
     /// The axis values of point `id`.
     pub fn point_values(&self, id: u64) -> Vec<(String, Value)> {
+        let mut out = self.raw_values(id);
+        // Lookups follow the value drawn for the axis they look up.
+        for (j, a) in self.axes.iter().enumerate() {
+            if let AxisValues::Lookup(l) = &a.values {
+                let x = out
+                    .iter()
+                    .find(|(k, _)| *k == l.by)
+                    .and_then(|(_, v)| match v {
+                        Value::Number(x) => Some(*x),
+                        _ => None,
+                    })
+                    .unwrap_or(f64::NAN);
+                out[j] = (a.key.clone(), l.at(x));
+            }
+        }
+        out
+    }
+
+    /// The point's coordinates in the unit cube of the sampled axes, for the designs that
+    /// have them (Sobol', Morris, cohort).
+    fn unit_point(&self, id: u64) -> Option<Vec<f64>> {
+        let k = self.axes.iter().filter(|a| !a.is_lookup()).count();
+        match self.sampling {
+            Sampling::Sobol { .. } => self.saltelli.as_ref().map(|d| d.unit_point(id)),
+            Sampling::Morris { .. } => self.morris.as_ref().map(|d| d.unit_point(id)),
+            Sampling::Cohort { seed, .. } => Some(self.copula.member(seed, id, k)),
+            _ => None,
+        }
+    }
+
+    fn raw_values(&self, id: u64) -> Vec<(String, Value)> {
+        if let Some(u) = self.unit_point(id) {
+            let mut next = u.into_iter();
+            return self
+                .axes
+                .iter()
+                .map(|a| {
+                    let v = if a.is_lookup() {
+                        Value::Number(f64::NAN)
+                    } else {
+                        self.draw(a, next.next().unwrap_or(0.5))
+                    };
+                    (a.key.clone(), v)
+                })
+                .collect();
+        }
         match self.sampling {
             Sampling::Grid => {
                 let mut rem = id;
@@ -922,6 +1307,9 @@ impl SweepSpec {
                     }
                 }
                 out
+            }
+            Sampling::Sobol { .. } | Sampling::Morris { .. } | Sampling::Cohort { .. } => {
+                Vec::new()
             }
             Sampling::Random { seed, .. } => {
                 let mut rng = SplitMix64::new(seed ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15));
@@ -955,14 +1343,21 @@ impl SweepSpec {
                 let x = min + u * (max - min);
                 Value::Number(if a.integer { x.round() } else { x })
             }
+            AxisValues::Distribution(d) => match d.distribution.quantile(u) {
+                Value::Number(x) if a.integer => Value::Number(x.round()),
+                v => v,
+            },
+            AxisValues::Lookup(_) => Value::Number(f64::NAN),
         }
     }
 
     /// The scenario of point `id` (base + axis values), checked.
     pub fn scenario(&self, id: u64) -> Result<Scenario, ParamError> {
         let mut s = self.base.clone();
-        for (k, v) in self.point_values(id) {
-            s.set(&k, &v)?;
+        for ((k, v), a) in self.point_values(id).into_iter().zip(&self.axes) {
+            if !a.covariate {
+                s.set(&k, &v)?;
+            }
         }
         s.validate()?;
         Ok(s)
@@ -997,6 +1392,179 @@ impl SweepSpec {
         }
         format!("{h:016x}")
     }
+}
+
+impl SweepSpec {
+    /// Columns that say what each point is in its design (Sobol': `sobol_base`,
+    /// `sobol_matrix`, `sobol_input`; Morris: `morris_trajectory`, `morris_step`,
+    /// `morris_input`, `morris_delta`; none for the other samplings), so the analysis needs
+    /// only `points.parquet`.
+    pub fn design_columns(&self, ids: &[u64]) -> Vec<(String, counterpulse_io::ColumnData)> {
+        let inputs: Vec<String> = self
+            .axes
+            .iter()
+            .filter(|a| !a.is_lookup())
+            .map(|a| a.column.clone())
+            .collect();
+        match (&self.saltelli, &self.morris) {
+            (Some(d), _) => d.columns(ids, &inputs),
+            (_, Some(d)) => d.columns(ids, &inputs),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The design as JSON (key/value metadata `counterpulse.design` of every part and of
+    /// `points.parquet`): sampling, its sizes, and each input with its column, unit,
+    /// distribution and source.
+    pub fn design_json(&self) -> String {
+        let inputs: Vec<serde_json::Value> = self
+            .axes
+            .iter()
+            .map(|a| {
+                let (distribution, source, kind) = match &a.values {
+                    AxisValues::Distribution(d) => {
+                        (d.distribution.describe(), d.source.clone(), "sampled")
+                    }
+                    AxisValues::Lookup(l) => (
+                        format!(
+                            "lookup of {} (breaks {:?}, values {})",
+                            l.by,
+                            l.breaks,
+                            l.values
+                                .iter()
+                                .map(|v| v.to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        l.source.clone(),
+                        "lookup",
+                    ),
+                    AxisValues::List(v) => (
+                        format!(
+                            "uniform over [{}]",
+                            v.iter()
+                                .map(|x| x.to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        String::new(),
+                        "sampled",
+                    ),
+                    AxisValues::Range { min, max } => (
+                        format!("uniform({}, {})", fmt_num(*min), fmt_num(*max)),
+                        String::new(),
+                        "sampled",
+                    ),
+                };
+                let unit = if a.covariate {
+                    counterpulse_io::unit_of(&a.column).to_string()
+                } else {
+                    Scenario::specs()
+                        .iter()
+                        .find(|s| s.key == a.key)
+                        .map(|s| s.unit.to_string())
+                        .unwrap_or_default()
+                };
+                serde_json::json!({
+                    "column": a.column,
+                    "key": a.key,
+                    "unit": unit,
+                    "distribution": distribution,
+                    "source": source,
+                    "kind": if a.covariate && kind == "sampled" { "covariate" } else { kind },
+                })
+            })
+            .collect();
+        let mut j = serde_json::json!({
+            "sampling": self.sampling.name(),
+            "seed": self.sampling.seed(),
+            "points": self.n_points(),
+            "inputs": inputs,
+        });
+        match self.sampling {
+            Sampling::Sobol { base_samples, .. } => {
+                j["base_samples"] = serde_json::json!(base_samples);
+                j["layout"] = serde_json::json!(
+                    "id = j (k + 2) + r: r = 0 A, 1 B, 2 + i AB_i (A with input i from B); then the median point and each input alone at u = 0.05 and 0.95"
+                );
+            }
+            Sampling::Morris {
+                trajectories,
+                levels,
+                ..
+            } => {
+                j["trajectories"] = serde_json::json!(trajectories);
+                j["levels"] = serde_json::json!(levels);
+            }
+            Sampling::Cohort { samples, .. } => {
+                j["members"] = serde_json::json!(samples);
+                if !self.copula.keys.is_empty() {
+                    j["correlation"] = serde_json::json!({
+                        "keys": self.copula.keys,
+                        "matrix": self.copula.matrix,
+                        "source": self.copula.source,
+                    });
+                }
+            }
+            _ => {}
+        }
+        j.to_string()
+    }
+}
+
+/// Parses `{ lookup = KEY, breaks = [...], values = [...], source = "..." }`.
+fn parse_lookup(t: &toml::Table) -> Result<Lookup, String> {
+    for k in t.keys() {
+        if !["lookup", "breaks", "values", "source"].contains(&k.as_str()) {
+            return Err(format!(
+                "unknown key `{k}` in a lookup (allowed: lookup, breaks, values, source)"
+            ));
+        }
+    }
+    let by = t
+        .get("lookup")
+        .and_then(|v| v.as_str())
+        .ok_or("`lookup` names the axis looked up, e.g. \"patient.height_cm\"")?
+        .to_string();
+    let breaks: Vec<f64> = match t.get("breaks") {
+        Some(toml::Value::Array(a)) if !a.is_empty() => a
+            .iter()
+            .map(|x| {
+                as_f64(x)
+                    .filter(|v| v.is_finite())
+                    .ok_or("`breaks` are finite numbers")
+            })
+            .collect::<Result<_, _>>()?,
+        _ => return Err("`breaks` (a non-empty list of numbers) is required".into()),
+    };
+    if breaks.windows(2).any(|w| w[1] <= w[0]) {
+        return Err("`breaks` must increase".into());
+    }
+    let values: Vec<Value> = match t.get("values") {
+        Some(toml::Value::Array(a)) => a
+            .iter()
+            .map(|x| Value::from_toml(x).ok_or(format!("{x} is not a value")))
+            .collect::<Result<_, _>>()?,
+        _ => return Err("`values` (a list) is required".into()),
+    };
+    if values.len() != breaks.len() + 1 {
+        return Err(format!(
+            "{} breaks need {} values (one below the first break, one above each), not {}",
+            breaks.len(),
+            breaks.len() + 1,
+            values.len()
+        ));
+    }
+    let source = match t.get("source") {
+        Some(toml::Value::String(s)) if !s.trim().is_empty() => s.clone(),
+        _ => return Err("a lookup needs its `source` (where the table comes from)".into()),
+    };
+    Ok(Lookup {
+        by,
+        breaks,
+        values,
+        source,
+    })
 }
 
 fn values_equal(a: &Value, b: &Value) -> bool {
@@ -1054,8 +1622,8 @@ mod tests {
                 "a grid needs listed values",
             ),
             (
-                "[sweep]\nsampling = \"sobol\"\n",
-                "\"grid\", \"random\", \"lhs\"",
+                "[sweep]\nsampling = \"sobel\"\n",
+                "\"grid\", \"random\", \"lhs\", \"sobol\", \"morris\", \"cohort\"",
             ),
             (
                 "[sweep]\nmetrics = [\"co\"]\n[axes]\n\"heart.rate_bpm\" = [60]\n",

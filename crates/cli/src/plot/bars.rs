@@ -100,6 +100,7 @@ pub fn changes(dirs: &[PathBuf], sel: &ChangeSelection, fig: &FigureArgs) -> Res
                 lo: 0.0,
                 hi: v,
                 reference,
+                interval: None,
             });
         }
         bars.push(row);
@@ -135,6 +136,8 @@ pub fn changes(dirs: &[PathBuf], sel: &ChangeSelection, fig: &FigureArgs) -> Res
         reference_label: sel.reference_label.clone(),
         value_labels: true,
         width_in: 0.0,
+        overlay: false,
+        marker_line: None,
     };
     fig.write("changes", &figure, &dirs[0], "changes")
 }
