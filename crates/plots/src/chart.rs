@@ -344,11 +344,17 @@ pub(crate) fn draw_key<DB: DrawingBackend>(
                 fill(colour),
             ))
             .map_err(draw_err)?;
-            area.draw(&Rectangle::new(
-                [(x, y - h), (x + len, y + h)],
-                s.line(edge, 0.5),
-            ))
-            .map_err(draw_err)?;
+            // The outline as a closed path, not a rectangle: an SVG <rect> carries no
+            // stroke-width (it would print at the 1-unit default, 0.1 pt).
+            let corners = vec![
+                (x, y - h),
+                (x + len, y - h),
+                (x + len, y + h),
+                (x, y + h),
+                (x, y - h),
+            ];
+            area.draw(&PathElement::new(corners, s.line(edge, 0.5)))
+                .map_err(draw_err)?;
         }
         Key::Marker { colour } => {
             area.draw(&Circle::new((x + len / 2, y), s.isp(1.8), fill(colour)))
