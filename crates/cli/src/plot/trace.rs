@@ -633,3 +633,38 @@ pub fn rhythm(dir: &Path, seconds: f64, fig: &FigureArgs) -> Result<()> {
     };
     fig.write("rhythm", &figure, dir, "rhythm")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_flows_keep_two_significant_digits() {
+        // The review's case: 0.3153 -> 0.4208 mL/min was printed "0 -> 0".
+        assert_eq!(
+            significant_pair(0.3153, 0.4208, 2),
+            ("0.32".into(), "0.42".into())
+        );
+        assert_eq!(significant_pair(49.2, 47.4, 2), ("49".into(), "47".into()));
+        assert_eq!(
+            significant_pair(3.21, 12.5, 2),
+            ("3.2".into(), "12.5".into())
+        );
+        assert_eq!(significant_pair(0.0, 0.0, 2), ("0".into(), "0".into()));
+    }
+
+    #[test]
+    fn one_run_is_titled_once() {
+        let a = ", aligned on the R wave";
+        assert_eq!(single_run_title(false, "", a), "Aligned on the R wave");
+        assert_eq!(
+            single_run_title(false, "Balloon off", a),
+            "Balloon off, aligned on the R wave"
+        );
+        assert_eq!(
+            single_run_title(true, "", a),
+            "Balloon off and on, aligned on the R wave"
+        );
+        assert_eq!(single_run_title(false, "", ""), "");
+    }
+}
