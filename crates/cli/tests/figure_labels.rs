@@ -430,7 +430,8 @@ fn coronary_trace_note_gives_small_flows_in_significant_digits() {
         .collect();
     assert_eq!(nums.len(), 2, "{after:?}");
     let m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).expect("read"))
+            .expect("read");
     for (shown, run) in nums.iter().zip(["baseline", "assisted"]) {
         let flow = m["steady_state_summary"][run]["coronary_flow_ml_min"]
             .as_f64()
@@ -625,7 +626,7 @@ fn plot_never_replaces_a_file_it_did_not_write() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("mine.svg") && err.contains("--force"), "{err}");
     assert_eq!(
-        std::fs::read_to_string(&svg).unwrap(),
+        std::fs::read_to_string(&svg).expect("read"),
         "my own drawing",
         "the user's file was changed"
     );
@@ -642,7 +643,11 @@ fn plot_never_replaces_a_file_it_did_not_write() {
     ok(&[
         "plot", "pv-loop", &run, "--format", "svg", "--out", &stem, "--force",
     ]);
-    assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
+    assert!(
+        std::fs::read_to_string(&svg)
+            .expect("read")
+            .starts_with("<svg")
+    );
 
     // The tool's own figures/ folder: its figures are redrawn in place ...
     let dir = fixtures().join("healthy-own");
@@ -668,7 +673,10 @@ fn plot_never_replaces_a_file_it_did_not_write() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    assert_eq!(std::fs::read_to_string(&fig).unwrap(), "edited by hand");
+    assert_eq!(
+        std::fs::read_to_string(&fig).expect("read"),
+        "edited by hand"
+    );
 }
 
 #[test]

@@ -376,11 +376,10 @@ fn build(sources: Vec<Source>, groups: &[Vec<String>], align: &str, beats: usize
     Ok(Built { figure, sources })
 }
 
-/// Title of a one-folder trace: "Balloon off and on, aligned on the R wave" for both runs;
-/// for one run its label (empty for a folder without the balloon) and the alignment:
-/// "Balloon 1:1, aligned on the inflation command", "Aligned on the R wave".
-fn single_run_title(both: bool, label: &str, aligned: &str) -> String {
-    let head = if both { "Balloon off and on" } else { label };
+/// Title of a one-folder trace: "Balloon off and on, aligned on the R wave" for both runs,
+/// "Aligned on the R wave" for one (its note says which run).
+fn single_run_title(both: bool, aligned: &str) -> String {
+    let head = if both { "Balloon off and on" } else { "" };
     let t = format!("{head}{aligned}");
     let t = t.trim_start_matches(", ");
     let mut c = t.chars();
@@ -415,14 +414,9 @@ pub fn trace(dirs: &[PathBuf], sel: &TraceSelection, fig: &FigureArgs) -> Result
         let both = b.sources.len() == 2;
         let src = &b.sources[0];
         let drawn: Vec<&str> = b.sources.iter().map(|s| s.run).collect();
+        // The note names the run ("cardiogenic-shock, balloon off"; "..., 40 mL balloon 1:1").
         b.figure.note = describe_drawn_runs(&src.manifest, &drawn);
-        // One run: its label ("Balloon off", "Balloon 1:1") when the folder has the balloon.
-        let single = if balloon_on(&src.manifest) {
-            src.label.clone()
-        } else {
-            String::new()
-        };
-        single_run_title(both, &single, &aligned)
+        single_run_title(both, &aligned)
     } else {
         let names: Vec<String> = dirs
             .iter()
@@ -656,15 +650,11 @@ mod tests {
     #[test]
     fn one_run_is_titled_once() {
         let a = ", aligned on the R wave";
-        assert_eq!(single_run_title(false, "", a), "Aligned on the R wave");
+        assert_eq!(single_run_title(false, a), "Aligned on the R wave");
         assert_eq!(
-            single_run_title(false, "Balloon off", a),
-            "Balloon off, aligned on the R wave"
-        );
-        assert_eq!(
-            single_run_title(true, "", a),
+            single_run_title(true, a),
             "Balloon off and on, aligned on the R wave"
         );
-        assert_eq!(single_run_title(false, "", ""), "");
+        assert_eq!(single_run_title(false, ""), "");
     }
 }
