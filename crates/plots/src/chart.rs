@@ -145,9 +145,10 @@ pub(crate) fn letter<DB: DrawingBackend>(
 /// gaps and the rotated title's line.
 pub(crate) fn y_area(s: &Style, axis: &Axis, fmt: &dyn Fn(f64) -> String, titled: bool) -> u32 {
     let font = s.tick_font();
-    let widest = axis
-        .ticks(7)
-        .into_iter()
+    // Every tick count plotters may ask for (2 to 9): the labels drawn are among them (0.25
+    // steps are wider than 0.2 steps).
+    let widest = (2..=9)
+        .flat_map(|n| axis.ticks(n))
         .map(|v| s.text_width(&font, &fmt(v)))
         .max()
         .unwrap_or(0);

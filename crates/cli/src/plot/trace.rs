@@ -475,7 +475,10 @@ pub fn coronary(dir: &Path, beats: usize, fig: &FigureArgs) -> Result<()> {
     if let (Some(a), Some(b)) = (flow("baseline"), flow("assisted")) {
         let change = format!("{:+.0}", (b / a - 1.0) * 100.0).replace('-', "−");
         let (a, b) = significant_pair(a, b, 2);
-        notes.push(format!("mean LAD flow {a} → {b} mL/min ({change} %)"));
+        // No-break spaces keep a number with its unit when the note wraps.
+        notes.push(format!(
+            "mean LAD flow {a} → {b}\u{a0}mL/min ({change}\u{a0}%)"
+        ));
     }
     if let (Some(a), Some(b)) = (dia("baseline"), dia("assisted")) {
         notes.push(format!(
