@@ -17,6 +17,7 @@ use serde_json::Value as Json;
 use crate::UsageError;
 
 mod bars;
+mod files;
 mod sensitivity;
 mod trace;
 
@@ -223,6 +224,11 @@ pub struct FigureArgs {
     /// Letter the panels, starting at FIRST (A, a, C, ...).
     #[arg(long, value_name = "FIRST", num_args = 0..=1, default_missing_value = "A")]
     pub panel_letters: Option<char>,
+    /// Replace existing files at the output path. Without it an existing file is replaced only
+    /// if this tool wrote it into a `figures/` folder and it is unchanged since; any other is
+    /// refused (exit 2).
+    #[arg(long)]
+    pub force: bool,
 }
 
 fn parse_lim(name: &str, v: &Option<String>) -> Result<Option<(f64, f64)>> {
@@ -282,12 +288,20 @@ impl FigureArgs {
             .out
             .clone()
             .unwrap_or_else(|| dir.join("figures").join(name));
+        let mut targets: Vec<PathBuf> = formats
+            .iter()
+            .map(|f| counterpulse_plots::with_ext(&stem, *f))
+            .collect();
+        targets.sort();
+        targets.dedup();
+        files::check_replaceable(&targets, self.force)?;
         let paths = render(fig, &opts, &stem, &formats).map_err(|e| match e {
             counterpulse_plots::PlotError::Data(m) | counterpulse_plots::PlotError::Options(m) => {
                 usage(format!("{kind}: {m}"))
             }
             other => anyhow::Error::new(other),
         })?;
+        files::record(&paths)?;
         for p in paths {
             crate::say::say!("wrote {}", p.display());
         }
@@ -472,6 +486,17 @@ pub(crate) fn describe_run(m: &Json) -> String {
         (Some(v), None) => format!("{preset}, {v:.0} mL balloon"),
         _ => format!("{preset}, balloon"),
     }
+}
+
+/// [`describe_run`] for a figure that draws only the runs `drawn` of the folder: when the
+/// balloon run is not among them, "cardiogenic-shock, balloon off" (never titled with a
+/// balloon it does not show).
+pub(crate) fn describe_drawn_runs(m: &Json, drawn: &[&str]) -> String {
+    if balloon_on(m) && !drawn.contains(&"assisted") {
+        let preset = m.get("preset").and_then(Json::as_str).unwrap_or("scenario");
+        return format!("{preset}, balloon off");
+    }
+    describe_run(m)
 }
 
 /// `plot waveform RUN_DIR`.
@@ -914,7 +939,8 @@ pub fn heatmap(
         z: grid,
         note: note(&rows, &filters),
     };
-    fig.write("heatmap", &figure, dir, &format!("heatmap-{z}-{x}-{y}"))
+    let name = format!("heatmap-{z}-{x}-{y}{}", files::where_suffix(wheres));
+    fig.write("heatmap", &figure, dir, &name)
 }
 
 /// How a band summarises the rows that share an x (and `--by`) value.
@@ -1021,6 +1047,34 @@ pub fn lines(
     wanted.extend(by);
     let rows = sweep_rows(dir, &wanted, &filters)?;
     let xv = numeric(&rows, x)?;
+    // A column with no value at any kept row cannot make a line: name it and its axis.
+    let finite = |v: &[f64]| v.iter().filter(|a| a.is_finite()).count();
+    if finite(xv) == 0 {
+        return Err(usage(format!(
+            "{kind}: x column `{x}` ({}) has no finite value at the {} kept point(s)",
+            lower_first(bare(&axis_label(x))),
+            xv.len()
+        )));
+    }
+    for y in ys {
+        let yv = numeric(&rows, y)?;
+        if !yv
+            .iter()
+            .zip(xv)
+            .any(|(a, b)| a.is_finite() && b.is_finite())
+        {
+            return Err(usage(format!(
+                "{kind}: y column `{y}` ({}) has no finite value at the {} kept point(s) (null at every one: {})",
+                lower_first(bare(&axis_label(y))),
+                yv.len(),
+                if y.starts_with("baseline_") {
+                    "a quantity of the balloon run only? try the assisted_ column"
+                } else {
+                    "pick another column or --where"
+                }
+            )));
+        }
+    }
     // One line per value of `--by`, numbers or text (`--by iabp_timing`).
     let bc = by.map(|b| Categories::of(&rows, b));
     let bv = bc.as_ref().map(|c| c.of_row.as_slice());
@@ -1191,7 +1245,7 @@ pub fn lines(
     let name = match by {
         Some(b) => format!("{kind}-{}-{x}-by-{b}", ys.join("-")),
         None => format!("{kind}-{}-{x}", ys.join("-")),
-    };
+    } + &files::where_suffix(&sel.wheres);
     fig.write(kind, &figure, dir, &name)
 }
 

@@ -643,6 +643,9 @@ fn figure(f: &toml::Table, out: &Path, ctx: &str) -> Result<()> {
             }
         }
     }
+    // notebooks-data/NAME is this experiment's output: an earlier reproduction's figures are
+    // replaced, as its runs are.
+    args.push("--force".into());
     args.push("--out".into());
     args.push(
         out.join("figures")

@@ -72,7 +72,7 @@ impl Figure for BarsFigure {
         }
     }
 
-    fn height_in(&self, _w: f64, style: &Style) -> f64 {
+    fn height_in(&self, width_in: f64, style: &Style) -> f64 {
         let grow = style.font_pt / crate::DEFAULT_FONT_PT;
         let per_row = if self.overlay {
             1
@@ -80,7 +80,38 @@ impl Figure for BarsFigure {
             self.groups.len().max(1)
         };
         let row = (0.16 * per_row as f64 + 0.12) * grow;
-        (0.95 * grow + row * self.categories.len() as f64).min(9.5)
+        // Title and note as wrapped to the width, the legend rows, the x axis, and the bars (at
+        // least 0.6 in, so that one row of bars stays a plot).
+        let width_units = (width_in * 72.0 * crate::UNITS_PER_PT) as u32;
+        let lines = |font: &TextStyle, text: &str, line_in: f64| {
+            if text.is_empty() {
+                0.0
+            } else {
+                let w = style.text_width(font, text) as f64 / (width_units as f64 * 0.9);
+                w.ceil().max(1.0) * line_in
+            }
+        };
+        let text = 0.1 * grow
+            + lines(&style.title_font(), &self.title, 0.17 * grow)
+            + lines(&style.small_font(), &self.note, 0.14 * grow);
+        let keys: Vec<(String, Key)> = self
+            .groups
+            .iter()
+            .map(|g| {
+                let c = OKABE_ITO[g.colour % OKABE_ITO.len()];
+                (g.label.clone(), Key::Patch { colour: c, edge: c })
+            })
+            .chain(
+                (!self.reference_label.is_empty())
+                    .then(|| (self.reference_label.clone(), Key::Diamond)),
+            )
+            .collect();
+        let legend = legend_rows_height(style, &keys, width_units.saturating_sub(style.sp(4.0)))
+            as f64
+            / crate::UNITS_PER_PT
+            / 72.0;
+        let bars = (row * self.categories.len() as f64).max(0.6 * grow);
+        (text + legend + 0.45 * grow + bars).min(9.5)
     }
 
     fn accepts(&self) -> Accepts {

@@ -145,9 +145,10 @@ pub(crate) fn letter<DB: DrawingBackend>(
 /// gaps and the rotated title's line.
 pub(crate) fn y_area(s: &Style, axis: &Axis, fmt: &dyn Fn(f64) -> String, titled: bool) -> u32 {
     let font = s.tick_font();
-    let widest = axis
-        .ticks(7)
-        .into_iter()
+    // Every tick count plotters may ask for (2 to 9): the labels drawn are among them (0.25
+    // steps are wider than 0.2 steps).
+    let widest = (2..=9)
+        .flat_map(|n| axis.ticks(n))
         .map(|v| s.text_width(&font, &fmt(v)))
         .max()
         .unwrap_or(0);
@@ -344,11 +345,17 @@ pub(crate) fn draw_key<DB: DrawingBackend>(
                 fill(colour),
             ))
             .map_err(draw_err)?;
-            area.draw(&Rectangle::new(
-                [(x, y - h), (x + len, y + h)],
-                s.line(edge, 0.5),
-            ))
-            .map_err(draw_err)?;
+            // The outline as a closed path, not a rectangle: an SVG <rect> carries no
+            // stroke-width (it would print at the 1-unit default, 0.1 pt).
+            let corners = vec![
+                (x, y - h),
+                (x + len, y - h),
+                (x + len, y + h),
+                (x, y + h),
+                (x, y - h),
+            ];
+            area.draw(&PathElement::new(corners, s.line(edge, 0.5)))
+                .map_err(draw_err)?;
         }
         Key::Marker { colour } => {
             area.draw(&Circle::new((x + len / 2, y), s.isp(1.8), fill(colour)))

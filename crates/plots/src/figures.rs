@@ -524,9 +524,13 @@ impl Figure for HeatmapFigure {
         let (left, right) = area.split_horizontally(w.saturating_sub(bar_w));
         let xs = self.xs.clone();
         let ys = self.ys.clone();
-        let y_labels = ys
-            .iter()
-            .map(|v| s.text_width(&font, &tick(*v)))
+        // The y tick labels as drawn (names of a text axis, "r-wave", else numbers), measured
+        // with the font: the label area holds the widest.
+        let y_labels = (0..ny)
+            .map(|i| match self.y_names.get(i) {
+                Some(n) => s.text_width(&font, n),
+                None => s.text_width(&font, &tick(ys[i])),
+            })
             .max()
             .unwrap_or(0);
         let mut chart = ChartBuilder::on(&left)

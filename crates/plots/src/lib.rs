@@ -52,7 +52,7 @@ pub use figures::{
     WeaningFigure, WeaningStep, annotate_one_to_two,
 };
 pub use labels::{axis_label, bare, lower_first, unit_of_column};
-pub use output::{Format, PNG_DPI, render, render_svg, svg_to_pdf, svg_to_png};
+pub use output::{Format, PNG_DPI, render, render_svg, svg_to_pdf, svg_to_png, with_ext};
 pub use panels::{EventRow, LegendEntry, Panel, PanelsFigure, Series, inflated_intervals};
 pub use stacked::{Part, StackedFigure};
 pub use style::{

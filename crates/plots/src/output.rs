@@ -167,8 +167,9 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PlotError> {
 }
 
 /// `STEM.EXT`: the extension appended (a dot in the stem is kept), a known extension in the
-/// stem replaced.
-fn with_ext(stem: &Path, f: Format) -> PathBuf {
+/// stem replaced. The file [`render`] writes for `stem` in format `f`: the extension appended (a known one on
+/// `stem` replaced), so that callers can check the paths before drawing.
+pub fn with_ext(stem: &Path, f: Format) -> PathBuf {
     let known = stem
         .extension()
         .and_then(|e| e.to_str())

@@ -263,7 +263,9 @@ impl Figure for PanelsFigure {
         let area = frame(root, opts, &self.title, &self.note)?;
         let (xlo, xhi) = self.x_extent();
         if !xlo.is_finite() {
-            return Err(PlotError::Data("no finite x values".into()));
+            return Err(PlotError::Data(
+                "no point with a finite x and y value in any series".into(),
+            ));
         }
         let (xlo, xhi) = if self.has_markers() {
             padded(xlo, xhi, 0.04)

@@ -22,7 +22,8 @@ pub struct ChangeSelection {
     /// Absolute changes in the metrics' unit (they must share one) instead of percent.
     #[arg(long)]
     pub absolute: bool,
-    /// Reference values, one per run folder: METRIC=V1,V2,... (repeatable).
+    /// Reference values, one per run folder: METRIC=V1,V2,... (repeatable); leave a value
+    /// empty (METRIC=,0) for a folder without one.
     #[arg(
         long = "reference",
         value_name = "METRIC=V,...",
@@ -52,16 +53,25 @@ pub fn changes(dirs: &[PathBuf], sel: &ChangeSelection, fig: &FigureArgs) -> Res
             "changes --absolute: the metrics have different units; draw percent changes or one unit per figure",
         ));
     }
-    let mut refs: Vec<(String, Vec<f64>)> = Vec::new();
+    let mut refs: Vec<(String, Vec<Option<f64>>)> = Vec::new();
     for r in &sel.references {
         let (m, v) = r
             .split_once('=')
             .ok_or_else(|| usage(format!("--reference {r}: expected METRIC=V1,V2,...")))?;
-        let vals: Vec<f64> = v
+        let vals: Vec<Option<f64>> = v
             .split(',')
-            .map(|x| x.trim().parse::<f64>())
+            .map(|x| match x.trim() {
+                "" => Ok(None),
+                t => t.parse::<f64>().map(Some).map_err(|_| ()),
+            })
             .collect::<Result<_, _>>()
-            .map_err(|_| usage(format!("--reference {r}: values must be numbers")))?;
+            .ok()
+            .filter(|v: &Vec<Option<f64>>| v.iter().flatten().all(|x| x.is_finite()))
+            .ok_or_else(|| {
+                usage(format!(
+                    "--reference {r}: values must be numbers (empty for a folder without one)"
+                ))
+            })?;
         if vals.len() != dirs.len() {
             return Err(usage(format!(
                 "--reference {r}: {} values for {} run folders",
@@ -95,7 +105,10 @@ pub fn changes(dirs: &[PathBuf], sel: &ChangeSelection, fig: &FigureArgs) -> Res
             } else {
                 (a / b - 1.0) * 100.0
             };
-            let reference = refs.iter().find(|(m, _)| m == metric).map(|(_, v)| v[i]);
+            let reference = refs
+                .iter()
+                .find(|(m, _)| m == metric)
+                .and_then(|(_, v)| v[i]);
             row.push(Bar {
                 lo: 0.0,
                 hi: v,

@@ -11,8 +11,8 @@ use counterpulse_plots::{
 use serde_json::Value as Json;
 
 use super::{
-    FigureArgs, balloon_on, columns_of_run, describe_run, events_of_run, manifest, scenario_value,
-    shared_label, summary_metric, usage,
+    FigureArgs, balloon_on, columns_of_run, describe_drawn_runs, describe_run, events_of_run,
+    manifest, scenario_value, shared_label, summary_metric, usage,
 };
 
 /// What `plot trace` draws.
@@ -376,6 +376,18 @@ fn build(sources: Vec<Source>, groups: &[Vec<String>], align: &str, beats: usize
     Ok(Built { figure, sources })
 }
 
+/// Title of a one-folder trace: "Balloon off and on, aligned on the R wave" for both runs,
+/// "Aligned on the R wave" for one (its note says which run).
+fn single_run_title(both: bool, aligned: &str) -> String {
+    let head = if both { "Balloon off and on" } else { "" };
+    let t = format!("{head}{aligned}");
+    let t = t.trim_start_matches(", ");
+    let mut c = t.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
 fn lower(s: &str) -> String {
     counterpulse_plots::lower_first(s)
 }
@@ -400,13 +412,11 @@ pub fn trace(dirs: &[PathBuf], sel: &TraceSelection, fig: &FigureArgs) -> Result
     };
     b.figure.title = if dirs.len() == 1 {
         let both = b.sources.len() == 2;
-        b.figure.note = describe_run(&b.sources[0].manifest);
-        match (both, aligned.is_empty()) {
-            (true, false) => format!("Balloon off and on{aligned}"),
-            (true, true) => "Balloon off and on".into(),
-            (false, false) => format!("Aligned{}", aligned.trim_start_matches(',')),
-            (false, true) => String::new(),
-        }
+        let src = &b.sources[0];
+        let drawn: Vec<&str> = b.sources.iter().map(|s| s.run).collect();
+        // The note names the run ("cardiogenic-shock, balloon off"; "..., 40 mL balloon 1:1").
+        b.figure.note = describe_drawn_runs(&src.manifest, &drawn);
+        single_run_title(both, &aligned)
     } else {
         let names: Vec<String> = dirs
             .iter()
@@ -464,7 +474,11 @@ pub fn coronary(dir: &Path, beats: usize, fig: &FigureArgs) -> Result<()> {
     let mut notes = vec![describe_run(&m)];
     if let (Some(a), Some(b)) = (flow("baseline"), flow("assisted")) {
         let change = format!("{:+.0}", (b / a - 1.0) * 100.0).replace('-', "−");
-        notes.push(format!("mean LAD flow {a:.0} → {b:.0} mL/min ({change} %)"));
+        let (a, b) = significant_pair(a, b, 2);
+        // No-break spaces keep a number with its unit when the note wraps.
+        notes.push(format!(
+            "mean LAD flow {a} → {b}\u{a0}mL/min ({change}\u{a0}%)"
+        ));
     }
     if let (Some(a), Some(b)) = (dia("baseline"), dia("assisted")) {
         notes.push(format!(
@@ -475,6 +489,18 @@ pub fn coronary(dir: &Path, beats: usize, fig: &FigureArgs) -> Result<()> {
     }
     b.figure.note = notes.join("; ");
     fig.write("coronary-trace", &b.figure, dir, "coronary-trace")
+}
+
+/// `a` and `b` with the same decimals: `digits` significant digits of the smaller magnitude
+/// (49 → 47; 0.31 → 0.41; 3.2 → 12.5), never fewer than none.
+pub(crate) fn significant_pair(a: f64, b: f64, digits: i32) -> (String, String) {
+    let m = a.abs().min(b.abs());
+    let decimals = if m > 0.0 && m.is_finite() {
+        (digits - 1 - m.log10().floor() as i32).clamp(0, 6) as usize
+    } else {
+        0
+    };
+    (format!("{a:.decimals$}"), format!("{b:.decimals$}"))
 }
 
 /// `plot rhythm DIR`: the last seconds of an irregular rhythm with the balloon.
@@ -603,4 +629,35 @@ pub fn rhythm(dir: &Path, seconds: f64, fig: &FigureArgs) -> Result<()> {
         ..Default::default()
     };
     fig.write("rhythm", &figure, dir, "rhythm")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_flows_keep_two_significant_digits() {
+        // The review's case: 0.3153 -> 0.4208 mL/min was printed "0 -> 0".
+        assert_eq!(
+            significant_pair(0.3153, 0.4208, 2),
+            ("0.32".into(), "0.42".into())
+        );
+        assert_eq!(significant_pair(49.2, 47.4, 2), ("49".into(), "47".into()));
+        assert_eq!(
+            significant_pair(3.21, 12.5, 2),
+            ("3.2".into(), "12.5".into())
+        );
+        assert_eq!(significant_pair(0.0, 0.0, 2), ("0".into(), "0".into()));
+    }
+
+    #[test]
+    fn one_run_is_titled_once() {
+        let a = ", aligned on the R wave";
+        assert_eq!(single_run_title(false, a), "Aligned on the R wave");
+        assert_eq!(
+            single_run_title(true, a),
+            "Balloon off and on, aligned on the R wave"
+        );
+        assert_eq!(single_run_title(false, ""), "");
+    }
 }
