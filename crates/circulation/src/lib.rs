@@ -39,7 +39,7 @@ pub use counterpulse_params::{ParamError, ParamSpec, Value, choice_param, param_
 pub use assembly::{CircuitBuilder, Link, Node};
 pub use circuit::{BALLOON_BLOCK, BALLOON_VOLUME_INPUT, CircuitOptions, reference_circuit};
 pub use circulation::Circulation;
-pub use components::{Drive, Layout, Signal, StateRef};
+pub use components::{Drive, Layout, Memory, Signal, StateRef};
 pub use parameters::CirculationParams;
 
 impl Circulation {

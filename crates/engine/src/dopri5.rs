@@ -497,6 +497,11 @@ impl Integrator for Dopri5 {
         }
     }
 
+    fn restart_step(&mut self, h_s: f64) {
+        self.h = h_s.min(self.settings.max_step_s);
+        self.fac_old = 1e-4;
+    }
+
     fn stats(&self) -> Stats {
         self.stats
     }

@@ -98,6 +98,13 @@ impl<M: HybridModel, I: Integrator> Simulator<M, I> {
         self.integrator.y()
     }
 
+    /// Replaces the state at the current time (a reset map applied between events, e.g. an
+    /// extrapolation towards a periodic orbit at a beat boundary); the integrator restarts.
+    pub fn set_state(&mut self, y: &[f64]) {
+        self.integrator.y_mut().copy_from_slice(y);
+        self.integrator.invalidate();
+    }
+
     /// Fires every calendar event due at the current time. Returns true if a handler paused.
     fn fire_due(&mut self) -> Result<bool, SolveError> {
         let t = self.integrator.t();

@@ -117,6 +117,12 @@ impl Integrator for AnyIntegrator {
             AnyIntegrator::OdeSolvers(i) => i.advance(sys, t_end, observer),
         }
     }
+    fn restart_step(&mut self, h_s: f64) {
+        match self {
+            AnyIntegrator::Dopri5(i) => i.restart_step(h_s),
+            AnyIntegrator::OdeSolvers(i) => i.restart_step(h_s),
+        }
+    }
     fn stats(&self) -> Stats {
         match self {
             AnyIntegrator::Dopri5(i) => i.stats(),
