@@ -64,7 +64,8 @@ pub enum RunOutcome {
 }
 
 /// The hybrid loop: integrate to the next calendar event or state event, run its handler,
-/// restart the integrator, repeat.
+/// restart the integrator, repeat. Cloning it saves the whole run's state (to go back to it).
+#[derive(Debug, Clone)]
 pub struct Simulator<M: HybridModel, I: Integrator> {
     /// The model (read by the integrator, changed by handlers).
     pub model: M,

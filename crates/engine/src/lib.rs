@@ -58,6 +58,7 @@ impl Backend {
 
 /// Either backend behind one concrete type, so callers can choose at run time without
 /// making their own code generic.
+#[derive(Debug, Clone)]
 pub enum AnyIntegrator {
     /// See [`Dopri5`].
     Dopri5(Box<Dopri5>),

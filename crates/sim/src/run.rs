@@ -32,6 +32,16 @@ pub fn effective_atol(s: &Scenario) -> f64 {
     s.solver.atol * (effective_rtol(s) / s.solver.rtol).min(1.0)
 }
 
+/// `a + b − c`, counter by counter (work of a failed stretch added back after a rollback).
+fn add_stats(a: Stats, b: Stats, c: Stats) -> Stats {
+    Stats {
+        rhs_evals: a.rhs_evals + b.rhs_evals - c.rhs_evals,
+        accepted_steps: a.accepted_steps + b.accepted_steps - c.accepted_steps,
+        rejected_steps: a.rejected_steps + b.rejected_steps - c.rejected_steps,
+        state_events: a.state_events + b.state_events - c.state_events,
+    }
+}
+
 /// First step of every beat, s (then the controller takes over: a few steps to reach its size).
 const BEAT_START_STEP_S: f64 = 1e-3;
 
@@ -660,6 +670,8 @@ pub fn run_phase(
     let mut assessment: Option<Assessment> = None;
     let mut decided: Option<Assessment> = None;
     let mut extrapolations: u64 = 0;
+    // Integrator work of extrapolated periods that failed and were run again.
+    let mut wasted = Stats::default();
     let mut records: Vec<BeatRecord> = Vec::new();
     let mut summary_in: Vec<SummaryBeat> = Vec::new();
     let mut pending: Option<(BeatTrace, f64)> = None;
@@ -678,10 +690,34 @@ pub fn run_phase(
         true,
     );
     let summary_range = |conv: u64| conv..conv + summary_beats;
+    // The run as it was before the last extrapolation, while its period is running: if the
+    // extrapolated start cannot be integrated (a state pushed out of the model's range), the
+    // run goes back to it and continues without extrapolation.
+    let mut rollback: Option<Simulator<Model, AnyIntegrator>> = None;
     loop {
-        let out = sim
-            .run_until(f64::INFINITY, &mut rec)
-            .map_err(solve_err(k))?;
+        let out = match sim.run_until(f64::INFINITY, &mut rec) {
+            Ok(out) => out,
+            Err(e) => match rollback.take() {
+                Some(saved) => {
+                    let failed_work = sim.integrator.stats();
+                    sim = saved;
+                    wasted = add_stats(wasted, failed_work, sim.integrator.stats());
+                    solver.disable();
+                    let y = sim.y().to_vec();
+                    if let Some(chunk) = rec.wave.chunks.back_mut() {
+                        chunk.time_s.clear();
+                        chunk.rows.clear();
+                    }
+                    rec.wave.next_m = (sim.t() / rec.wave.dt).floor() as u64 + 1;
+                    rec.begin_beat(&sim.model, &y, trace_beat(k, converged_at), false, false);
+                    rec.wave.active = opts.waveforms;
+                    let period = sim.model.assist_period();
+                    period_start = Some((k, y, period));
+                    continue;
+                }
+                None => return Err(solve_err(k)(e)),
+            },
+        };
         if out == RunOutcome::Reached {
             break;
         }
@@ -751,11 +787,14 @@ pub fn run_phase(
                 Some((b0, x0, p0)) if *p0 == period && k - b0 == period => {
                     let a = solver.record(x0, &y_now);
                     assessment = Some(a);
+                    rollback = None;
                     if a.error < tol {
                         converged_at = Some(k);
                         met_criterion = true;
                     } else {
+                        let before = sim.clone();
                         if k < max_beats && solver.extrapolate(&mut y_now) {
+                            rollback = Some(before);
                             sim.set_state(&y_now);
                             extrapolations += 1;
                         }
@@ -872,7 +911,7 @@ pub fn run_phase(
         extrapolations,
         start_time_s: t0,
         end_time_s: sim.t(),
-        stats: sim.integrator.stats(),
+        stats: add_stats(sim.integrator.stats(), wasted, Stats::default()),
         wall_time_s: wall.elapsed().as_secs_f64(),
         blood_volume_start_ml: sim.model.circulation.blood_volume(&y0),
         blood_volume_end_ml: sim.model.circulation.blood_volume(sim.y()),

@@ -126,6 +126,12 @@ impl PeriodicSolver {
         }
     }
 
+    /// Stops extrapolating for the rest of the run (an extrapolated start failed).
+    pub fn disable(&mut self) {
+        self.accelerate = false;
+        self.next_extrapolated = false;
+    }
+
     /// Forgets the history (the beat map changed: a protocol step, a new assist ratio).
     pub fn reset(&mut self) {
         self.xs.clear();
