@@ -387,10 +387,13 @@ impl CircuitBuilder {
             }
         }
         // A link whose flow is a state has a flow signal of the same name and value; any
-        // other clash of names is an error.
+        // other clash of names is an error. Inputs are not exported: the device that sets one
+        // records its own state (the balloon's gas volume would otherwise appear twice, once
+        // as a `_volume_ml` column that is not blood).
         let mut exported = Vec::new();
         for (i, name) in self.signals.iter().enumerate() {
             match (self.states.iter().any(|s| &s.name == name), self.writers[i]) {
+                (false, Writer::Source) => {}
                 (false, _) => exported.push(Signal(i as u8)),
                 (true, Writer::Link(_)) => {}
                 (true, _) => self

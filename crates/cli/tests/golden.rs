@@ -3,7 +3,8 @@
 //! run), recorded with `tests/golden/capture.py` (from a9c1813 before the circuit was assembled
 //! from components, which matched it bit for bit; regenerated for the ischaemic territory and the
 //! coronary recalibration of issue 11, then for issue 13's summary ratios of sums and its
-//! `alarms_raised`, `alarm_kinds` and `balloon_delivered_fraction` columns). Numbers must agree to 1e-9 relative; text columns
+//! `alarms_raised`, `alarm_kinds` and `balloon_delivered_fraction` columns; `alarms_raised`
+//! is 0, not null, for points without a balloon since device alarms count too). Numbers must agree to 1e-9 relative; text columns
 //! exactly.
 
 use std::path::PathBuf;

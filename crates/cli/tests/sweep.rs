@@ -433,3 +433,38 @@ fn default_sweep_dry_run_counts_points() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("315 points"), "{}", stdout(&o));
 }
+
+#[test]
+fn a_pump_the_ventricle_cannot_fill_is_a_point_with_alarms() {
+    // Issue 10: an Impella at a level the LV cannot fill raises suction alarms; in a sweep the
+    // point says so (it was `ok` with an empty message: a doubtful result passed as good).
+    let d = tmp("suction");
+    let spec = write(
+        &d,
+        "suction.toml",
+        r#"
+[sweep]
+name = "suction"
+preset = "rv-infarct"
+[set]
+impella.enabled = true
+impella.flow_resistance_mmhg_min_l = 15
+[axes]
+"impella.level" = ["P2", "P9"]
+"#,
+    );
+    let out = d.join("out");
+    let o = run(&["sweep", &spec, "--out", &out.display().to_string()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let f = out.join("points.parquet");
+    let status = read_str_column(&f, "status").expect("status");
+    let message = read_str_column(&f, "message").expect("message");
+    let kinds = read_str_column(&f, "alarm_kinds").expect("alarm kinds");
+    let alarms = read_u64_column(&f, "alarms_raised").expect("alarms");
+    assert_eq!(status[0], "ok", "{}", message[0]);
+    assert_eq!(alarms[0], 0);
+    assert_eq!(status[1], "ok_with_alarms", "{}", message[1]);
+    assert!(alarms[1] > 0);
+    assert!(kinds[1].contains("impella_suction_alarm"), "{}", kinds[1]);
+    assert!(message[1].contains("suction"), "{}", message[1]);
+}

@@ -189,6 +189,33 @@ pub trait ParamType: Sized {
     fn to_value(&self) -> Value;
 }
 
+/// A value of a numeric `kind` (a number, or an integer) checked against its range.
+fn number_in_range(key: &str, unit: &str, v: &Value, kind: Kind) -> Result<f64, ParamError> {
+    let (min, max, integral, what) = match kind {
+        Kind::Integer { min, max } => (min, max, true, "an integer"),
+        Kind::Number { min, max } => (min, max, false, "a number"),
+        _ => (f64::NEG_INFINITY, f64::INFINITY, false, "a number"),
+    };
+    match v {
+        Value::Number(x) if x.is_finite() && (!integral || x.fract() == 0.0) => {
+            if *x < min || *x > max {
+                Err(ParamError::OutOfRange {
+                    key: key.into(),
+                    value: *x,
+                    allowed: kind.allowed(unit),
+                })
+            } else {
+                Ok(*x)
+            }
+        }
+        other => Err(ParamError::WrongType {
+            key: key.into(),
+            value: other.to_string(),
+            expected: format!("{what} from {}", kind.allowed(unit)),
+        }),
+    }
+}
+
 impl ParamType for f64 {
     fn kind(min: f64, max: f64) -> Kind {
         Kind::Number { min, max }
@@ -200,25 +227,7 @@ impl ParamType for f64 {
         min: f64,
         max: f64,
     ) -> Result<Self, ParamError> {
-        let kind = Self::kind(min, max);
-        match v {
-            Value::Number(x) if x.is_finite() => {
-                if *x < min || *x > max {
-                    Err(ParamError::OutOfRange {
-                        key: key.into(),
-                        value: *x,
-                        allowed: kind.allowed(unit),
-                    })
-                } else {
-                    Ok(*x)
-                }
-            }
-            other => Err(ParamError::WrongType {
-                key: key.into(),
-                value: other.to_string(),
-                expected: format!("a number from {}", kind.allowed(unit)),
-            }),
-        }
+        number_in_range(key, unit, v, Self::kind(min, max))
     }
     fn to_value(&self) -> Value {
         Value::Number(*self)
@@ -236,25 +245,7 @@ impl ParamType for u64 {
         min: f64,
         max: f64,
     ) -> Result<Self, ParamError> {
-        let kind = Self::kind(min, max);
-        match v {
-            Value::Number(x) if x.is_finite() && x.fract() == 0.0 => {
-                if *x < min || *x > max {
-                    Err(ParamError::OutOfRange {
-                        key: key.into(),
-                        value: *x,
-                        allowed: kind.allowed(unit),
-                    })
-                } else {
-                    Ok(*x as u64)
-                }
-            }
-            other => Err(ParamError::WrongType {
-                key: key.into(),
-                value: other.to_string(),
-                expected: format!("an integer from {}", kind.allowed(unit)),
-            }),
-        }
+        number_in_range(key, unit, v, Self::kind(min, max)).map(|x| x as u64)
     }
     fn to_value(&self) -> Value {
         Value::Number(*self as f64)

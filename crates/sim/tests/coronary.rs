@@ -1,30 +1,10 @@
 //! Coronary bed, stenosis, FFR and the clinical presets. Run in release.
 
+mod common;
+use common::{assisted, base, get, scenario};
+
 use counterpulse_circulation::components::Stenosis;
-use counterpulse_metrics::BeatMetrics;
-use counterpulse_sim::{RunOptions, RunResult, Scenario, Simulation, run, simulate};
-
-fn scenario(preset: &str, sets: &[&str]) -> Scenario {
-    let mut s = Scenario::from_preset(preset).expect("preset");
-    for a in sets {
-        s.set_cli(a).unwrap_or_else(|e| panic!("{a}: {e}"));
-    }
-    s
-}
-
-fn base(preset: &str, sets: &[&str]) -> RunResult {
-    run(&scenario(preset, sets), &RunOptions::default()).expect("runs")
-}
-
-fn assisted(preset: &str, sets: &[&str]) -> Simulation {
-    let mut v = vec!["iabp.enabled=true"];
-    v.extend_from_slice(sets);
-    simulate(&scenario(preset, &v), &RunOptions::default()).expect("runs")
-}
-
-fn get(m: &BeatMetrics, name: &str) -> f64 {
-    m.get(name).unwrap_or_else(|| panic!("{name} missing"))
-}
+use counterpulse_sim::{RunOptions, Scenario, simulate};
 
 #[test]
 fn healthy_coronary_flow_matches_the_targets() {

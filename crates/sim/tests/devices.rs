@@ -1,20 +1,11 @@
 //! The Impella-type pump in the closed loop, alone and with the balloon and VA-ECMO: output,
 //! unloading, conservation, suction. Run in release.
 
+mod common;
+use common::{get, sim};
+
 use counterpulse_metrics::BeatMetrics;
-use counterpulse_sim::{RunOptions, Scenario, Simulation, simulate};
-
-fn sim(preset: &str, sets: &[&str], opts: RunOptions) -> Simulation {
-    let mut s = Scenario::from_preset(preset).expect("preset");
-    for a in sets {
-        s.set_cli(a).expect("valid override");
-    }
-    simulate(&s, &opts).expect("runs")
-}
-
-fn get(m: &BeatMetrics, name: &str) -> f64 {
-    m.get(name).unwrap_or_else(|| panic!("{name} missing"))
-}
+use counterpulse_sim::{RunOptions, Scenario};
 
 #[test]
 fn impella_adds_output_across_the_valve_and_unloads_the_ventricle() {
@@ -73,6 +64,49 @@ fn impella_with_balloon_and_ecmo_conserves_blood_and_stays_finite() {
         }
         assert!(get(&r.summary, "ecmo_flow_l_min") > 3.0);
         assert!(get(&r.summary, "impella_flow_l_min") > 1.0);
+    }
+}
+
+#[test]
+fn the_recorded_blood_volumes_add_up_to_a_constant_with_every_device() {
+    // What a user checks in a notebook: the waveforms' `_volume_ml` columns of blood
+    // compartments sum to the blood volume at every sample. The balloon's gas (`balloon_`),
+    // the reflex's volume shift and the FFR probe are not blood. The balloon's volume also
+    // appeared as the descending aorta's input signal (`descending_aorta_held_volume_ml`),
+    // so the sum moved by 40 mL with every inflation.
+    let opts = RunOptions {
+        waveforms: true,
+        ..RunOptions::default()
+    };
+    for sets in [
+        &["iabp.enabled=true"][..],
+        &[
+            "impella.enabled=true",
+            "ecmo.flow_l_min=2",
+            "baroreflex.enabled=true",
+        ][..],
+    ] {
+        let s = sim("cardiogenic-shock", sets, opts);
+        let r = s.assisted.unwrap_or(s.baseline);
+        let w = r.waveforms.as_ref().expect("waveforms");
+        let blood: Vec<&[f64]> = w
+            .columns
+            .iter()
+            .filter(|c| c.ends_with("_volume_ml"))
+            .filter(|c| !c.starts_with("balloon_") && !c.starts_with("baroreflex_"))
+            .filter(|c| !c.starts_with("hyperemic_"))
+            .map(|c| w.column(c).expect("column"))
+            .collect();
+        assert!(blood.len() >= 12, "{:?}", w.columns);
+        let total = |i: usize| blood.iter().map(|c| c[i]).sum::<f64>();
+        let t0 = total(0);
+        let worst = (0..w.time_s.len())
+            .map(|i| (total(i) - t0).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            worst < 1e-6 * t0,
+            "{sets:?}: blood volume moves by {worst} mL"
+        );
     }
 }
 

@@ -1,30 +1,10 @@
 //! Perfusion–contraction matching of the LAD territory: what a stenosis and its removal do to
 //! pump function, and why the balloon's gain depends on the stenosis. Run in release.
 
-use counterpulse_metrics::BeatMetrics;
-use counterpulse_sim::{RunOptions, RunResult, Scenario, Simulation, run, simulate};
+mod common;
+use common::{assisted, base, get};
 
-fn scenario(preset: &str, sets: &[&str]) -> Scenario {
-    let mut s = Scenario::from_preset(preset).expect("preset");
-    for a in sets {
-        s.set_cli(a).unwrap_or_else(|e| panic!("{a}: {e}"));
-    }
-    s
-}
-
-fn base(preset: &str, sets: &[&str]) -> RunResult {
-    run(&scenario(preset, sets), &RunOptions::default()).expect("runs")
-}
-
-fn assisted(preset: &str, sets: &[&str]) -> Simulation {
-    let mut v = vec!["iabp.enabled=true"];
-    v.extend_from_slice(sets);
-    simulate(&scenario(preset, &v), &RunOptions::default()).expect("runs")
-}
-
-fn get(m: &BeatMetrics, name: &str) -> f64 {
-    m.get(name).unwrap_or_else(|| panic!("{name} missing"))
-}
+use counterpulse_sim::{RunOptions, RunResult, Scenario, simulate};
 
 fn state(r: &RunResult, name: &str) -> f64 {
     let i = r

@@ -115,7 +115,7 @@ pub const STEADY_STATE_MEASURE: &str = "estimated largest relative distance of a
 /// Statuses of a point, from good to bad:
 /// * `ok`: periodic steady state (or the fixed beats of an irregular rhythm), the balloon
 ///   assisted as set and raised no alarm;
-/// * `ok_with_alarms`: as `ok`, but the console raised alarms (see `alarm_kinds`);
+/// * `ok_with_alarms`: as `ok`, but the console (or a device: Impella suction) raised alarms (see `alarm_kinds`);
 /// * `no_assist`: the balloon is on but reached its volume in fewer than half the beats its
 ///   ratio asks for: the "assisted" metrics are not those of an assisted circulation;
 /// * `not_converged`: no periodic steady state within `steady.max_beats`;
@@ -350,6 +350,17 @@ fn run_row(spec: &SweepSpec, id: u64, shared: &SharedRuns, opts: &SweepOptions) 
             } else {
                 "not_converged"
             };
+            // Alarms of the baseline run (a device's: an Impella-type pump's suction) make a
+            // point doubtful as the balloon's do.
+            let base_alarms = AssistReport::of(&b);
+            row.alarms = Some(base_alarms.alarms);
+            if base_alarms.alarms > 0 {
+                row.alarm_kinds = format!("baseline: {}", base_alarms.alarm_text());
+                problems.push(format!(
+                    "baseline run: alarms {} (an Impella-type pump's suction: the LV empties around its inlet)",
+                    base_alarms.alarm_text()
+                ));
+            }
             if let Some(a) = &a {
                 row.assisted_beats = Some(a.beats_simulated);
                 row.assisted_error = Some(a.steady_state_error).filter(|e| e.is_finite());
@@ -359,17 +370,23 @@ fn run_row(spec: &SweepSpec, id: u64, shared: &SharedRuns, opts: &SweepOptions) 
                     status = "not_converged";
                 }
                 let report = AssistReport::of(a);
-                row.alarms = Some(report.alarms);
-                row.alarm_kinds = report.alarm_text();
+                row.alarms = Some(base_alarms.alarms + report.alarms);
+                if report.alarms > 0 {
+                    let text = report.alarm_text();
+                    row.alarm_kinds = if row.alarm_kinds.is_empty() {
+                        text
+                    } else {
+                        format!("{}; assisted: {text}", row.alarm_kinds)
+                    };
+                }
                 row.delivered_fraction = Some(report.delivered_fraction);
-                if status == "ok" {
-                    if report.failed_to_assist() {
-                        status = "no_assist";
-                    } else if report.alarms > 0 {
-                        status = "ok_with_alarms";
-                    }
+                if status == "ok" && report.failed_to_assist() {
+                    status = "no_assist";
                 }
                 problems.extend(report.problem());
+            }
+            if status == "ok" && row.alarms.is_some_and(|n| n > 0) {
+                status = "ok_with_alarms";
             }
             row.status = status;
             row.message = problems.join("; ");
