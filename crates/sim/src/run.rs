@@ -42,6 +42,22 @@ fn add_stats(a: Stats, b: Stats, c: Stats) -> Stats {
     }
 }
 
+/// A run's loop state at the end of a beat, saved before its next period starts from an
+/// extrapolated state (to go back to if that state cannot be integrated).
+struct Snapshot {
+    sim: Simulator<Model, AnyIntegrator>,
+    rec: Recorder,
+    /// The state at the end of the beat, before extrapolation.
+    y: Vec<f64>,
+    k: u64,
+    pending: Option<(BeatTrace, f64)>,
+    converged_at: Option<u64>,
+    decided: Option<Assessment>,
+    met_criterion: bool,
+    records: usize,
+    summary_in: usize,
+}
+
 /// First step of every beat, s (then the controller takes over: a few steps to reach its size).
 const BEAT_START_STEP_S: f64 = 1e-3;
 
@@ -212,6 +228,7 @@ pub struct Simulation {
     pub assisted: Option<RunResult>,
 }
 
+#[derive(Clone)]
 struct TraceRec {
     active: bool,
     trace: BeatTrace,
@@ -222,12 +239,14 @@ struct TraceRec {
     next_j: u64,
 }
 
+#[derive(Clone)]
 struct WaveChunk {
     beat: u64,
     time_s: Vec<f64>,
     rows: Vec<f64>,
 }
 
+#[derive(Clone)]
 struct WaveRec {
     active: bool,
     /// Signals recorded after the states.
@@ -240,6 +259,7 @@ struct WaveRec {
 }
 
 /// Where the per-beat trace's signals live, resolved by name from the circulation.
+#[derive(Clone)]
 struct TraceChannels {
     aortic_root_pressure: Signal,
     lv_pressure: Signal,
@@ -291,6 +311,7 @@ impl TraceChannels {
 }
 
 /// Step observer that samples the per-beat trace and the waveforms on their time grids.
+#[derive(Clone)]
 struct Recorder {
     trace: TraceRec,
     wave: WaveRec,
@@ -693,26 +714,37 @@ pub fn run_phase(
     // The run as it was before the last extrapolation, while its period is running: if the
     // extrapolated start cannot be integrated (a state pushed out of the model's range), the
     // run goes back to it and continues without extrapolation.
-    let mut rollback: Option<Simulator<Model, AnyIntegrator>> = None;
+    let mut rollback: Option<Box<Snapshot>> = None;
     loop {
         let out = match sim.run_until(f64::INFINITY, &mut rec) {
             Ok(out) => out,
             Err(e) => match rollback.take() {
                 Some(saved) => {
+                    // The extrapolated start could not be integrated: go back to the run as it
+                    // was before the extrapolation and continue without it.
                     let failed_work = sim.integrator.stats();
-                    sim = saved;
+                    let y;
+                    (sim, rec, y) = (saved.sim, saved.rec, saved.y);
                     wasted = add_stats(wasted, failed_work, sim.integrator.stats());
+                    (k, pending, converged_at, decided, met_criterion) = (
+                        saved.k,
+                        saved.pending,
+                        saved.converged_at,
+                        saved.decided,
+                        saved.met_criterion,
+                    );
+                    records.truncate(saved.records);
+                    summary_in.truncate(saved.summary_in);
+                    extrapolations -= 1;
                     solver.disable();
-                    let y = sim.y().to_vec();
-                    if let Some(chunk) = rec.wave.chunks.back_mut() {
-                        chunk.time_s.clear();
-                        chunk.rows.clear();
-                    }
-                    rec.wave.next_m = (sim.t() / rec.wave.dt).floor() as u64 + 1;
-                    rec.begin_beat(&sim.model, &y, trace_beat(k, converged_at), false, false);
-                    rec.wave.active = opts.waveforms;
-                    let period = sim.model.assist_period();
-                    period_start = Some((k, y, period));
+                    period_start = Some((k, y.clone(), sim.model.assist_period()));
+                    rec.begin_beat(
+                        &sim.model,
+                        &y,
+                        trace_beat(k, converged_at),
+                        opts.waveforms,
+                        false,
+                    );
                     continue;
                 }
                 None => return Err(solve_err(k)(e)),
@@ -792,9 +824,20 @@ pub fn run_phase(
                         converged_at = Some(k);
                         met_criterion = true;
                     } else {
-                        let before = sim.clone();
+                        let y_plain = y_now.clone();
                         if k < max_beats && solver.extrapolate(&mut y_now) {
-                            rollback = Some(before);
+                            rollback = Some(Box::new(Snapshot {
+                                sim: sim.clone(),
+                                rec: rec.clone(),
+                                y: y_plain,
+                                k,
+                                pending: pending.clone(),
+                                converged_at,
+                                decided,
+                                met_criterion,
+                                records: records.len(),
+                                summary_in: summary_in.len(),
+                            }));
                             sim.set_state(&y_now);
                             extrapolations += 1;
                         }
