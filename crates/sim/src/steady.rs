@@ -179,8 +179,11 @@ impl PeriodicSolver {
             self.extrapolated.pop_front();
             self.residuals.pop_front();
         }
+        // The slowest mode persists to the orbit, so an estimate never falls: a lower ratio
+        // later in the run comes from an extrapolated step (the Ritz values of a few secant
+        // pairs can miss the slow mode once Anderson has damped it), not from a faster map.
         if let Some(l) = self.contraction() {
-            self.lambda = Some(l);
+            self.lambda = Some(self.lambda.map_or(l, |old| old.max(l)));
         }
         let contraction = self.lambda.unwrap_or(MAX_CONTRACTION);
         let error = residual / (1.0 - contraction);
