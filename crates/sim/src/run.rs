@@ -681,9 +681,11 @@ pub fn run_phase(
     // First pause: the R wave of beat 0.
     sim.run_until(f64::INFINITY, &mut rec)
         .map_err(solve_err(0))?;
+    // A run with a protocol records a transient (PCI, weaning) whose beats are the result, and
+    // the protocol's times count from the run's start: no extrapolated jumps in it.
     let mut solver = PeriodicSolver::new(
         sim.model.tested_states(),
-        scenario.steady.accelerate,
+        scenario.steady.accelerate && scenario.protocol.is_empty(),
         effective_rtol(scenario),
     );
     // The period being tested: its first beat, its start state and its length in beats.

@@ -68,7 +68,7 @@ param_group! {
     pub struct SteadyParams {
         /// Largest estimated relative distance of a carried state (volume, slow controller) to the periodic orbit, |Δ|/(1 − λ) over one assist period
         pub tolerance: f64 = ["1", 1e-12, 0.1],
-        /// Extrapolate towards the periodic orbit (Anderson acceleration on the beat map); off: plain beat-to-beat iteration
+        /// Extrapolate towards the periodic orbit (Anderson acceleration on the beat map); off: plain beat-to-beat iteration. Never in a run with a `[[protocol]]` (its beats are a transient to record)
         pub accelerate: bool = ["1", 0, 1],
         /// Beats after which the run stops unconverged
         pub max_beats: u64 = ["beats", 1, 100000],
