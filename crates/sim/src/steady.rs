@@ -27,7 +27,8 @@
 //! map this is equivalent to GMRES: a handful of slow first-order modes are removed in about as
 //! many periods. Safeguards: plain periods first ([`PLAIN_PERIODS`]), a step no longer than
 //! [`MAX_STEP`] (scaled), states kept within their bounds, and a restart with a plain period
-//! whenever an extrapolation made the residual grow. Only the path changes: the error bound is
+//! whenever an extrapolation made the residual grow, and plain iteration for the rest of the run
+//! after [`STALL_PERIODS`] periods without a new smallest residual. Only the path changes: the error bound is
 //! checked on periods of the true model, and the summary beats that follow are plain beats.
 //! The combination is affine (coefficients summing to one) and every iterate holds the same
 //! blood volume, so the volume is conserved to round-off.
@@ -50,6 +51,10 @@ pub const RAMP_REACH: f64 = 30.0;
 /// An extrapolation after which the residual grew by more than this factor restarts the
 /// history (small growth is common while the history fills).
 pub const RESTART_GROWTH: f64 = 2.0;
+/// Extrapolated periods without a new smallest residual after which the extrapolation is given
+/// up for the rest of the run (plain iteration converges at the rate `λ`; Anderson can stall on
+/// a state held at its bound, as the LAD territory's function is at its floor in shock).
+pub const STALL_PERIODS: usize = 2 * DEPTH;
 /// Contraction factor assumed when there is no reliable estimate, and the largest one
 /// reported: a mode slower than 100 periods (τ > 100 beats, a minute at rest; the model's
 /// slowest, the LAD territory and autoregulation, have τ = 10 s) cannot be told from a drift.
@@ -103,6 +108,9 @@ pub struct PeriodicSolver {
     accelerate: bool,
     /// Residuals above this give reliable contraction estimates.
     reliable_above: f64,
+    /// Smallest residual so far and the periods since it was reached.
+    best: f64,
+    since_best: usize,
     /// The reliable estimates of `λ` of the last periods.
     estimates: VecDeque<f64>,
     /// The largest of them.
@@ -124,6 +132,8 @@ impl PeriodicSolver {
             periods: 0,
             accelerate,
             reliable_above: RELIABLE_PER_RTOL * rtol,
+            best: f64::INFINITY,
+            since_best: 0,
             estimates: VecDeque::new(),
             lambda: None,
         }
@@ -174,6 +184,15 @@ impl PeriodicSolver {
         self.gs.push_back(g);
         self.extrapolated.push_back(self.next_extrapolated);
         self.residuals.push_back(residual);
+        if residual < self.best {
+            self.best = residual;
+            self.since_best = 0;
+        } else {
+            self.since_best += 1;
+            if self.accelerate && self.since_best >= STALL_PERIODS {
+                self.accelerate = false;
+            }
+        }
         self.next_extrapolated = false;
         self.periods += 1;
         while self.xs.len() > DEPTH + 1 {
