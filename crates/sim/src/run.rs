@@ -477,9 +477,9 @@ pub fn statistical_error(beats: &[SummaryBeat]) -> f64 {
         }
         (dur > 0.0).then(|| sum / dur)
     };
-    let metrics: [&dyn Fn(&BeatMetrics) -> Option<f64>; 2] = [
-        &|m: &BeatMetrics| m.cardiac_output_l_min,
-        &|m: &BeatMetrics| m.mean_arterial_pressure_mmhg,
+    let metrics: [fn(&BeatMetrics) -> Option<f64>; 2] = [
+        |m| m.cardiac_output_l_min,
+        |m| m.mean_arterial_pressure_mmhg,
     ];
     metrics
         .iter()

@@ -360,7 +360,7 @@ fn solve_columns(a: &[Vec<f64>], b: &[f64]) -> Option<Vec<f64>> {
         }
         let nv = norm(&v);
         // A column inside the span of the earlier ones adds nothing but noise.
-        if !(nv > 1e-10 * original) || nv == 0.0 {
+        if nv.is_nan() || nv <= 1e-10 * original || nv == 0.0 {
             q.push(vec![0.0; v.len()]);
             continue;
         }
@@ -410,7 +410,7 @@ fn spectral_radius(b: &[Vec<f64>]) -> f64 {
     let m = b.len();
     let fro = |a: &[Vec<f64>]| a.iter().flatten().map(|x| x * x).sum::<f64>().sqrt();
     let n0 = fro(b);
-    if !(n0 > 0.0) || !n0.is_finite() {
+    if n0.is_nan() || n0 <= 0.0 || !n0.is_finite() {
         return 0.0;
     }
     let mut a: Vec<Vec<f64>> = b
@@ -429,7 +429,7 @@ fn spectral_radius(b: &[Vec<f64>]) -> f64 {
             .collect();
         log *= 2.0;
         let c = fro(&sq);
-        if !(c > 0.0) || !c.is_finite() {
+        if c.is_nan() || c <= 0.0 || !c.is_finite() {
             // Nilpotent in floating point: all its eigenvalues are (numerically) zero.
             return 0.0;
         }
@@ -502,11 +502,7 @@ mod tests {
             let mut g = linear_map(&x);
             periods += 1;
             let a = solver.record(&x, &g);
-            let scale: Vec<f64> = vec![1.0f64, 1.0, 1.0]
-                .iter()
-                .zip(&solver.scale)
-                .map(|(_, s)| *s)
-                .collect();
+            let scale = solver.scale.clone();
             let true_error = (0..3)
                 .map(|i| (x[i] - star[i]).abs() / scale[i])
                 .fold(0.0, f64::max);
