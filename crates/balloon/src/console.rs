@@ -348,6 +348,13 @@ impl Console {
         self.helium_ml
     }
 
+    /// Whether the console's own state still changes from beat to beat: helium leaking from a
+    /// reservoir that is not empty (pumping stops when it is). The circulation is not at a
+    /// periodic steady state while it does.
+    pub fn drifting(&self) -> bool {
+        self.p.leak_ml_s_mmhg > 0.0 && self.helium_ml > 0.0 && !self.is_stopped()
+    }
+
     /// Whether pumping is stopped (standby, lost trigger or no helium).
     pub fn is_stopped(&self) -> bool {
         self.p.standby || self.trigger_lost || self.helium_ml <= 0.0

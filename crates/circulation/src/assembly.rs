@@ -34,7 +34,7 @@ use counterpulse_params::{ParamError, fmt_num};
 use crate::circulation::{Circulation, Coupling, Update};
 use crate::components::{
     ControllerKind, ControllerLaw, HeartActivation, Layout, LinkKind, LinkLaw, LinkSet,
-    MAX_SIGNALS, NodeKind, NodeLaw, NodeSet, Signal, StateRef, StateSpec, TissuePressure,
+    MAX_SIGNALS, Memory, NodeKind, NodeLaw, NodeSet, Signal, StateRef, StateSpec, TissuePressure,
     Workspace,
 };
 
@@ -167,6 +167,7 @@ impl CircuitBuilder {
             name: format!("{name}_volume_ml"),
             initial: 0.0,
             steady_scale: 10.0,
+            memory: Memory::CARRIED,
         }])[0];
         let index = self.nodes.len();
         let rank = law.rank();
@@ -245,6 +246,8 @@ impl CircuitBuilder {
                     name: (*n).into(),
                     initial: 0.0,
                     steady_scale: 10.0,
+                    // A device's own block: its owner decides (the balloon empties every beat).
+                    memory: Memory::Slaved,
                 })
                 .collect(),
         );

@@ -118,6 +118,11 @@ impl Circulation {
         self.states[i].steady_scale
     }
 
+    /// Whether state `i` carries memory from beat to beat (see [`crate::Memory`]).
+    pub fn memory(&self, i: usize) -> crate::Memory {
+        self.states[i].memory
+    }
+
     /// The initial state: every node at its initial pressure, the reservoir with the rest of
     /// the blood, valves as declared, controllers at rest.
     pub fn initial_state(&self) -> Vec<f64> {
@@ -160,6 +165,14 @@ impl Circulation {
     /// The heart's activation (timing and curves).
     pub fn activation(&self) -> &HeartActivation {
         &self.activation
+    }
+
+    /// Whether the right-hand side uses the rate of the ventricular activation (the LAD
+    /// territory's O2 demand): its PVA term switches off at peak activation, a jump that the
+    /// integrator should meet at a step boundary (see
+    /// [`HeartActivation::ventricular_time_to_peak_s`]).
+    pub fn uses_activation_rate(&self) -> bool {
+        self.activation_rate.is_some()
     }
 
     /// Activation timing, as the rhythm's events set it.

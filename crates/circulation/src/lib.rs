@@ -41,7 +41,7 @@ pub use circuit::{
     BALLOON_BLOCK, BALLOON_VOLUME_INPUT, BalloonShape, CircuitOptions, reference_circuit,
 };
 pub use circulation::Circulation;
-pub use components::{Drive, Layout, Signal, StateRef};
+pub use components::{Drive, Layout, Memory, Signal, StateRef};
 pub use parameters::CirculationParams;
 
 impl Circulation {

@@ -419,9 +419,9 @@ fn simulate(
         }
         if !r.converged && !r.irregular {
             errln!(
-                "warning: {name} run: no periodic steady state within {} beats (relative change {:.2e} > steady.tolerance {:.1e} when it stopped); the summary is of the last beats",
+                "warning: {name} run: no periodic steady state within {} beats (estimated distance to the orbit {:.2e} > steady.tolerance {:.1e} when it stopped); the summary is of the last beats",
                 s.steady.max_beats,
-                r.final_residual,
+                r.steady_state_error,
                 s.steady.tolerance
             );
         }

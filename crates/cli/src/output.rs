@@ -101,18 +101,18 @@ fn fmt_metric(v: f64) -> String {
 fn run_line(name: &str, r: &RunResult) -> String {
     let state = if r.converged {
         format!(
-            "periodic steady state after {} beats (relative change {:.1e} over an assist period)",
-            r.beats_to_steady_state, r.final_residual
+            "periodic steady state after {} beats (estimated distance to the orbit {:.1e})",
+            r.beats_to_steady_state, r.steady_state_error
         )
     } else if r.irregular {
         format!(
-            "irregular rhythm (no periodic steady state): summary of beats {} to {}",
-            r.beats_to_steady_state, r.beats_simulated
+            "irregular rhythm, statistical steady state: summary of beats {} to {} (its halves differ by {:.1e})",
+            r.beats_to_steady_state, r.beats_simulated, r.steady_state_error
         )
     } else {
         format!(
-            "NOT converged after {} beats (relative change {:.1e} when it stopped)",
-            r.beats_to_steady_state, r.final_residual
+            "NOT converged after {} beats (estimated distance to the orbit {:.1e} when it stopped)",
+            r.beats_to_steady_state, r.steady_state_error
         )
     };
     format!(

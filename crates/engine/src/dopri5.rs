@@ -58,6 +58,7 @@ const FAC_MAX: f64 = 10.0; // h_new <= 10 h
 
 /// The project's Dormand–Prince 5(4) integrator: adaptive, allocation-free, with exact stops at
 /// `t_end` and state events located on the dense output by Illinois iteration.
+#[derive(Debug, Clone)]
 pub struct Dopri5 {
     settings: SolverSettings,
     n: usize,
@@ -495,6 +496,11 @@ impl Integrator for Dopri5 {
                 return Ok(Stop::Reached);
             }
         }
+    }
+
+    fn restart_step(&mut self, h_s: f64) {
+        self.h = h_s.min(self.settings.max_step_s);
+        self.fac_old = 1e-4;
     }
 
     fn stats(&self) -> Stats {

@@ -64,7 +64,8 @@ pub enum RunOutcome {
 }
 
 /// The hybrid loop: integrate to the next calendar event or state event, run its handler,
-/// restart the integrator, repeat.
+/// restart the integrator, repeat. Cloning it saves the whole run's state (to go back to it).
+#[derive(Debug, Clone)]
 pub struct Simulator<M: HybridModel, I: Integrator> {
     /// The model (read by the integrator, changed by handlers).
     pub model: M,
@@ -96,6 +97,13 @@ impl<M: HybridModel, I: Integrator> Simulator<M, I> {
     /// Current state.
     pub fn y(&self) -> &[f64] {
         self.integrator.y()
+    }
+
+    /// Replaces the state at the current time (a reset map applied between events, e.g. an
+    /// extrapolation towards a periodic orbit at a beat boundary); the integrator restarts.
+    pub fn set_state(&mut self, y: &[f64]) {
+        self.integrator.y_mut().copy_from_slice(y);
+        self.integrator.invalidate();
     }
 
     /// Fires every calendar event due at the current time. Returns true if a handler paused.

@@ -164,6 +164,12 @@ pub trait Integrator {
         t_end: f64,
         observer: &mut dyn StepObserver<S>,
     ) -> Result<Stop, SolveError>;
+    /// Starts the next step with size `h_s` and no step-size history, as at the start of a run.
+    /// Called at every beat boundary, it makes the step sequence of a beat a function of the
+    /// beat's start state alone, so that the beat map is smooth near its fixed point (otherwise
+    /// the history carried over flips accept/reject decisions from beat to beat). Backends
+    /// without step control ignore it.
+    fn restart_step(&mut self, _h_s: f64) {}
     /// Cumulative work counters.
     fn stats(&self) -> Stats;
     /// The settings in use.

@@ -58,6 +58,7 @@ impl Backend {
 
 /// Either backend behind one concrete type, so callers can choose at run time without
 /// making their own code generic.
+#[derive(Debug, Clone)]
 pub enum AnyIntegrator {
     /// See [`Dopri5`].
     Dopri5(Box<Dopri5>),
@@ -115,6 +116,12 @@ impl Integrator for AnyIntegrator {
         match self {
             AnyIntegrator::Dopri5(i) => i.advance(sys, t_end, observer),
             AnyIntegrator::OdeSolvers(i) => i.advance(sys, t_end, observer),
+        }
+    }
+    fn restart_step(&mut self, h_s: f64) {
+        match self {
+            AnyIntegrator::Dopri5(i) => i.restart_step(h_s),
+            AnyIntegrator::OdeSolvers(i) => i.restart_step(h_s),
         }
     }
     fn stats(&self) -> Stats {

@@ -20,6 +20,7 @@ use crate::integrator::{
 use crate::roots::illinois;
 
 /// `ode_solvers::Dopri5` behind the project's [`Integrator`] trait.
+#[derive(Debug, Clone)]
 pub struct OdeSolversDopri5 {
     settings: SolverSettings,
     n: usize,

@@ -12,6 +12,7 @@ pub mod rhythm;
 pub mod rng;
 pub mod run;
 pub mod scenario;
+pub mod steady;
 
 pub use model::{EventKind, LoggedEvent, Model};
 pub use run::{

@@ -23,6 +23,58 @@ use thiserror::Error;
 
 use crate::model::{Event, LoggedEvent, Model};
 use crate::scenario::{Scenario, SolverBackend};
+use crate::steady::{Assessment, PeriodicSolver};
+
+/// The integrator's absolute tolerance: `solver.atol`, tightened in proportion when the
+/// relative tolerance is (see [`effective_rtol`]); otherwise the absolute tolerance (1e-6 mL at
+/// the defaults) would floor the accuracy of 100 mL compartments at 1e-8 whatever `rtol` says.
+pub fn effective_atol(s: &Scenario) -> f64 {
+    s.solver.atol * (effective_rtol(s) / s.solver.rtol).min(1.0)
+}
+
+/// `a + b − c`, counter by counter (work of a failed stretch added back after a rollback).
+fn add_stats(a: Stats, b: Stats, c: Stats) -> Stats {
+    Stats {
+        rhs_evals: a.rhs_evals + b.rhs_evals - c.rhs_evals,
+        accepted_steps: a.accepted_steps + b.accepted_steps - c.accepted_steps,
+        rejected_steps: a.rejected_steps + b.rejected_steps - c.rejected_steps,
+        state_events: a.state_events + b.state_events - c.state_events,
+    }
+}
+
+/// A run's loop state at the end of a beat, saved before its next period starts from an
+/// extrapolated state (to go back to if that state cannot be integrated).
+struct Snapshot {
+    sim: Simulator<Model, AnyIntegrator>,
+    rec: Recorder,
+    /// The state at the end of the beat, before extrapolation.
+    y: Vec<f64>,
+    k: u64,
+    pending: Option<(BeatTrace, f64)>,
+    converged_at: Option<u64>,
+    decided: Option<Assessment>,
+    met_criterion: bool,
+    records: usize,
+    summary_in: usize,
+}
+
+/// First step of every beat, s (then the controller takes over: a few steps to reach its size).
+const BEAT_START_STEP_S: f64 = 1e-3;
+
+/// Integrator tolerance per unit of steady-state tolerance: the beat map's numerical noise
+/// (a different step sequence from a slightly different start) must stay well below the
+/// residual that the test asks for, `steady.tolerance × (1 − λ)` with λ up to ~0.95.
+pub const RTOL_PER_STEADY_TOLERANCE: f64 = 1e-2;
+
+/// The integrator's relative tolerance for a scenario: `solver.rtol`, tightened to
+/// `steady.tolerance × RTOL_PER_STEADY_TOLERANCE` when the steady state asked for is tighter
+/// than the integrator could resolve (at the defaults, 1e-6 and 1e-4, it is `solver.rtol`).
+pub fn effective_rtol(s: &Scenario) -> f64 {
+    s.solver
+        .rtol
+        .min(s.steady.tolerance * RTOL_PER_STEADY_TOLERANCE)
+        .max(1e-12)
+}
 
 /// Why a run failed.
 #[derive(Debug, Error)]
@@ -116,10 +168,18 @@ pub struct RunResult {
     pub beats_to_steady_state: u64,
     /// Beats simulated in all.
     pub beats_simulated: u64,
-    /// Largest relative change of a compartment volume over one assist period, at the beat
-    /// where steady state was declared (below `steady.tolerance` when converged) or where the
-    /// run gave up.
+    /// Largest scaled change of a carried state over the assist period that decided (see
+    /// [`crate::steady`]): the last period tested when steady state was declared or the run
+    /// gave up.
     pub final_residual: f64,
+    /// Estimated largest relative distance of a carried state to the periodic orbit,
+    /// `final_residual / (1 − λ̂)`: below `steady.tolerance` when converged. For an irregular
+    /// rhythm, the statistical error of its summary (see [`statistical_error`]).
+    pub steady_state_error: f64,
+    /// Estimated contraction factor of the beat map per assist period, `λ̂` (1: unknown).
+    pub contraction_estimate: f64,
+    /// Assist periods that started from an extrapolated state.
+    pub extrapolations: u64,
     /// Time at the start of the run, s.
     pub start_time_s: f64,
     /// Simulated time at the end, s.
@@ -168,6 +228,7 @@ pub struct Simulation {
     pub assisted: Option<RunResult>,
 }
 
+#[derive(Clone)]
 struct TraceRec {
     active: bool,
     trace: BeatTrace,
@@ -178,12 +239,14 @@ struct TraceRec {
     next_j: u64,
 }
 
+#[derive(Clone)]
 struct WaveChunk {
     beat: u64,
     time_s: Vec<f64>,
     rows: Vec<f64>,
 }
 
+#[derive(Clone)]
 struct WaveRec {
     active: bool,
     /// Signals recorded after the states.
@@ -196,6 +259,7 @@ struct WaveRec {
 }
 
 /// Where the per-beat trace's signals live, resolved by name from the circulation.
+#[derive(Clone)]
 struct TraceChannels {
     aortic_root_pressure: Signal,
     lv_pressure: Signal,
@@ -249,6 +313,7 @@ impl TraceChannels {
 }
 
 /// Step observer that samples the per-beat trace and the waveforms on their time grids.
+#[derive(Clone)]
 struct Recorder {
     trace: TraceRec,
     wave: WaveRec,
@@ -400,16 +465,36 @@ impl StepObserver<Model> for Recorder {
     }
 }
 
-/// Longest assist period (1:4).
-const MAX_PERIOD: usize = 4;
-
-/// Largest scaled change of any tested state between two R waves.
-fn residual(model: &Model, prev: &[f64], now: &[f64]) -> f64 {
-    (0..now.len().min(prev.len()))
-        .filter_map(|i| {
-            model
-                .steady_scale(i)
-                .map(|scale| (now[i] - prev[i]).abs() / now[i].abs().max(scale))
+/// Statistical steady state of an irregular rhythm: the summary beats are split into halves,
+/// and the error is the largest relative difference between the halves' means of cardiac
+/// output and mean arterial pressure (a batch-means test: near zero when the summary window is
+/// long enough for the rhythm's variability to average out).
+pub fn statistical_error(beats: &[SummaryBeat]) -> f64 {
+    let n = beats.len();
+    if n < 2 {
+        return f64::INFINITY;
+    }
+    let (a, b) = beats.split_at(n / 2);
+    let mean = |bs: &[SummaryBeat], f: &dyn Fn(&BeatMetrics) -> Option<f64>| {
+        let (mut sum, mut dur) = (0.0, 0.0);
+        for x in bs {
+            if let Some(v) = f(&x.metrics) {
+                sum += v * x.duration_s;
+                dur += x.duration_s;
+            }
+        }
+        (dur > 0.0).then(|| sum / dur)
+    };
+    let metrics: [fn(&BeatMetrics) -> Option<f64>; 2] = [
+        |m| m.cardiac_output_l_min,
+        |m| m.mean_arterial_pressure_mmhg,
+    ];
+    metrics
+        .iter()
+        .filter_map(|f| {
+            let (x, y) = (mean(a, f)?, mean(b, f)?);
+            let scale = (0.5 * (x + y)).abs();
+            (scale > 0.0).then(|| (x - y).abs() / scale)
         })
         .fold(0.0, f64::max)
 }
@@ -501,8 +586,8 @@ pub fn run_phase(
         None => (0.0, model.initial_state()),
     };
     let settings = SolverSettings {
-        rtol: scenario.solver.rtol,
-        atol: scenario.solver.atol,
+        rtol: effective_rtol(scenario),
+        atol: effective_atol(scenario),
         max_step_s: scenario.solver.max_step_ms * 1e-3,
         ..SolverSettings::default()
     };
@@ -604,14 +689,24 @@ pub fn run_phase(
     // First pause: the R wave of beat 0.
     sim.run_until(f64::INFINITY, &mut rec)
         .map_err(solve_err(0))?;
-    let mut r_states: VecDeque<Vec<f64>> = VecDeque::new();
-    r_states.push_back(sim.y().to_vec());
+    // A run with a protocol records a transient (PCI, weaning) whose beats are the result, and
+    // the protocol's times count from the run's start: no extrapolated jumps in it.
+    let mut solver = PeriodicSolver::new(
+        sim.model.tested_states(),
+        scenario.steady.accelerate && scenario.protocol.is_empty(),
+        effective_rtol(scenario),
+    );
+    // The period being tested: its first beat, its start state and its length in beats.
+    let mut period_start: Option<(u64, Vec<f64>, u64)> = None;
+    let mut assessment: Option<Assessment> = None;
+    let mut decided: Option<Assessment> = None;
+    let mut extrapolations: u64 = 0;
+    // Integrator work of extrapolated periods that failed and were run again.
+    let mut wasted = Stats::default();
     let mut records: Vec<BeatRecord> = Vec::new();
     let mut summary_in: Vec<SummaryBeat> = Vec::new();
     let mut pending: Option<(BeatTrace, f64)> = None;
     let mut converged_at: Option<u64> = None;
-    let mut res = f64::INFINITY;
-    let mut decided_res = f64::INFINITY;
     let mut k: u64 = 0;
     let mut protocol_done_at: Option<u64> = None;
     let mut met_criterion = false;
@@ -626,10 +721,45 @@ pub fn run_phase(
         true,
     );
     let summary_range = |conv: u64| conv..conv + summary_beats;
+    // The run as it was before the last extrapolation, while its period is running: if the
+    // extrapolated start cannot be integrated (a state pushed out of the model's range), the
+    // run goes back to it and continues without extrapolation.
+    let mut rollback: Option<Box<Snapshot>> = None;
     loop {
-        let out = sim
-            .run_until(f64::INFINITY, &mut rec)
-            .map_err(solve_err(k))?;
+        let out = match sim.run_until(f64::INFINITY, &mut rec) {
+            Ok(out) => out,
+            Err(e) => match rollback.take() {
+                Some(saved) => {
+                    // The extrapolated start could not be integrated: go back to the run as it
+                    // was before the extrapolation and continue without it.
+                    let failed_work = sim.integrator.stats();
+                    let y;
+                    (sim, rec, y) = (saved.sim, saved.rec, saved.y);
+                    wasted = add_stats(wasted, failed_work, sim.integrator.stats());
+                    (k, pending, converged_at, decided, met_criterion) = (
+                        saved.k,
+                        saved.pending,
+                        saved.converged_at,
+                        saved.decided,
+                        saved.met_criterion,
+                    );
+                    records.truncate(saved.records);
+                    summary_in.truncate(saved.summary_in);
+                    extrapolations -= 1;
+                    solver.disable();
+                    period_start = Some((k, y.clone(), sim.model.assist_period()));
+                    rec.begin_beat(
+                        &sim.model,
+                        &y,
+                        trace_beat(k, converged_at),
+                        opts.waveforms,
+                        false,
+                    );
+                    continue;
+                }
+                None => return Err(solve_err(k)(e)),
+            },
+        };
         if out == RunOutcome::Reached {
             break;
         }
@@ -691,38 +821,69 @@ pub fn run_phase(
         }
         pending = this;
         k += 1;
-        let y_now = sim.y().to_vec();
+        // Every beat starts with the same step size and no step-size history (see
+        // `Integrator::restart_step`): the beat map stays smooth near the orbit.
+        sim.integrator.restart_step(BEAT_START_STEP_S);
+        let mut y_now = sim.y().to_vec();
         // The assist period can change during the run (a weaning protocol).
         let period = sim.model.assist_period();
-        r_states.push_back(y_now.clone());
-        if r_states.len() > MAX_PERIOD + 1 {
-            r_states.pop_front();
-        }
-        let n = r_states.len() as u64;
-        if n > period {
-            res = residual(&sim.model, &r_states[(n - 1 - period) as usize], &y_now);
-        }
         // Both states compared must come after the last protocol step.
         if protocol_done_at.is_none() && sim.t() >= protocol_end {
             protocol_done_at = Some(k);
         }
         let protocol_done = protocol_done_at.is_some_and(|b| k >= b + period);
-        if converged_at.is_none() && protocol_done {
-            if irregular {
-                if k >= max_beats {
-                    converged_at = Some(k);
+        if converged_at.is_none() && protocol_done_at.is_some() && !irregular {
+            match &period_start {
+                Some((b0, x0, p0)) if *p0 == period && k - b0 == period => {
+                    let a = solver.record(x0, &y_now);
+                    assessment = Some(a);
+                    rollback = None;
+                    // The balloon console's reservoir and timers are carried state too.
+                    let console_drifting = sim
+                        .model
+                        .balloon
+                        .as_ref()
+                        .is_some_and(|b| b.console.drifting());
+                    if a.error < tol && !console_drifting {
+                        converged_at = Some(k);
+                        met_criterion = true;
+                    } else {
+                        let y_plain = y_now.clone();
+                        if k < max_beats && solver.extrapolate(&mut y_now) {
+                            rollback = Some(Box::new(Snapshot {
+                                sim: sim.clone(),
+                                rec: rec.clone(),
+                                y: y_plain,
+                                k,
+                                pending: pending.clone(),
+                                converged_at,
+                                decided,
+                                met_criterion,
+                                records: records.len(),
+                                summary_in: summary_in.len(),
+                            }));
+                            sim.set_state(&y_now);
+                            extrapolations += 1;
+                        }
+                        period_start = Some((k, y_now.clone(), period));
+                    }
                 }
-            } else if res < tol && k >= period {
-                converged_at = Some(k);
-                met_criterion = true;
+                Some((_, _, p0)) if *p0 == period => {}
+                _ => {
+                    solver.reset();
+                    period_start = Some((k, y_now.clone(), period));
+                }
             }
+        }
+        if converged_at.is_none() && protocol_done && irregular && k >= max_beats {
+            converged_at = Some(k);
         }
         // Unconverged: summarise the last beats anyway.
         if converged_at.is_none() && k >= max_beats && protocol_done {
             converged_at = Some(k);
         }
         if converged_at == Some(k) {
-            decided_res = res;
+            decided = assessment;
         }
         // Work budgets: beats (the protocol's last step must come within them), solver steps
         // and wall-clock time.
@@ -771,6 +932,13 @@ pub fn run_phase(
     }
     let converged = met_criterion;
     let summary = summarize(&summary_in);
+    let (final_residual, steady_state_error, contraction_estimate) = if irregular {
+        (f64::NAN, statistical_error(&summary_in), f64::NAN)
+    } else {
+        decided.map_or((f64::INFINITY, f64::INFINITY, 1.0), |a| {
+            (a.residual, a.error, a.contraction)
+        })
+    };
 
     let waveforms = opts.waveforms.then(|| {
         let mut w = Waveforms {
@@ -804,10 +972,13 @@ pub fn run_phase(
         irregular,
         beats_to_steady_state: converged_at.unwrap_or(k).min(k),
         beats_simulated: k,
-        final_residual: decided_res,
+        final_residual,
+        steady_state_error,
+        contraction_estimate,
+        extrapolations,
         start_time_s: t0,
         end_time_s: sim.t(),
-        stats: sim.integrator.stats(),
+        stats: add_stats(sim.integrator.stats(), wasted, Stats::default()),
         wall_time_s: wall.elapsed().as_secs_f64(),
         blood_volume_start_ml: sim.model.circulation.blood_volume(&y0),
         blood_volume_end_ml: sim.model.circulation.blood_volume(sim.y()),

@@ -66,8 +66,10 @@ param_group! {
 param_group! {
     /// Periodic steady state detection and summary.
     pub struct SteadyParams {
-        /// Largest relative change of a compartment volume between successive R waves at steady state
+        /// Largest estimated relative distance of a carried state (volume, slow controller) to the periodic orbit, |Δ|/(1 − λ) over one assist period
         pub tolerance: f64 = ["1", 1e-12, 0.1],
+        /// Extrapolate towards the periodic orbit (Anderson acceleration on the beat map); off: plain beat-to-beat iteration. Never in a run with a `[[protocol]]` (its beats are a transient to record)
+        pub accelerate: bool = ["1", 0, 1],
         /// Beats after which the run stops unconverged
         pub max_beats: u64 = ["beats", 1, 100000],
         /// Beats averaged into the steady-state summary
@@ -408,6 +410,13 @@ impl Scenario {
             });
         }
         Ok(())
+    }
+
+    /// Whether a run of this scenario has no periodic steady state: an irregular rhythm, or
+    /// a balloon on its internal (asynchronous) trigger.
+    pub fn is_irregular(&self) -> bool {
+        self.rhythm.is_irregular()
+            || (self.iabp.enabled && self.iabp.trigger == counterpulse_balloon::Trigger::Internal)
     }
 
     /// Bytes of the waveforms a run with `--out` keeps: beats kept × samples per beat ×

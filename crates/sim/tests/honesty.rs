@@ -149,19 +149,22 @@ fn case12_steady_state_reports_agree_with_themselves() {
     let b = &sim.baseline;
     assert!(b.converged && !b.irregular);
     assert!(
-        b.final_residual < s.steady.tolerance,
-        "converged with change {} > tolerance {}",
-        b.final_residual,
+        b.steady_state_error < s.steady.tolerance,
+        "converged with error {} > tolerance {}",
+        b.steady_state_error,
         s.steady.tolerance
     );
+    // The error is the change over a period scaled by 1/(1 − λ), never smaller than it.
+    assert!(b.steady_state_error >= b.final_residual);
+    assert!((0.0..1.0).contains(&b.contraction_estimate));
     // Stopped by the beat budget: the change reported is the one that failed the test.
     let s = scenario("cardiogenic-shock", &["steady.max_beats=5"]);
     let b = simulate(&s, &RunOptions::default()).expect("runs").baseline;
     assert!(!b.converged);
     assert!(
-        b.final_residual >= s.steady.tolerance,
-        "not converged with change {} < tolerance {}",
-        b.final_residual,
+        b.steady_state_error >= s.steady.tolerance,
+        "not converged with error {} < tolerance {}",
+        b.steady_state_error,
         s.steady.tolerance
     );
     // AF has no periodic steady state: it is never reported as converged.
@@ -172,4 +175,6 @@ fn case12_steady_state_reports_agree_with_themselves() {
     .expect("runs")
     .baseline;
     assert!(!af.converged && af.irregular);
+    // Its statistical steady state says how close the halves of its summary agree.
+    assert!(af.steady_state_error.is_finite() && af.steady_state_error < 0.1);
 }

@@ -52,12 +52,44 @@ pub fn metrics_json(m: &BeatMetrics) -> serde_json::Value {
     serde_json::Value::Object(map)
 }
 
+/// A float for JSON: `null` when not finite (no estimate).
+fn finite(x: f64) -> serde_json::Value {
+    if x.is_finite() {
+        json!(x)
+    } else {
+        serde_json::Value::Null
+    }
+}
+
+/// How a run's steady state was judged, in words.
+pub fn steady_state_text(r: &RunResult) -> String {
+    if r.converged {
+        format!(
+            "periodic: estimated distance of the carried states to the orbit {:.1e} (|change over an assist period| {:.1e} / (1 - contraction {:.3}))",
+            r.steady_state_error, r.final_residual, r.contraction_estimate
+        )
+    } else if r.irregular {
+        format!(
+            "statistical steady state (irregular rhythm): {} beats, summary of the last {}; the halves of the summary differ by {:.1e} (largest relative difference of mean cardiac output and MAP)",
+            r.beats_simulated,
+            r.beats_simulated - r.beats_to_steady_state,
+            r.steady_state_error
+        )
+    } else {
+        format!(
+            "not converged: estimated distance to the orbit {:.1e} > steady.tolerance when the beat budget ran out (|change over an assist period| {:.1e}, contraction {:.3})",
+            r.steady_state_error, r.final_residual, r.contraction_estimate
+        )
+    }
+}
+
 /// Convergence and work counters of a run as JSON; for the `assisted` run also what the
 /// balloon delivered (see [`AssistReport`]).
 pub fn run_json(r: &RunResult, assisted: bool) -> serde_json::Value {
     let report = assisted.then(|| AssistReport::of(r));
     json!({
-        "steady_state": if r.converged { "periodic" } else if r.irregular { "irregular rhythm: fixed number of beats" } else { "not converged" },
+        "steady_state": if r.converged { "periodic" } else if r.irregular { "statistical (irregular rhythm)" } else { "not converged" },
+        "steady_state_test": steady_state_text(r),
         "converged": r.converged,
         "irregular": r.irregular,
         "alarms_raised": r.alarms.len(),
@@ -66,7 +98,10 @@ pub fn run_json(r: &RunResult, assisted: bool) -> serde_json::Value {
         "beats_to_steady_state": r.beats_to_steady_state,
         "beats_simulated": r.beats_simulated,
         "assist_period_beats": r.assist_period,
-        "final_residual": r.final_residual,
+        "final_residual": finite(r.final_residual),
+        "steady_state_error": finite(r.steady_state_error),
+        "contraction_estimate": finite(r.contraction_estimate),
+        "extrapolations": r.extrapolations,
         "start_time_s": r.start_time_s,
         "simulated_time_s": r.simulated_time_s(),
         "wall_time_s": r.wall_time_s,

@@ -97,12 +97,20 @@ struct Row {
     message: String,
     baseline_beats: Option<u64>,
     assisted_beats: Option<u64>,
+    baseline_error: Option<f64>,
+    assisted_error: Option<f64>,
     alarms: Option<u64>,
     alarm_kinds: String,
     delivered_fraction: Option<f64>,
     baseline: Option<BeatMetrics>,
     assisted: Option<BeatMetrics>,
 }
+
+/// The steady-state error columns.
+const ERROR_COLUMNS: [&str; 2] = ["baseline_steady_state_error", "assisted_steady_state_error"];
+
+/// What `*_steady_state_error` means (written into the manifest).
+pub const STEADY_STATE_MEASURE: &str = "estimated largest relative distance of a carried state (compartment volumes, slow controllers; at an R wave) to the periodic orbit: |change over one assist period| / (1 - lambda), lambda the estimated contraction of the beat map (see counterpulse_sim::steady); steady.tolerance bounds it. Irregular rhythms: statistical steady state, the largest relative difference between the two halves of the summary window in mean cardiac output and MAP.";
 
 /// Statuses of a point, from good to bad:
 /// * `ok`: periodic steady state (or the fixed beats of an irregular rhythm), the balloon
@@ -168,9 +176,50 @@ fn baseline_key(s: &counterpulse_sim::Scenario) -> String {
     key
 }
 
-type BaselineCache = HashMap<String, OnceLock<Result<RunResult, PointError>>>;
+type Cell = OnceLock<Result<RunResult, PointError>>;
 
-fn run_row(spec: &SweepSpec, id: u64, baselines: &BaselineCache, opts: &SweepOptions) -> Row {
+/// Steady states shared by the points of a sweep (of this process's shard), whatever their
+/// chunk: each distinct baseline is run once, and the points that share a baseline (they
+/// differ only in balloon settings) start their assisted run from the assisted steady state of
+/// the group's **leader**, its lowest point id in the whole sweep. The leader is a function of
+/// the spec, and its assisted run starts from the baseline, so every point's path (and result)
+/// is the same whatever the thread count, the order, the chunking or the shard; the warm start
+/// changes the path only, and each run meets the same steady-state error bound. Not used for
+/// irregular rhythms or protocols, whose result depends on the path.
+#[derive(Default)]
+struct SharedRuns {
+    /// Baseline run by baseline key.
+    baselines: HashMap<String, Cell>,
+    /// The leader of each baseline key and its assisted run.
+    leaders: HashMap<String, (u64, Cell)>,
+}
+
+impl SharedRuns {
+    /// The cells for the points `ids` (the leaders found among all points of the sweep).
+    fn for_points(spec: &SweepSpec, ids: &[u64]) -> Self {
+        let mut shared = SharedRuns::default();
+        for &id in ids {
+            if let Ok(s) = spec.scenario(id) {
+                shared.baselines.entry(baseline_key(&s)).or_default();
+            }
+        }
+        for id in 0..spec.n_points() {
+            let Ok(s) = spec.scenario(id) else { continue };
+            let key = baseline_key(&s);
+            if shared.baselines.contains_key(&key) && !shared.leaders.contains_key(&key) {
+                shared.leaders.insert(key, (id, Cell::new()));
+            }
+        }
+        shared
+    }
+}
+
+/// Whether a point's assisted run may start from another point's assisted steady state.
+fn warm_startable(s: &counterpulse_sim::Scenario) -> bool {
+    s.iabp.enabled && s.protocol.is_empty() && !s.is_irregular()
+}
+
+fn run_row(spec: &SweepSpec, id: u64, shared: &SharedRuns, opts: &SweepOptions) -> Row {
     let values = spec.point_values(id);
     let mut row = Row {
         id,
@@ -180,6 +229,8 @@ fn run_row(spec: &SweepSpec, id: u64, baselines: &BaselineCache, opts: &SweepOpt
         message: String::new(),
         baseline_beats: None,
         assisted_beats: None,
+        baseline_error: None,
+        assisted_error: None,
         alarms: None,
         alarm_kinds: String::new(),
         delivered_fraction: None,
@@ -229,16 +280,41 @@ fn run_row(spec: &SweepSpec, id: u64, baselines: &BaselineCache, opts: &SweepOpt
                 )
                 .map_err(PointError::from)
             };
-            let b = match baselines.get(&baseline_key(&s)) {
+            let key = baseline_key(&s);
+            let b = match shared.baselines.get(&key) {
                 Some(cell) => cell.get_or_init(compute).clone(),
                 None => compute(),
             }?;
-            let a = if s.iabp.enabled {
-                Some(assisted_run(&s, &RunOptions::default(), &b)?)
-            } else {
-                None
+            let plain = RunOptions::default();
+            if !s.iabp.enabled {
+                return Ok((b, None));
+            }
+            // The leader's assisted steady state, when this point may start from it.
+            let leader = match shared.leaders.get(&key) {
+                Some((leader, cell)) if *leader != id && warm_startable(&s) => {
+                    match spec.scenario(*leader) {
+                        Ok(ls) if warm_startable(&ls) => Some(
+                            cell.get_or_init(|| {
+                                assisted_run(&ls, &plain, &b).map_err(PointError::from)
+                            })
+                            .clone(),
+                        ),
+                        _ => None,
+                    }
+                }
+                _ => None,
             };
-            Ok((b, a))
+            let a = match leader {
+                Some(Ok(start)) => run_phase(
+                    &s,
+                    &plain,
+                    Some(&start),
+                    b.summary.mean_arterial_pressure_mmhg,
+                    "assisted",
+                )?,
+                _ => assisted_run(&s, &plain, &b)?,
+            };
+            Ok((b, Some(a)))
         },
     ));
     match result {
@@ -257,13 +333,14 @@ fn run_row(spec: &SweepSpec, id: u64, baselines: &BaselineCache, opts: &SweepOpt
         Ok(Err(PointError::Failed(m))) => row.message = m,
         Ok(Ok((b, a))) => {
             row.baseline_beats = Some(b.beats_simulated);
+            row.baseline_error = Some(b.steady_state_error).filter(|e| e.is_finite());
             row.baseline = Some(b.summary.clone());
             let mut problems = Vec::new();
             let unconverged = |name: &str, r: &RunResult| {
                 (!r.converged && !r.irregular).then(|| {
                     format!(
-                        "no periodic steady state in the {name} run within `steady.max_beats` = {} (relative change {:.2e} > `steady.tolerance` = {:.1e})",
-                        s.steady.max_beats, r.final_residual, s.steady.tolerance
+                        "no periodic steady state in the {name} run within `steady.max_beats` = {} (estimated distance to the orbit {:.2e} > `steady.tolerance` = {:.1e})",
+                        s.steady.max_beats, r.steady_state_error, s.steady.tolerance
                     )
                 })
             };
@@ -286,6 +363,7 @@ fn run_row(spec: &SweepSpec, id: u64, baselines: &BaselineCache, opts: &SweepOpt
             }
             if let Some(a) = &a {
                 row.assisted_beats = Some(a.beats_simulated);
+                row.assisted_error = Some(a.steady_state_error).filter(|e| e.is_finite());
                 row.assisted = Some(a.summary.clone());
                 if let Some(p) = unconverged("assisted", a) {
                     problems.push(p);
@@ -378,6 +456,14 @@ fn rows_table(spec: &SweepSpec, rows: &[Row]) -> Table {
         "assisted_beats_to_steady_state",
         ColumnData::OptU64(rows.iter().map(|r| r.assisted_beats).collect()),
     );
+    t.push(
+        "baseline_steady_state_error",
+        ColumnData::OptF64(rows.iter().map(|r| r.baseline_error).collect()),
+    );
+    t.push(
+        "assisted_steady_state_error",
+        ColumnData::OptF64(rows.iter().map(|r| r.assisted_error).collect()),
+    );
     for prefix in ["baseline", "assisted", "delta"] {
         for m in &spec.metrics {
             let col: Vec<Option<f64>> = rows
@@ -408,22 +494,15 @@ fn metadata(spec: &SweepSpec) -> Vec<(String, String)> {
 fn process_chunk(
     spec: &SweepSpec,
     chunk: u64,
+    shared: &SharedRuns,
     opts: &SweepOptions,
     progress: &dyn Progress,
 ) -> Result<[u64; STATUSES.len()], SweepError> {
     let ids: Vec<u64> = spec.chunk(chunk).collect();
-    // Baselines shared by the points of this chunk (they differ only in balloon settings):
-    // computed once, by the first point that needs it.
-    let mut cache: BaselineCache = HashMap::new();
-    for &id in &ids {
-        if let Ok(s) = spec.scenario(id) {
-            cache.entry(baseline_key(&s)).or_default();
-        }
-    }
     let rows: Vec<Row> = ids
         .par_iter()
         .map(|&id| {
-            let r = run_row(spec, id, &cache, opts);
+            let r = run_row(spec, id, shared, opts);
             progress.point_done();
             r
         })
@@ -660,8 +739,10 @@ pub fn run_sweep(
     // Chunks in order, the points of a chunk in parallel: memory holds one chunk, and parts
     // appear in order, so a killed sweep keeps every chunk it finished.
     let mut counts = [0u64; STATUSES.len()];
+    let my_points: Vec<u64> = todo.iter().flat_map(|c| spec.chunk(*c)).collect();
+    let shared = SharedRuns::for_points(spec, &my_points);
     for c in &todo {
-        let done = pool.install(|| process_chunk(spec, *c, opts, progress))?;
+        let done = pool.install(|| process_chunk(spec, *c, &shared, opts, progress))?;
         for i in 0..counts.len() {
             counts[i] += done[i];
         }
@@ -750,6 +831,7 @@ pub fn merge(dir: &Path, tool: &ToolInfo) -> Result<PathBuf, SweepError> {
     // Point ids: each exactly once, all present; every part of this sweep.
     let mut seen = vec![0u8; n as usize];
     let mut counts = [0u64; STATUSES.len()];
+    let mut largest_error = [0.0_f64; 2];
     for (c, p) in &parts {
         let theirs = read_metadata_value(p, "counterpulse.sweep_fingerprint")?;
         if theirs.as_deref() != Some(fingerprint.as_str()) {
@@ -781,6 +863,11 @@ pub fn merge(dir: &Path, tool: &ToolInfo) -> Result<PathBuf, SweepError> {
                 });
             }
             seen[id as usize] += 1;
+        }
+        for (name, col) in read_f64_columns(p, &ERROR_COLUMNS)? {
+            let worst = col.iter().flatten().fold(0.0_f64, |m, v| m.max(*v));
+            let slot = if name == ERROR_COLUMNS[0] { 0 } else { 1 };
+            largest_error[slot] = largest_error[slot].max(worst);
         }
         for status in read_str_column(p, "status")? {
             if let Some(i) = STATUSES.iter().position(|s| *s == status) {
@@ -831,7 +918,14 @@ pub fn merge(dir: &Path, tool: &ToolInfo) -> Result<PathBuf, SweepError> {
         "chunk_size": spec.chunk_size,
         "counts": counts_json(&counts),
         "seeds": { "sampling": spec.sampling.seed(), "rhythm.seed": spec.base.rhythm.seed },
-        "solver": { "rtol": spec.base.solver.rtol, "atol": spec.base.solver.atol, "backend": spec.base.get("solver.backend").map(|v| v.to_string()) },
+        "solver": { "rtol": spec.base.solver.rtol, "effective_rtol": counterpulse_sim::run::effective_rtol(&spec.base), "atol": spec.base.solver.atol, "backend": spec.base.get("solver.backend").map(|v| v.to_string()) },
+        "steady_state": {
+            "tolerance": spec.base.steady.tolerance,
+            "accelerate": spec.base.steady.accelerate,
+            "measure": STEADY_STATE_MEASURE,
+            "largest_baseline_steady_state_error": largest_error[0],
+            "largest_assisted_steady_state_error": largest_error[1],
+        },
         "files": { "points.parquet": { "rows": rows, "bytes": bytes }, "parts": paths.len() },
     });
     set.commit("manifest.json", &manifest)?;

@@ -22,7 +22,7 @@
 //!
 //! State: `{name}_inertial_flow_ml_s` (`Q_L`); signal: `{name}_flow_ml_s` (`Q`).
 
-use super::{Layout, LinkLaw, Signal, StateSpec, Workspace};
+use super::{Layout, LinkLaw, Memory, Signal, StateSpec, Workspace};
 
 /// Resistance of the annular gap between a balloon and the aortic wall (concentric annulus,
 /// Poiseuille flow; e.g. Bird RB, Stewart WE, Lightfoot EN, Transport Phenomena, §2.4), over
@@ -155,6 +155,8 @@ impl LinkLaw for AorticSegment {
             name: format!("{name}_inertial_flow_ml_s"),
             initial: 0.0,
             steady_scale: 10.0,
+            // L/Zc of a few ms: slaved to the pressures within the beat.
+            memory: Memory::Slaved,
         }]
     }
 

@@ -22,7 +22,7 @@
 //!
 //! State: `{name}_log_factor` (`coronary_autoregulation_log_factor` in the reference circuit).
 
-use super::{ControllerLaw, Signal, StateSpec, Workspace};
+use super::{ControllerLaw, Memory, Signal, StateSpec, Workspace};
 
 /// Coronary autoregulation; see the module documentation.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -90,6 +90,10 @@ impl ControllerLaw for Autoregulation {
             name: format!("{name}_log_factor"),
             initial: 0.0,
             steady_scale: 1.0,
+            memory: Memory::Carried {
+                min: self.x_min,
+                max: self.x_max,
+            },
         }]
     }
 

@@ -18,7 +18,7 @@
 
 use counterpulse_params::param_group;
 
-use super::{ControllerLaw, Signal, StateSpec, Workspace};
+use super::{ControllerLaw, Memory, Signal, StateSpec, Workspace};
 
 param_group! {
     /// Arterial baroreflex (off by default).
@@ -120,6 +120,7 @@ impl ControllerLaw for Baroreflex {
             name: name.into(),
             initial,
             steady_scale,
+            memory: Memory::CARRIED,
         };
         vec![
             s("baroreflex_sensed_pressure_mmhg", self.set_point_mmhg, 10.0),

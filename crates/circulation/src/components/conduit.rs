@@ -2,7 +2,7 @@
 //!
 //! State: `{name}_flow_ml_s`; signal: `{name}_flow_ml_s` (the same value).
 
-use super::{Layout, LinkLaw, StateSpec, Workspace};
+use super::{Layout, LinkLaw, Memory, StateSpec, Workspace};
 
 /// Resistance and inertance in series; see the module documentation.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -37,6 +37,7 @@ impl LinkLaw for Conduit {
             name: format!("{name}_flow_ml_s"),
             initial: 0.0,
             steady_scale: 10.0,
+            memory: Memory::Slaved,
         }]
     }
 

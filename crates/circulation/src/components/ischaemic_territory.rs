@@ -43,7 +43,7 @@
 
 use counterpulse_params::param_group;
 
-use super::{ControllerLaw, Layout, Signal, StateRef, StateSpec, Workspace, soft_clamp01};
+use super::{ControllerLaw, Layout, Memory, Signal, StateRef, StateSpec, Workspace, soft_clamp01};
 
 param_group! {
     /// Perfusion-contraction matching of the LAD territory (ischaemic LV function).
@@ -179,17 +179,33 @@ impl ControllerLaw for IschaemicTerritory {
         } else {
             1.0
         };
-        let spec = |name: &str, initial: f64, steady_scale: f64| StateSpec {
+        let spec = |name: &str, initial: f64, steady_scale: f64, max: f64| StateSpec {
             name: name.into(),
             initial,
             steady_scale,
+            memory: Memory::Carried { min: 0.0, max },
         };
         vec![
-            spec("lad_territory_o2_delivery_stage1_ml_s", delivery, 0.01),
-            spec("lad_territory_o2_delivery_ml_s", delivery, 0.01),
-            spec("lad_territory_o2_demand_stage1_ml_s", demand, 0.01),
-            spec("lad_territory_o2_demand_ml_s", demand, 0.01),
-            spec("lad_territory_function", function, 1.0),
+            spec(
+                "lad_territory_o2_delivery_stage1_ml_s",
+                delivery,
+                0.01,
+                f64::INFINITY,
+            ),
+            spec(
+                "lad_territory_o2_delivery_ml_s",
+                delivery,
+                0.01,
+                f64::INFINITY,
+            ),
+            spec(
+                "lad_territory_o2_demand_stage1_ml_s",
+                demand,
+                0.01,
+                f64::INFINITY,
+            ),
+            spec("lad_territory_o2_demand_ml_s", demand, 0.01, f64::INFINITY),
+            spec("lad_territory_function", function, 1.0, 1.0),
         ]
     }
 

@@ -154,6 +154,38 @@ pub struct StateSpec {
     /// Scale of the steady-state test: the state is steady when its change over an assist period
     /// is below `steady.tolerance × max(|y|, scale)`.
     pub steady_scale: f64,
+    /// Whether the state carries the circulation's memory from one beat to the next.
+    pub memory: Memory,
+}
+
+/// How a state carries over from one beat to the next.
+///
+/// The periodic steady state is a fixed point of the beat map on the states that carry memory
+/// (compartment volumes, slow controllers): their values at an R wave decide the next beat.
+/// Inertial flows and valve openings are slaved to the pressures within milliseconds (L/R of a
+/// few ms; every valve closes each beat), so their values at the next R wave do not depend on
+/// their values at this one. They are left out of the steady-state test (at the R wave a
+/// closing atrioventricular valve makes them sensitive to the integrator's step sequence, not
+/// to the approach to the orbit) and out of the extrapolation towards the orbit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Memory {
+    /// Carried over, between `min` and `max` (an extrapolated value is kept inside).
+    Carried {
+        /// Lowest meaningful value.
+        min: f64,
+        /// Highest meaningful value.
+        max: f64,
+    },
+    /// Slaved to the carried states within a beat.
+    Slaved,
+}
+
+impl Memory {
+    /// Carried over, unbounded.
+    pub const CARRIED: Memory = Memory::Carried {
+        min: f64::NEG_INFINITY,
+        max: f64::INFINITY,
+    };
 }
 
 /// A compartment's constitutive law: pressure from the blood volume it encloses.

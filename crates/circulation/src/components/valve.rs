@@ -20,7 +20,7 @@
 
 use counterpulse_params::param_group;
 
-use super::{DYN_CM2_PER_MMHG, Layout, LinkLaw, StateSpec, Workspace};
+use super::{DYN_CM2_PER_MMHG, Layout, LinkLaw, Memory, StateSpec, Workspace};
 
 param_group! {
     /// A heart valve (Mynard 2012 model).
@@ -131,11 +131,13 @@ impl LinkLaw for Valve {
                 name: format!("{name}_flow_ml_s"),
                 initial: 0.0,
                 steady_scale: 10.0,
+                memory: Memory::Slaved,
             },
             StateSpec {
                 name: format!("{valve}_valve_opening"),
                 initial: if self.initially_open { 1.0 } else { 0.0 },
                 steady_scale: 1.0,
+                memory: Memory::Slaved,
             },
         ]
     }

@@ -1,0 +1,229 @@
+//! The periodic steady state (issue 14): the accelerated path reaches the same orbit as plain
+//! beat-to-beat iteration within the error it states, a tight tolerance is reached in a bounded
+//! number of beats, and the error estimate is honest against a reference orbit.
+
+use counterpulse_metrics::BeatMetrics;
+use counterpulse_sim::{RunOptions, RunResult, Scenario, simulate};
+
+fn scenario(preset: &str, sets: &[&str]) -> Scenario {
+    let mut s = Scenario::from_preset(preset).expect("preset");
+    for a in sets {
+        s.set_cli(a).expect("valid override");
+    }
+    s
+}
+
+fn baseline(preset: &str, sets: &[&str]) -> RunResult {
+    simulate(&scenario(preset, sets), &RunOptions::default())
+        .expect("runs")
+        .baseline
+}
+
+/// Largest relative difference of the carried states at the end of two runs (the state the
+/// error estimate speaks of), scaled as the steady-state test scales them.
+fn state_distance(a: &RunResult, b: &RunResult) -> f64 {
+    a.final_state
+        .iter()
+        .zip(&b.final_state)
+        .zip(&a.final_state_names)
+        .filter(|(_, n)| {
+            n.ends_with("_volume_ml") || n.contains("territory") || n.contains("autoregulation")
+        })
+        .map(|((x, y), n)| {
+            let floor = if n.contains("o2_") {
+                0.01
+            } else if n.ends_with("_volume_ml") {
+                10.0
+            } else {
+                1.0
+            };
+            (x - y).abs() / x.abs().max(floor)
+        })
+        .fold(0.0, f64::max)
+}
+
+fn rel(a: Option<f64>, b: Option<f64>) -> f64 {
+    let (a, b) = (a.expect("metric"), b.expect("metric"));
+    (a - b).abs() / b.abs().max(1e-9)
+}
+
+fn key_metrics(m: &BeatMetrics) -> [Option<f64>; 4] {
+    [
+        m.cardiac_output_l_min,
+        m.mean_arterial_pressure_mmhg,
+        m.lv_end_diastolic_volume_ml,
+        m.coronary_flow_ml_min,
+    ]
+}
+
+#[test]
+fn accelerated_and_plain_iteration_reach_the_same_orbit_within_the_stated_error() {
+    for preset in ["healthy", "cardiogenic-shock", "pre-shock"] {
+        let fast = baseline(preset, &["steady.tolerance=1e-4"]);
+        let plain = baseline(
+            preset,
+            &[
+                "steady.tolerance=1e-4",
+                "steady.accelerate=false",
+                "steady.max_beats=3000",
+            ],
+        );
+        assert!(
+            fast.converged && plain.converged,
+            "{preset}: {} {:.2e} / {} {:.2e}",
+            fast.beats_simulated,
+            fast.steady_state_error,
+            plain.beats_simulated,
+            plain.steady_state_error
+        );
+        assert!(fast.extrapolations > 0, "{preset}: no extrapolation");
+        assert!(
+            fast.beats_simulated < plain.beats_simulated,
+            "{preset}: {} accelerated beats vs {} plain",
+            fast.beats_simulated,
+            plain.beats_simulated
+        );
+        // Both are within their stated error of the orbit, so within the sum of each other
+        // (the summary beats are plain beats from there on, closer still).
+        let d = state_distance(&fast, &plain);
+        let bound = fast.steady_state_error + plain.steady_state_error;
+        assert!(
+            d <= bound,
+            "{preset}: states differ by {d:.2e} > stated {bound:.2e}"
+        );
+        for (a, b) in key_metrics(&fast.summary)
+            .iter()
+            .zip(key_metrics(&plain.summary))
+        {
+            // Metrics are smooth functions of the orbit: within ten times the state error.
+            assert!(
+                rel(*a, b) <= 10.0 * bound + 1e-9,
+                "{preset}: {a:?} vs {b:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_error_estimate_bounds_the_distance_to_a_tight_reference_orbit() {
+    // One integrator tolerance for all, so that the runs differ only in how close to the orbit
+    // they stopped (not in the orbit's discretisation error).
+    let rtol = ["solver.rtol=1e-10", "solver.atol=1e-10"];
+    let mut worst: f64 = 0.0;
+    for preset in ["healthy", "cardiogenic-shock", "pre-shock", "va-ecmo"] {
+        let reference = baseline(preset, &[rtol[0], rtol[1], "steady.tolerance=1e-8"]);
+        assert!(reference.converged, "{preset}: reference");
+        for tol in ["1e-2", "1e-3", "1e-4"] {
+            let r = baseline(
+                preset,
+                &[rtol[0], rtol[1], &format!("steady.tolerance={tol}")],
+            );
+            assert!(r.converged, "{preset} {tol}");
+            let d = state_distance(&r, &reference);
+            let ratio = d / (r.steady_state_error + reference.steady_state_error);
+            println!(
+                "{preset} tol {tol}: {} beats, stated error {:.2e}, distance to the reference orbit {d:.2e} (ratio {ratio:.2})",
+                r.beats_simulated, r.steady_state_error
+            );
+            worst = worst.max(ratio);
+            // An estimate, not a proof (the beat map is not normal, λ is estimated): measured
+            // within a factor of 3 of the true distance.
+            assert!(ratio <= 3.0, "{preset} at {tol}: distance {d:.2e}");
+            assert!(
+                d <= 3.0 * tol.parse::<f64>().expect("number"),
+                "{preset} at {tol}: {d:.2e}"
+            );
+        }
+    }
+    println!("largest distance / stated error: {worst:.2}");
+}
+
+#[test]
+fn a_tight_steady_state_is_reached_in_a_bounded_number_of_beats() {
+    let r = baseline("cardiogenic-shock", &["steady.tolerance=1e-7"]);
+    assert!(r.converged, "error {:.2e}", r.steady_state_error);
+    assert!(r.steady_state_error < 1e-7);
+    assert!(r.beats_simulated <= 80, "{} beats", r.beats_simulated);
+    // The integrator was tightened with it (solver.rtol is an upper bound).
+    let s = scenario("cardiogenic-shock", &["steady.tolerance=1e-7"]);
+    assert!(counterpulse_sim::run::effective_rtol(&s) <= 1e-9);
+}
+
+#[test]
+fn extrapolation_conserves_blood_volume() {
+    let r = baseline("cardiogenic-shock", &[]);
+    assert!(r.extrapolations > 0);
+    let drift = (r.blood_volume_end_ml - r.blood_volume_start_ml).abs();
+    assert!(drift < 1e-9 * r.blood_volume_start_ml, "drift {drift} mL");
+}
+
+#[test]
+fn the_error_estimate_holds_where_the_lad_territory_is_partly_ischaemic() {
+    // Cardiogenic shock at 120 bpm with an 85 % LAD stenosis: the territory's function sits on
+    // the steep part of its supply/demand curve and relaxes with its 10 s time constant (a
+    // multiplier of about 0.95 a beat). A contraction estimate taken from the secant pairs just
+    // after an extrapolation once fell to 0.09 here, and the run stopped 19 beats in with a
+    // stated error of 7.6e-4 while the territory's function was 0.014 (absolute, scale 1)
+    // away from the orbit.
+    let sets = ["heart.rate_bpm=120", "coronary.stenosis_percent=85"];
+    let rtol = ["solver.rtol=1e-10", "solver.atol=1e-10"];
+    let with = |tol: &str| {
+        let mut all = vec![rtol[0], rtol[1]];
+        all.extend(sets);
+        let t = format!("steady.tolerance={tol}");
+        all.push(&t);
+        baseline("cardiogenic-shock", &all)
+    };
+    let reference = with("1e-8");
+    assert!(reference.converged, "reference");
+    let r = with("1e-3");
+    assert!(r.converged);
+    let d = state_distance(&r, &reference);
+    assert!(
+        d <= 3.0 * (r.steady_state_error + reference.steady_state_error),
+        "distance {d:.2e} against stated {:.2e} after {} beats",
+        r.steady_state_error,
+        r.beats_simulated
+    );
+}
+
+#[test]
+fn a_protocol_run_records_its_transient_without_extrapolated_jumps() {
+    // PCI 20 s into the assisted run: the beats after it are the result (the territory
+    // recovering with its time constant), so none of them may start from an extrapolated state.
+    // The territory's function obeys τ df/dt = target − f with |target − f| ≤ 1, so its beat
+    // mean moves by at most about RR/τ from one beat to the next.
+    let text = "[scenario]\npreset = \"cardiogenic-shock\"\n\
+                [iabp]\nenabled = true\nvolume_ml = 40\n\
+                [[protocol]]\nat_s = 20\ncoronary.stenosis_percent = 0\n";
+    let s = Scenario::from_toml(text, "pci").expect("scenario");
+    let opts = RunOptions {
+        record_all_beats: true,
+        ..RunOptions::default()
+    };
+    let a = simulate(&s, &opts)
+        .expect("runs")
+        .assisted
+        .expect("assisted");
+    assert_eq!(a.extrapolations, 0);
+    let tau_s = s.circulation.ischaemia.function_time_constant_s;
+    let f: Vec<(f64, f64)> = a
+        .beats
+        .iter()
+        .map(|b| {
+            (
+                b.rr_s,
+                b.metrics
+                    .lad_territory_function
+                    .expect("territory function"),
+            )
+        })
+        .collect();
+    for w in f.windows(2) {
+        let (rr_s, step) = (w[0].0, (w[1].1 - w[0].1).abs());
+        assert!(
+            step <= 1.5 * rr_s / tau_s,
+            "territory function jumped by {step:.3} in one beat (RR {rr_s:.2} s, τ {tau_s} s)"
+        );
+    }
+}
