@@ -412,9 +412,11 @@ fn cohorts_record_infeasible_and_excluded_members_with_the_reason() {
         "svg",
         "--quiet",
     ]);
+    // The figure (beside it, plot's hidden ledger of the files it wrote).
     let figures: Vec<_> = std::fs::read_dir(whole.join("figures"))
         .expect("figures")
         .filter_map(|e| e.ok())
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
         .collect();
     assert_eq!(figures.len(), 1, "one svg");
     let svg = std::fs::read_to_string(figures[0].path()).expect("svg");
