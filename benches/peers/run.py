@@ -56,7 +56,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-PEERS_DIR_DEFAULT = REPO.parent / "shared" / "peers" / "svzerod"
+PEERS_DIR_DEFAULT = Path(__file__).resolve().parent / "svzerod-cases"
 
 # ---------------------------------------------------------------------------------------------
 # Installing the peers
@@ -327,7 +327,7 @@ def main() -> int:
     ap.add_argument("--counterpulse", default=os.environ.get("COUNTERPULSE_BIN", "target/release/counterpulse"),
                     help="counterpulse binary (default: $COUNTERPULSE_BIN or target/release/counterpulse)")
     ap.add_argument("--peers-dir", default=os.environ.get("PEERS_SVZEROD_DIR", str(PEERS_DIR_DEFAULT)),
-                    help="folder with the svZeroDSolver inputs (default: ../shared/peers/svzerod beside the repository)")
+                    help="folder with the svZeroDSolver inputs (default: benches/peers/svzerod-cases, copies of svZeroDSolver's tests/cases)")
     ap.add_argument("--out", default="target/peers", help="folder for results.csv and results.json (default target/peers)")
     ap.add_argument("--repetitions", type=int, help="interleaved repetitions (default 5, short 1)")
     args = ap.parse_args()
@@ -428,6 +428,14 @@ def main() -> int:
         r["max_relative_error"] = max(r["errors"].values())
         if not all(math.isfinite(e) for e in r["errors"].values()) or not math.isfinite(r["cycles_per_wall_s"]):
             failures.append(f"{key}: error or timing not finite: {r['errors']}")
+        # Sanity of what was read (wrong variable or unit): a circulation, and a production
+        # setting within a few per cent of its own reference.
+        q = r["quantities"]
+        if not (20 <= q["mean_aortic_pressure_mmhg"] <= 200 and 5 <= q["stroke_volume_ml"] <= 200
+                and q["systolic_aortic_pressure_mmhg"] > q["mean_aortic_pressure_mmhg"]):
+            failures.append(f"{key}: quantities out of physiological range: {q}")
+        if r["max_relative_error"] > 0.05:
+            failures.append(f"{key}: production setting {r['max_relative_error']:.1e} off its reference (> 5 %)")
         results.append(r)
 
     cp_speed = {r["case"]: r["cycles_per_cpu_s"] for r in results if r["tool"] == "counterpulse"}
