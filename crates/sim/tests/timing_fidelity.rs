@@ -121,6 +121,11 @@ fn the_aortic_valve_stays_open_through_assisted_ejection() {
             "iabp.enabled=true",
             "iabp.ratio=1:1",
             "baroreflex.enabled=false",
+            // The recorded beats are the last 10. With the acceleration of issue 14 the assisted
+            // run takes 13 beats (7 extrapolated starts), so they would include the console's
+            // first beats (timing not yet learned) and jumps: transients, not the aorta's
+            // ringing at steady state, which is what this test is about.
+            "steady.accelerate=false",
         ],
         ALL,
     );
