@@ -803,7 +803,11 @@ fn published_values_in_figures_come_from_the_experiments_expect_rows() {
         let Ok(text) = std::fs::read_to_string(dir.join("experiment.toml")) else {
             continue;
         };
-        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let name = dir
+            .file_name()
+            .expect("folder name")
+            .to_string_lossy()
+            .to_string();
         let exp: toml::Table = text.parse().expect("experiment.toml parses");
         let known = expect_numbers(&exp);
         let mut has_marker = false;
@@ -979,4 +983,55 @@ fn gould_and_co_gain_figures_draw_their_published_values_in_place() {
             }
         }
     }
+}
+
+#[test]
+fn bad_published_values_exit_2_naming_the_option() {
+    let sw = sweep();
+    let base = [
+        "plot",
+        "lines",
+        sw.as_str(),
+        "--x",
+        "heart_rate_bpm",
+        "--y",
+        "delta_cardiac_output_l_min",
+    ];
+    for (opt, value, says) in [
+        ("--published-x", "45,30,Gould", "low end must be below"),
+        ("--published-x", "30,Gould", "expected 2 number(s)"),
+        ("--published-point", "abc", "expected 2 number(s)"),
+        ("--published-y", "inf,Somebody", "finite"),
+    ] {
+        let out = fixtures().join("figs").join("bad-published");
+        let mut a: Vec<&str> = base.to_vec();
+        let o = out.display().to_string();
+        a.extend([opt, value, "--out", o.as_str()]);
+        let r = common::run(&a);
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{opt} {value}: {err}");
+        assert!(
+            err.contains(opt) && err.contains(says),
+            "{opt} {value}: {err}"
+        );
+        assert!(
+            !out.with_extension("svg").exists(),
+            "{opt} {value}: drew anyway"
+        );
+    }
+    // A negative level is a number, not an option.
+    plot(
+        &[
+            "plot",
+            "lines",
+            &sw,
+            "--x",
+            "heart_rate_bpm",
+            "--y",
+            "delta_cardiac_output_l_min",
+            "--published-y",
+            "-0.1,0.05,Somebody 2000",
+        ],
+        "negative-published",
+    );
 }
