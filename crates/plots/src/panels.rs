@@ -102,11 +102,17 @@ pub struct Published {
 /// Colour of a published y level (Okabe–Ito reddish purple; its band a light tint).
 const LEVEL: RGBColor = OKABE_ITO[6];
 
-/// Fill colours of published x ranges, in order: light tints of grey, Okabe–Ito yellow and
-/// blue (distinct from the line colours and from the inflation shading, colour-blind safe).
+/// Fill colours of published x ranges, in order: light tints of Okabe–Ito yellow, blue and
+/// vermillion (colour-blind safe; not grey, which the band of a black series' spread is, and
+/// not the sky blue of the balloon-inflated shading).
 fn range_colour(i: usize) -> RGBColor {
-    const BASE: [RGBColor; 3] = [C_GREY, RGBColor(240, 228, 66), OKABE_ITO[4]];
-    tint(BASE[i % BASE.len()], 0.72)
+    const BASE: [(RGBColor, f64); 3] = [
+        (RGBColor(240, 228, 66), 0.6),
+        (OKABE_ITO[4], 0.8),
+        (OKABE_ITO[5], 0.8),
+    ];
+    let (c, t) = BASE[i % BASE.len()];
+    tint(c, t)
 }
 
 /// Stacked panels sharing one x axis.
