@@ -8,9 +8,10 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use counterpulse_io::{ColumnValues, read_columns, read_f64_columns, read_str_column};
 use counterpulse_plots::{
-    Figure, FigureOptions, Format, HeatmapFigure, Mark, Panel, PanelsFigure, PvLoop, PvLoopFigure,
-    Series, Style, TimingErrorsFigure, TimingPanel, WaveformFigure, WeaningFigure, WeaningStep,
-    annotate_one_to_two, axis_label, bare, lower_first, render, tick, unit_of_column,
+    Figure, FigureOptions, Format, HeatmapFigure, Mark, Panel, PanelsFigure, Published,
+    PublishedMark, PvLoop, PvLoopFigure, Series, Style, TimingErrorsFigure, TimingPanel,
+    WaveformFigure, WeaningFigure, WeaningStep, annotate_one_to_two, axis_label, bare, lower_first,
+    render, tick, unit_of_column,
 };
 use serde_json::Value as Json;
 
@@ -184,6 +185,99 @@ pub struct LineSelection {
     /// Keep only rows with COLUMN=VALUE (repeatable).
     #[arg(long = "where", value_name = "COLUMN=VALUE")]
     pub wheres: Vec<String>,
+    /// A published range of x, drawn as a light band over every panel, with its legend text
+    /// naming the source (repeatable), e.g. "30,45,Gould 1974 (dogs): 30–45 %".
+    #[arg(
+        long = "published-x",
+        value_name = "LO,HI[,LABEL]",
+        allow_hyphen_values = true
+    )]
+    pub published_x: Vec<String>,
+    /// A published level of y (± tolerance), drawn across the first panel as a dashed line
+    /// in a light band (repeatable).
+    #[arg(
+        long = "published-y",
+        value_name = "VALUE[,TOL][,LABEL]",
+        allow_hyphen_values = true
+    )]
+    pub published_y: Vec<String>,
+    /// A published value at one x (± tolerance on y), drawn on the first panel as an open
+    /// diamond with an error bar (repeatable).
+    #[arg(
+        long = "published-point",
+        value_name = "X,Y[,TOL][,LABEL]",
+        allow_hyphen_values = true
+    )]
+    pub published_points: Vec<String>,
+}
+
+/// Parses one published-value option: `need` to `most` leading numbers, then the legend text
+/// (the rest, commas included; "Published" when absent).
+fn published_fields(
+    flag: &str,
+    text: &str,
+    need: usize,
+    most: usize,
+) -> Result<(Vec<f64>, String)> {
+    let parts: Vec<&str> = text.split(',').collect();
+    let mut nums = Vec::new();
+    for p in parts.iter().take(most) {
+        match p.trim().parse::<f64>() {
+            Ok(v) if v.is_finite() => nums.push(v),
+            Ok(_) => {
+                return Err(usage(format!(
+                    "{flag} {text}: values must be finite numbers"
+                )));
+            }
+            Err(_) => break,
+        }
+    }
+    if nums.len() < need {
+        return Err(usage(format!(
+            "{flag} {text}: expected {need} number(s) first, then optionally the legend text"
+        )));
+    }
+    let label = parts[nums.len()..].join(",").trim().to_string();
+    Ok((
+        nums,
+        if label.is_empty() {
+            "Published".into()
+        } else {
+            label
+        },
+    ))
+}
+
+/// The published values of a lines or bands figure, in the order x ranges, y levels, points.
+fn published_marks(sel: &LineSelection) -> Result<Vec<Published>> {
+    let mut out = Vec::new();
+    for t in &sel.published_x {
+        let (v, label) = published_fields("--published-x", t, 2, 2)?;
+        if v[0] >= v[1] {
+            return Err(usage(format!(
+                "--published-x {t}: the range's low end must be below its high end"
+            )));
+        }
+        out.push(Published {
+            mark: PublishedMark::XRange(v[0], v[1]),
+            label,
+        });
+    }
+    for t in &sel.published_y {
+        let (v, label) = published_fields("--published-y", t, 1, 2)?;
+        out.push(Published {
+            mark: PublishedMark::YLevel(v[0], v.get(1).copied().unwrap_or(0.0).abs()),
+            label,
+        });
+    }
+    for t in &sel.published_points {
+        let (v, label) = published_fields("--published-point", t, 2, 3)?;
+        out.push(Published {
+            mark: PublishedMark::Point(v[0], v[1], v.get(2).copied().unwrap_or(0.0).abs()),
+            label,
+        });
+    }
+    Ok(out)
 }
 
 /// Options of every figure: files, size, text, title, axes, panel letters.
@@ -1235,11 +1329,15 @@ pub fn lines(
         .map(|p| bare(&p.y_label).to_string())
         .collect::<Vec<_>>()
         .join(" and ");
+    let published = published_marks(sel)?;
     let figure = PanelsFigure {
         title: format!("{}: {title_y}", sweep_title(dir)),
         note: notes.join("; "),
         x_label: axis_label(x),
         panels,
+        // Published values name their sources in full: under the plot, not over the data.
+        legend_below: !published.is_empty(),
+        published,
         ..Default::default()
     };
     let name = match by {

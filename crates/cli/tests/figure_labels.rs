@@ -759,3 +759,279 @@ fn experiment_figures_show_published_values_beside_the_model() {
         );
     }
 }
+
+/// The leading numbers of a `published_*` figure key ("30,45,Gould 1974 ...": 30 and 45).
+fn published_numbers(text: &str) -> Vec<f64> {
+    text.split(',')
+        .map_while(|p| p.trim().parse::<f64>().ok())
+        .collect()
+}
+
+/// Every number of the experiment's `[[expect]]` rows: published, tolerance, min, max, and the
+/// values of `observed.where` (where a point sits on the x axis).
+fn expect_numbers(exp: &toml::Table) -> Vec<f64> {
+    let num = |v: &toml::Value| v.as_float().or(v.as_integer().map(|i| i as f64));
+    let mut out = Vec::new();
+    for row in exp
+        .get("expect")
+        .and_then(|e| e.as_array())
+        .into_iter()
+        .flatten()
+    {
+        for k in ["published", "tolerance", "min", "max"] {
+            out.extend(row.get(k).and_then(num));
+        }
+        if let Some(w) = row
+            .get("observed")
+            .and_then(|o| o.get("where"))
+            .and_then(|w| w.as_table())
+        {
+            out.extend(w.values().filter_map(num));
+        }
+    }
+    out
+}
+
+#[test]
+fn published_values_in_figures_come_from_the_experiments_expect_rows() {
+    // Every published marker of every experiment's figures takes its numbers from that
+    // experiment's [[expect]] rows (never typed in a second time), and every experiment either
+    // draws a published value in a figure or says in its README why none fits.
+    let mut marked = Vec::new();
+    for entry in std::fs::read_dir(repo().join("experiments")).expect("experiments/") {
+        let dir = entry.expect("entry").path();
+        let Ok(text) = std::fs::read_to_string(dir.join("experiment.toml")) else {
+            continue;
+        };
+        let name = dir
+            .file_name()
+            .expect("folder name")
+            .to_string_lossy()
+            .to_string();
+        let exp: toml::Table = text.parse().expect("experiment.toml parses");
+        let known = expect_numbers(&exp);
+        let mut has_marker = false;
+        for fig in exp
+            .get("figure")
+            .and_then(|f| f.as_array())
+            .into_iter()
+            .flatten()
+        {
+            // `changes --reference` and the cohort figure draw published values too.
+            if fig.get("reference").is_some()
+                || fig.get("kind").and_then(|k| k.as_str()) == Some("cohort")
+            {
+                has_marker = true;
+            }
+            for key in ["published_x", "published_y", "published_point"] {
+                let Some(v) = fig.get(key) else { continue };
+                let items: Vec<&str> = match v {
+                    toml::Value::String(s) => vec![s.as_str()],
+                    toml::Value::Array(a) => a.iter().filter_map(|x| x.as_str()).collect(),
+                    other => panic!("{name}: {key} = {other}: expected text"),
+                };
+                for item in items {
+                    has_marker = true;
+                    let nums = published_numbers(item);
+                    assert!(!nums.is_empty(), "{name}: {key} {item:?} has no numbers");
+                    let label = item.split(',').skip(nums.len()).collect::<Vec<_>>();
+                    assert!(
+                        label.join(",").trim().len() > 3,
+                        "{name}: {key} {item:?}: the legend text must name the source"
+                    );
+                    for n in nums {
+                        assert!(
+                            known.iter().any(|k| (k - n).abs() < 1e-12),
+                            "{name}: {key} {item:?}: {n} is not a published/tolerance/min/max \
+                             (or where) value of its [[expect]] rows"
+                        );
+                    }
+                }
+            }
+        }
+        if has_marker {
+            marked.push(name);
+        } else {
+            let readme = std::fs::read_to_string(dir.join("README.md")).unwrap_or_default();
+            assert!(
+                readme.contains("Published values in the figures"),
+                "{name}: no figure shows a published value and the README does not say why \
+                 (a paragraph \"Published values in the figures\")"
+            );
+        }
+    }
+    for want in [
+        "gould-1974",
+        "co-gain-shock",
+        "kern-1999",
+        "kern-1993",
+        "scheidt-1973",
+    ] {
+        assert!(marked.iter().any(|m| m == want), "{want}: {marked:?}");
+    }
+}
+
+/// The drawing-unit position of value `v` on the x axis, from two numeric x tick labels
+/// (centred under their ticks).
+fn x_of(els: &[El], v: f64) -> f64 {
+    let ticks: Vec<(f64, f64)> = els
+        .iter()
+        .filter(|e| e.tag == "text" && e.attr("text-anchor") == Some("middle"))
+        .filter(|e| e.attr("transform").is_none())
+        .filter_map(|e| Some((e.text.parse::<f64>().ok()?, e.num("x"))))
+        .collect();
+    // The x tick labels share the lowest row of numeric, centred labels.
+    let (a, b) = (ticks[0], ticks[1]);
+    a.1 + (v - a.0) * (b.1 - a.1) / (b.0 - a.0)
+}
+
+/// The drawing-unit position of value `v` on the y axis, from two y tick labels (right-aligned).
+fn y_of(els: &[El], v: f64) -> f64 {
+    let ticks: Vec<(f64, f64)> = els
+        .iter()
+        .filter(|e| e.tag == "text" && e.attr("text-anchor") == Some("end"))
+        .filter_map(|e| Some((e.text.parse::<f64>().ok()?, e.num("y"))))
+        .collect();
+    let (a, b) = (ticks[0], ticks[1]);
+    a.1 + (v - a.0) * (b.1 - a.1) / (b.0 - a.0)
+}
+
+/// Centres of the open diamonds (white polygons) of a figure.
+fn diamonds(els: &[El]) -> Vec<(f64, f64)> {
+    els.iter()
+        .filter(|e| e.tag == "polygon" && e.attr("fill") == Some("#FFFFFF"))
+        .map(|e| {
+            let p = e.points();
+            let n = (p.len() - 1).max(1) as f64;
+            let sx: f64 = p.iter().take(p.len() - 1).map(|q| q.0).sum();
+            let sy: f64 = p.iter().take(p.len() - 1).map(|q| q.1).sum();
+            (sx / n, sy / n)
+        })
+        .collect()
+}
+
+#[test]
+fn gould_and_co_gain_figures_draw_their_published_values_in_place() {
+    let out = fixtures().join("reproduce-published");
+    let exps = repo().join("experiments").display().to_string();
+    for name in ["gould-1974", "co-gain-shock"] {
+        ok(&[
+            "reproduce",
+            name,
+            "--experiments",
+            &exps,
+            "--out",
+            &out.display().to_string(),
+            "--quiet",
+        ]);
+    }
+    let read = |p: &str| parse(&std::fs::read_to_string(out.join(p)).expect(p));
+    let tol = 3.0; // drawing units (0.3 pt)
+
+    // Gould 1974: maximal flow falls at 30-45 % stenosis, a band over exactly that range ...
+    let els = read("gould-1974/figures/flow-vs-stenosis.svg");
+    let all = all_text(&els);
+    for want in [
+        "Gould 1974 (dogs): maximal flow falls at 30–45 %",
+        "Fournier 2021: maximal flow 293 ± 102 mL/min",
+    ] {
+        assert!(all.contains(want), "{want}: {all}");
+    }
+    let (x30, x45) = (x_of(&els, 30.0), x_of(&els, 45.0));
+    let band = els.iter().find(|e| {
+        e.tag == "rect"
+            && (e.num("x") - x30).abs() < tol
+            && (e.num("width") - (x45 - x30)).abs() < tol
+    });
+    assert!(
+        band.is_some(),
+        "no band from 30 to 45 % (x {x30:.0} to {x45:.0})"
+    );
+    // ... and Fournier's hyperaemic flow as a diamond at 0 %, 293 mL/min.
+    let (px, py) = (x_of(&els, 0.0), y_of(&els, 293.0));
+    let d = diamonds(&els);
+    assert!(
+        d.iter()
+            .any(|(x, y)| (x - px).abs() < tol && (y - py).abs() < tol),
+        "no diamond at ({px:.0}, {py:.0}): {d:?}"
+    );
+
+    // Hajjar 2019: +0.5 L/min at 100 bpm with 40 mL.
+    let els = read("co-gain-shock/figures/co-gain-lines.svg");
+    let all = all_text(&els);
+    assert!(all.contains("Hajjar 2019: +0.5 ± 0.2 L/min"), "{all}");
+    let (px, py) = (x_of(&els, 100.0), y_of(&els, 0.5));
+    let d = diamonds(&els);
+    assert!(
+        d.iter()
+            .any(|(x, y)| (x - px).abs() < tol && (y - py).abs() < tol),
+        "no diamond at ({px:.0}, {py:.0}): {d:?}"
+    );
+
+    // The style still holds in every figure of both experiments.
+    for name in ["gould-1974", "co-gain-shock"] {
+        for f in std::fs::read_dir(out.join(name).join("figures")).expect("figures") {
+            let p = f.expect("file").path();
+            if p.extension().and_then(|e| e.to_str()) != Some("svg") {
+                continue;
+            }
+            let els = parse(&std::fs::read_to_string(&p).expect("svg"));
+            let (pt, text) = smallest_text(&els);
+            assert!(pt >= 6.0 - 1e-9, "{}: {text:?} at {pt:.2} pt", p.display());
+            for (w, what) in stroke_widths_pt(&els) {
+                assert!(w >= 0.5 - 1e-9, "{}: {what} at {w:.2} pt", p.display());
+            }
+        }
+    }
+}
+
+#[test]
+fn bad_published_values_exit_2_naming_the_option() {
+    let sw = sweep();
+    let base = [
+        "plot",
+        "lines",
+        sw.as_str(),
+        "--x",
+        "heart_rate_bpm",
+        "--y",
+        "delta_cardiac_output_l_min",
+    ];
+    for (opt, value, says) in [
+        ("--published-x", "45,30,Gould", "low end must be below"),
+        ("--published-x", "30,Gould", "expected 2 number(s)"),
+        ("--published-point", "abc", "expected 2 number(s)"),
+        ("--published-y", "inf,Somebody", "finite"),
+    ] {
+        let out = fixtures().join("figs").join("bad-published");
+        let mut a: Vec<&str> = base.to_vec();
+        let o = out.display().to_string();
+        a.extend([opt, value, "--out", o.as_str()]);
+        let r = common::run(&a);
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{opt} {value}: {err}");
+        assert!(
+            err.contains(opt) && err.contains(says),
+            "{opt} {value}: {err}"
+        );
+        assert!(
+            !out.with_extension("svg").exists(),
+            "{opt} {value}: drew anyway"
+        );
+    }
+    // A negative level is a number, not an option.
+    plot(
+        &[
+            "plot",
+            "lines",
+            &sw,
+            "--x",
+            "heart_rate_bpm",
+            "--y",
+            "delta_cardiac_output_l_min",
+            "--published-y",
+            "-0.1,0.05,Somebody 2000",
+        ],
+        "negative-published",
+    );
+}

@@ -53,7 +53,10 @@ pub use figures::{
 };
 pub use labels::{axis_label, bare, lower_first, unit_of_column};
 pub use output::{Format, PNG_DPI, render, render_svg, svg_to_pdf, svg_to_png, with_ext};
-pub use panels::{EventRow, LegendEntry, Panel, PanelsFigure, Series, inflated_intervals};
+pub use panels::{
+    EventRow, LegendEntry, Panel, PanelsFigure, Published, PublishedMark, Series,
+    inflated_intervals,
+};
 pub use stacked::{Part, StackedFigure};
 pub use style::{
     DEFAULT_FONT_PT, MIN_LINE_PT, MIN_TEXT_PT, OKABE_ITO, ONE_COLUMN_IN, Style, TWO_COLUMN_IN,

@@ -6,11 +6,12 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::axis::Axis;
 pub use crate::chart::Dash;
+use crate::chart::diamond_points;
 use crate::chart::{
     Key, curve, draw_axes, draw_line, frame, legend, legend_rows, legend_rows_height, letter,
     x_area, xy_chart, y_area,
 };
-use crate::style::{C_GREY, OKABE_ITO, extent, fill, padded, tick, tint};
+use crate::style::{C_GREY, INK, OKABE_ITO, extent, fill, padded, tick, tint};
 use crate::{Accepts, Figure, FigureOptions, PlotError, Style, draw_err};
 
 /// One line of a panel, with an optional band (e.g. mean ± SD) around it.
@@ -75,6 +76,45 @@ pub struct LegendEntry {
     pub dash: Dash,
 }
 
+/// What a published value marks on a figure.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PublishedMark {
+    /// A range of x (e.g. the stenosis at which a flow falls, from a paper): a light band
+    /// over the full height of every panel.
+    XRange(f64, f64),
+    /// A level of y with its tolerance (value, ± tolerance; 0: none) across the first panel:
+    /// a dashed line in a light band.
+    YLevel(f64, f64),
+    /// A point (x, y, ± tolerance on y; 0: none) on the first panel: an open diamond with an
+    /// error bar.
+    Point(f64, f64, f64),
+}
+
+/// A published value drawn beside the model, with the legend text naming its source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Published {
+    /// What is drawn.
+    pub mark: PublishedMark,
+    /// Legend text (the source and the value, e.g. "Gould 1974 (dogs): 30–45 %").
+    pub label: String,
+}
+
+/// Colour of a published y level (Okabe–Ito reddish purple; its band a light tint).
+const LEVEL: RGBColor = OKABE_ITO[6];
+
+/// Fill colours of published x ranges, in order: light tints of Okabe–Ito yellow, blue and
+/// vermillion (colour-blind safe; not grey, which the band of a black series' spread is, and
+/// not the sky blue of the balloon-inflated shading).
+fn range_colour(i: usize) -> RGBColor {
+    const BASE: [(RGBColor, f64); 3] = [
+        (RGBColor(240, 228, 66), 0.6),
+        (OKABE_ITO[4], 0.8),
+        (OKABE_ITO[5], 0.8),
+    ];
+    let (c, t) = BASE[i % BASE.len()];
+    tint(c, t)
+}
+
 /// Stacked panels sharing one x axis.
 #[derive(Debug, Clone, Default)]
 pub struct PanelsFigure {
@@ -100,6 +140,9 @@ pub struct PanelsFigure {
     pub legend_below: bool,
     /// Legend entries replacing the series' own (drawn under the plot).
     pub legend: Vec<LegendEntry>,
+    /// Published values beside the model (x ranges on every panel, y levels and points on
+    /// the first), each with its own legend entry.
+    pub published: Vec<Published>,
 }
 
 impl PanelsFigure {
@@ -131,11 +174,59 @@ impl PanelsFigure {
     }
 
     fn x_extent(&self) -> (f64, f64) {
+        let published: Vec<f64> = self
+            .published
+            .iter()
+            .flat_map(|p| match p.mark {
+                PublishedMark::XRange(a, b) => vec![a, b],
+                PublishedMark::Point(x, _, _) => vec![x],
+                PublishedMark::YLevel(..) => vec![],
+            })
+            .collect();
         extent(
             self.panels
                 .iter()
-                .flat_map(|p| p.series.iter().flat_map(|s| s.x.iter())),
+                .flat_map(|p| p.series.iter().flat_map(|s| s.x.iter()))
+                .chain(published.iter()),
         )
+    }
+
+    /// The y values of the published marks drawn on the first panel (with tolerances).
+    fn published_y(&self) -> Vec<f64> {
+        self.published
+            .iter()
+            .flat_map(|p| match p.mark {
+                PublishedMark::YLevel(y, t) | PublishedMark::Point(_, y, t) => {
+                    vec![y - t.abs(), y + t.abs()]
+                }
+                PublishedMark::XRange(..) => vec![],
+            })
+            .collect()
+    }
+
+    /// The legend entries of the published values.
+    fn published_entries(&self) -> Vec<(String, Key)> {
+        let mut ranges = 0;
+        self.published
+            .iter()
+            .map(|p| {
+                let key = match p.mark {
+                    PublishedMark::XRange(..) => {
+                        let c = range_colour(ranges);
+                        ranges += 1;
+                        Key::Patch { colour: c, edge: c }
+                    }
+                    PublishedMark::YLevel(..) => Key::Line {
+                        colour: LEVEL,
+                        width_pt: 0.8,
+                        dash: Dash::Dashed,
+                        marker: false,
+                    },
+                    PublishedMark::Point(..) => Key::Diamond,
+                };
+                (p.label.clone(), key)
+            })
+            .collect()
     }
 
     /// The entries of the legend under the plot.
@@ -160,6 +251,7 @@ impl PanelsFigure {
                     )
                 })
                 .chain(self.shade_entry())
+                .chain(self.published_entries())
                 .collect();
         }
         if !self.legend_below {
@@ -172,6 +264,7 @@ impl PanelsFigure {
             }
         }
         v.extend(self.shade_entry());
+        v.extend(self.published_entries());
         v
     }
 
@@ -186,11 +279,21 @@ impl PanelsFigure {
             .any(|p| p.series.iter().any(|s| s.markers))
     }
 
-    fn y_axis(&self, p: &Panel, opts: &FigureOptions) -> Result<Axis, PlotError> {
-        let (mut lo, mut hi) = extent(p.series.iter().flat_map(|s| {
-            s.y.iter()
-                .chain(s.band.iter().flat_map(|(a, b)| a.iter().chain(b.iter())))
-        }));
+    fn y_axis(&self, p: &Panel, first: bool, opts: &FigureOptions) -> Result<Axis, PlotError> {
+        let published = if first {
+            self.published_y()
+        } else {
+            Vec::new()
+        };
+        let (mut lo, mut hi) = extent(
+            p.series
+                .iter()
+                .flat_map(|s| {
+                    s.y.iter()
+                        .chain(s.band.iter().flat_map(|(a, b)| a.iter().chain(b.iter())))
+                })
+                .chain(published.iter()),
+        );
         if !lo.is_finite() {
             return Err(PlotError::Data(format!("{}: no finite values", p.y_label)));
         }
@@ -276,7 +379,8 @@ impl Figure for PanelsFigure {
         let yaxes: Vec<Axis> = self
             .panels
             .iter()
-            .map(|p| self.y_axis(p, opts))
+            .enumerate()
+            .map(|(i, p)| self.y_axis(p, i == 0, opts))
             .collect::<Result<_, _>>()?;
         let fmt = |v: f64| tick(v);
         let ya = yaxes
@@ -338,6 +442,7 @@ impl Figure for PanelsFigure {
                 last,
             )?;
             self.draw_shades(&mut chart, *yaxis)?;
+            self.draw_published(&mut chart, s, (xaxis, *yaxis), i == 0, false)?;
             let mut entries = Vec::new();
             let mut data = Vec::new();
             for sr in &p.series {
@@ -346,6 +451,11 @@ impl Figure for PanelsFigure {
             }
             if i == 0 && !self.shades.is_empty() && !self.shade_label.is_empty() {
                 entries.push((self.shade_label.clone(), shade_key()));
+            }
+            // Level lines and diamonds over the model's lines, so that they are not hidden.
+            self.draw_published(&mut chart, s, (xaxis, *yaxis), i == 0, true)?;
+            if i == 0 {
+                entries.extend(self.published_entries());
             }
             // Unlabelled series need no legend (the axis names them).
             if under.is_empty() {
@@ -430,6 +540,83 @@ fn draw_series<DB: DrawingBackend>(
 }
 
 impl PanelsFigure {
+    /// Draws the published values: behind the data (`over` false: x ranges and y-level
+    /// bands, on every panel / the first) or over it (`over` true: level lines, diamonds and
+    /// error bars, the first panel).
+    fn draw_published<DB: DrawingBackend>(
+        &self,
+        chart: &mut crate::chart::Chart<'_, DB>,
+        s: &Style,
+        (xaxis, yaxis): (Axis, Axis),
+        first: bool,
+        over: bool,
+    ) -> Result<(), PlotError> {
+        let (xlo, xhi) = (xaxis.lo, xaxis.hi);
+        let band = tint(LEVEL, 0.8);
+        let mut ranges = 0;
+        for p in &self.published {
+            match (p.mark, over) {
+                (PublishedMark::XRange(a, b), false) => {
+                    let c = range_colour(ranges);
+                    chart
+                        .draw_series(std::iter::once(Rectangle::new(
+                            [(a.min(b), yaxis.lo), (a.max(b), yaxis.hi)],
+                            fill(c),
+                        )))
+                        .map_err(draw_err)?;
+                }
+                (PublishedMark::YLevel(y, t), false) if first && t != 0.0 => {
+                    chart
+                        .draw_series(std::iter::once(Rectangle::new(
+                            [(xlo, y - t.abs()), (xhi, y + t.abs())],
+                            fill(band),
+                        )))
+                        .map_err(draw_err)?;
+                }
+                (PublishedMark::YLevel(y, _), true) if first => {
+                    draw_line(
+                        chart,
+                        s,
+                        vec![(xlo, y), (xhi, y)],
+                        s.line(LEVEL, 0.8),
+                        Dash::Dashed,
+                    )?;
+                }
+                (PublishedMark::Point(x, y, t), true) if first => {
+                    if t != 0.0 {
+                        let cap = s.isp(2.0);
+                        let (lo, hi) = (y - t.abs(), y + t.abs());
+                        chart
+                            .draw_series(std::iter::once(PathElement::new(
+                                vec![(x, lo), (x, hi)],
+                                s.line(INK, 0.8),
+                            )))
+                            .map_err(draw_err)?;
+                        chart
+                            .draw_series([lo, hi].into_iter().map(|e| {
+                                EmptyElement::at((x, e))
+                                    + PathElement::new(vec![(-cap, 0), (cap, 0)], s.line(INK, 0.8))
+                            }))
+                            .map_err(draw_err)?;
+                    }
+                    let pts = diamond_points(s);
+                    chart
+                        .draw_series(std::iter::once(
+                            EmptyElement::at((x, y))
+                                + Polygon::new(pts.clone(), fill(WHITE))
+                                + PathElement::new(pts, s.line(INK, 0.8)),
+                        ))
+                        .map_err(draw_err)?;
+                }
+                _ => {}
+            }
+            if matches!(p.mark, PublishedMark::XRange(..)) {
+                ranges += 1;
+            }
+        }
+        Ok(())
+    }
+
     fn draw_shades<DB: DrawingBackend>(
         &self,
         chart: &mut crate::chart::Chart<'_, DB>,

@@ -347,6 +347,7 @@ fn build(sources: Vec<Source>, groups: &[Vec<String>], align: &str, beats: usize
         width_in: 0.0,
         legend_below: true,
         legend: Vec::new(),
+        published: Vec::new(),
     };
     let mut figure = figure;
     // Several runs and several signals in a panel: colours name the runs, dashes the signals.
