@@ -51,7 +51,7 @@ fn min_in(t: &[f64], y: &[f64], a: f64, b: f64) -> Option<(f64, f64)> {
 /// following diastole was, and returns the window `[start, end)` (s) that shows it and the next
 /// three beats, with the textbook points: unassisted end-diastolic pressure, unassisted systole,
 /// dicrotic notch, augmented diastole, assisted end-diastolic dip, assisted systole
-/// (Parissis H et al., J Cardiothorac Surg 2011;6:95, figure of the 1:2 waveform).
+/// (Parissis H et al., J Cardiothorac Surg 2016;11:122, figure of the 1:2 waveform).
 ///
 /// `valve_open_s` / `valve_close_s`: aortic valve opening and closure times (the
 /// `aortic_valve_open` / `aortic_valve_close` events). A diastole counts as assisted when the
