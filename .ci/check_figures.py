@@ -26,6 +26,10 @@ def svg_checks(path: Path):
         errs.append(f"{path}: text at {min(sizes):.2f} pt (< 6 pt)")
     strokes = [float(s) * pt_per_unit for s in re.findall(r'stroke-width="([0-9.]+)"', text)]
     strokes = [s for s in strokes if s > 0]
+    # An element with a stroke but no stroke-width is drawn at SVG's default of 1 unit.
+    for el in re.findall(r"<[a-z]+\b[^>]*>", text):
+        if re.search(r'\sstroke="(?!none)[^"]+"', el) and "stroke-width" not in el:
+            strokes.append(1.0 * pt_per_unit)
     if strokes and min(strokes) < 0.5 - 1e-6:
         errs.append(f"{path}: line of {min(strokes):.2f} pt (< 0.5 pt)")
     return errs, (w_in, h_in)
