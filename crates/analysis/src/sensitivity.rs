@@ -212,91 +212,49 @@ pub fn sobol_table(r: &SobolReport) -> Table {
     let opt = |f: &dyn Fn(&Tornado) -> Option<f64>| -> Vec<Option<f64>> {
         r.tornado.iter().map(f).collect()
     };
+    let text = |f: &dyn Fn(&Input) -> String| ColumnData::Str(r.inputs.iter().map(f).collect());
     let ix = &r.estimate.indices;
-    t.push(
-        "output",
-        ColumnData::Str(vec![r.output.clone(); r.inputs.len()]),
-    );
-    t.push(
-        "input",
-        ColumnData::Str(r.inputs.iter().map(|i| i.column.clone()).collect()),
-    );
-    t.push(
-        "key",
-        ColumnData::Str(r.inputs.iter().map(|i| i.key.clone()).collect()),
-    );
-    t.push("first_order", ColumnData::F64(col(&|i| ix[i].first)));
-    t.push(
-        "first_order_low",
-        ColumnData::F64(col(&|i| ix[i].first_interval.0)),
-    );
-    t.push(
-        "first_order_high",
-        ColumnData::F64(col(&|i| ix[i].first_interval.1)),
-    );
-    t.push("total_order", ColumnData::F64(col(&|i| ix[i].total)));
-    t.push(
-        "total_order_low",
-        ColumnData::F64(col(&|i| ix[i].total_interval.0)),
-    );
-    t.push(
-        "total_order_high",
-        ColumnData::F64(col(&|i| ix[i].total_interval.1)),
-    );
-    t.push(
-        "tornado_input_low",
-        ColumnData::OptF64(opt(&|x| x.input_low)),
-    );
-    t.push(
-        "tornado_input_centre",
-        ColumnData::OptF64(opt(&|x| x.input_centre)),
-    );
-    t.push(
-        "tornado_input_high",
-        ColumnData::OptF64(opt(&|x| x.input_high)),
-    );
-    t.push(
-        "input_unit",
-        ColumnData::Str(r.inputs.iter().map(|i| i.unit.clone()).collect()),
-    );
-    t.push(
-        "tornado_output_low",
-        ColumnData::OptF64(opt(&|x| x.output_low)),
-    );
-    t.push(
-        "tornado_output_centre",
-        ColumnData::OptF64(opt(&|x| x.output_centre)),
-    );
-    t.push(
-        "tornado_output_high",
-        ColumnData::OptF64(opt(&|x| x.output_high)),
-    );
+    t.push("output", text(&|_| r.output.clone()));
+    t.push("input", text(&|i| i.column.clone()));
+    t.push("key", text(&|i| i.key.clone()));
+    let indices: [(&str, &dyn Fn(usize) -> f64); 6] = [
+        ("first_order", &|i| ix[i].first),
+        ("first_order_low", &|i| ix[i].first_interval.0),
+        ("first_order_high", &|i| ix[i].first_interval.1),
+        ("total_order", &|i| ix[i].total),
+        ("total_order_low", &|i| ix[i].total_interval.0),
+        ("total_order_high", &|i| ix[i].total_interval.1),
+    ];
+    for (name, value) in indices {
+        t.push(name, ColumnData::F64(col(value)));
+    }
+    // The tornado's ends and centre: inputs in each row's own unit, outputs in the output's.
+    type End = fn(&Tornado) -> Option<f64>;
+    let inputs: [(&str, End); 3] = [
+        ("tornado_input_low", |x| x.input_low),
+        ("tornado_input_centre", |x| x.input_centre),
+        ("tornado_input_high", |x| x.input_high),
+    ];
+    let outputs: [(&str, End); 3] = [
+        ("tornado_output_low", |x| x.output_low),
+        ("tornado_output_centre", |x| x.output_centre),
+        ("tornado_output_high", |x| x.output_high),
+    ];
+    for (name, end) in inputs {
+        t.push(name, ColumnData::OptF64(opt(&end)));
+        t.set_unit(name, "per row: input_unit");
+    }
+    t.push("input_unit", text(&|i| i.unit.clone()));
+    for (name, end) in outputs {
+        t.push(name, ColumnData::OptF64(opt(&end)));
+        t.set_unit(name, r.unit.clone());
+    }
     t.push(
         "tornado_missing",
         ColumnData::Str(r.tornado.iter().map(|x| x.missing.clone()).collect()),
     );
-    t.push(
-        "distribution",
-        ColumnData::Str(r.inputs.iter().map(|i| i.distribution.clone()).collect()),
-    );
-    t.push(
-        "source",
-        ColumnData::Str(r.inputs.iter().map(|i| i.source.clone()).collect()),
-    );
-    for c in [
-        "tornado_input_low",
-        "tornado_input_centre",
-        "tornado_input_high",
-    ] {
-        t.set_unit(c, "per row: input_unit");
-    }
-    for c in [
-        "tornado_output_low",
-        "tornado_output_centre",
-        "tornado_output_high",
-    ] {
-        t.set_unit(c, r.unit.clone());
-    }
+    t.push("distribution", text(&|i| i.distribution.clone()));
+    t.push("source", text(&|i| i.source.clone()));
     t
 }
 
