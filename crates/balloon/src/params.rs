@@ -122,6 +122,10 @@ param_group! {
         pub volume_ml: f64 = ["mL", 25, 50],
         /// Diameter of the balloon inflated to its nominal volume
         pub inflated_diameter_mm: f64 = ["mm", 8, 30],
+        /// Distance of the balloon's tip below the origin of the left subclavian artery
+        pub position_cm: f64 = ["cm", 0, 30],
+        /// Length of the membrane's two tapered ends together (membrane = the nominal volume's cylinder at the inflated diameter + this)
+        pub taper_length_cm: f64 = ["cm", 0, 10],
         /// Assist ratio (assisted beats : beats)
         pub ratio: Ratio = ["1", 0, 0],
         /// Timing mode: "auto" (predicted) or "r-wave" (deflate on the R wave)

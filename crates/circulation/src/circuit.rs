@@ -19,12 +19,14 @@
 
 use counterpulse_params::ParamError;
 
+use crate::aortic_anatomy::{AorticLevels, BalloonPlacement};
 use crate::assembly::CircuitBuilder;
 use crate::circulation::Circulation;
 use crate::components::{
-    AorticSegment, Autoregulation, Baroreflex, CentrifugalPump, Chamber, Compliance,
-    HeartActivation, Impella, IschaemicTerritory, Occlusion, Orifice, Resistance, Stenosis,
-    StenoticArtery, TerritoryOxygen, TissuePressure, Valve, Waterfall,
+    Access, AorticSegment, Autoregulation, Baroreflex, BranchArtery, CentrifugalPump, Chamber,
+    Compliance, HeartActivation, IliacArtery, Impella, IschaemicTerritory, Occlusion, Orifice,
+    OstiumCover, Resistance, Stenosis, StenoticArtery, TerritoryOxygen, TissuePressure, Valve,
+    Waterfall,
 };
 use crate::parameters::CirculationParams;
 
@@ -48,7 +50,7 @@ const STATE_LAYOUT: &[&str] = &[
     "aortic_root_volume_ml",
     "aortic_arch_volume_ml",
     "descending_aorta_volume_ml",
-    "systemic_artery_volume_ml",
+    "visceral_aorta_volume_ml",
     "systemic_vein_volume_ml",
     "pulmonary_artery_volume_ml",
     "pulmonary_vein_volume_ml",
@@ -98,6 +100,10 @@ pub struct BalloonShape {
     pub nominal_volume_ml: f64,
     /// Diameter at the nominal volume, mm.
     pub inflated_diameter_mm: f64,
+    /// Distance of the membrane's tip below the left subclavian artery, cm.
+    pub tip_below_subclavian_cm: f64,
+    /// Length of the membrane's two tapered ends together (membrane = cylinder + this), cm.
+    pub taper_length_cm: f64,
 }
 
 impl BalloonShape {
@@ -164,23 +170,69 @@ pub fn reference_circuit(
         ),
         80.0,
     );
+    // Below the left subclavian artery: three spans of the aorta at the patient's height, each
+    // holding the share of the balloon's gas that lies in it.
+    let levels = AorticLevels::new(p);
+    let s = levels.length_scale;
+    let placement = match &options.balloon_shape {
+        Some(shape) => Some(BalloonPlacement::new(shape, &levels)?),
+        None => None,
+    };
+    let spans = levels.compartments();
+    let gas = placement.map_or([0.0; 3], |b| b.gas_shares(spans));
+    let holding = |law: Compliance, share: f64| {
+        if placement.is_some() && share > 0.0 {
+            law.holding_share(balloon_gas, share)
+        } else {
+            law
+        }
+    };
     let descending = c.node(
         "descending_aorta",
-        Compliance::new(
-            p.aorta.descending_compliance_ml_mmhg * aortic_compliance,
-            p.aorta.descending_unstressed_volume_ml,
-        )
-        .holding(balloon_gas),
+        holding(
+            Compliance::new(
+                p.aorta.descending_compliance_ml_mmhg * aortic_compliance * s,
+                p.aorta.descending_unstressed_volume_ml * s,
+            ),
+            gas[0],
+        ),
         80.0,
     );
-    let arteries = c.node(
-        "systemic_artery",
-        Compliance::new(
-            p.systemic.artery_compliance_ml_mmhg,
-            p.systemic.artery_unstressed_volume_ml,
+    let sy = &p.systemic;
+    let visceral = c.node(
+        "visceral_aorta",
+        holding(
+            Compliance::new(
+                sy.visceral_artery_compliance_ml_mmhg,
+                sy.visceral_artery_unstressed_volume_ml,
+            ),
+            gas[1],
         ),
         78.0,
     );
+    let infrarenal = c.node(
+        "infrarenal_aorta",
+        holding(
+            Compliance::new(
+                sy.pelvic_artery_compliance_ml_mmhg,
+                sy.pelvic_artery_unstressed_volume_ml,
+            ),
+            gas[2],
+        ),
+        77.0,
+    );
+    let leg_artery = |c: &mut CircuitBuilder, name: &str| {
+        c.node(
+            name,
+            Compliance::new(
+                sy.leg_artery_compliance_ml_mmhg,
+                sy.leg_artery_unstressed_volume_ml,
+            ),
+            76.0,
+        )
+    };
+    let cannulated_leg = leg_artery(&mut c, "cannulated_leg_artery");
+    let contralateral_leg = leg_artery(&mut c, "contralateral_leg_artery");
     let mut vein_law = Compliance::new(
         p.systemic.vein_compliance_ml_mmhg,
         p.systemic.vein_unstressed_volume_ml,
@@ -272,51 +324,192 @@ pub fn reference_circuit(
             a.ascending_impedance_mmhg_s_ml,
         ),
     );
-    // Blood passing the descending aorta flows past the balloon over half its length on either
-    // side of the node that holds it.
-    let gap = |segment: AorticSegment| match options.balloon_shape {
-        Some(shape) => segment.occluded_by(Occlusion::new(
-            balloon_gas,
-            a.descending_diameter_mm,
-            shape.length_cm(),
-            0.5 * shape.length_cm(),
-            p.blood.viscosity_mpa_s * 0.01,
-        )),
-        None => segment,
+    // Blood passing the balloon flows through the gap it leaves, over the length of the
+    // balloon between the midpoints of the compartments a segment joins (each piece at its
+    // compartment's diameter).
+    let mu = p.blood.viscosity_mpa_s * 0.01;
+    let diameters = [
+        a.descending_diameter_mm,
+        a.visceral_diameter_mm,
+        a.infrarenal_diameter_mm,
+    ];
+    let mid = |i: usize| 0.5 * (spans[i].0 + spans[i].1);
+    let gap = |segment: AorticSegment, pieces: &[(usize, (f64, f64))]| {
+        let (Some(b), Some(shape)) = (placement, options.balloon_shape) else {
+            return segment;
+        };
+        pieces.iter().fold(segment, |seg, &(i, span)| {
+            let len = crate::aortic_anatomy::overlap(b.cylinder_cm, span);
+            if len > 0.0 {
+                seg.occluded_by(Occlusion::new(
+                    balloon_gas,
+                    diameters[i],
+                    shape.length_cm(),
+                    len,
+                    mu,
+                ))
+            } else {
+                seg
+            }
+        })
     };
     c.link(
         "arch",
         arch,
         descending,
-        gap(AorticSegment::new(
-            a.arch_resistance_mmhg_s_ml,
-            a.arch_inertance_mmhg_s2_ml,
-            a.arch_impedance_mmhg_s_ml,
-        )),
+        gap(
+            AorticSegment::new(
+                a.arch_resistance_mmhg_s_ml,
+                a.arch_inertance_mmhg_s2_ml,
+                a.arch_impedance_mmhg_s_ml,
+            ),
+            &[(0, (0.0, mid(0)))],
+        ),
     );
     c.link(
         "abdominal_aorta",
         descending,
-        arteries,
-        gap(AorticSegment::new(
-            a.abdominal_resistance_mmhg_s_ml,
-            a.abdominal_inertance_mmhg_s2_ml,
-            a.abdominal_impedance_mmhg_s_ml,
-        )),
+        visceral,
+        gap(
+            AorticSegment::new(
+                a.abdominal_resistance_mmhg_s_ml * s,
+                a.abdominal_inertance_mmhg_s2_ml * s,
+                a.abdominal_impedance_mmhg_s_ml,
+            ),
+            &[(0, (mid(0), spans[0].1)), (1, (spans[1].0, mid(1)))],
+        ),
+    );
+    c.link(
+        "infrarenal_aorta_segment",
+        visceral,
+        infrarenal,
+        gap(
+            AorticSegment::new(
+                a.infrarenal_resistance_mmhg_s_ml * s,
+                a.infrarenal_inertance_mmhg_s2_ml * s,
+                a.infrarenal_impedance_mmhg_s_ml,
+            ),
+            &[(1, (mid(1), spans[1].1)), (2, (spans[2].0, mid(2)))],
+        ),
+    );
+    // The beds, each toned by the reflex: head and arms from the arch, the gut and kidneys
+    // from the visceral aorta (their ostia under the balloon when it reaches them), trunk and
+    // pelvis from the infrarenal aorta, and each leg through its iliac/femoral conduit.
+    let bed = |r: f64| Resistance::new(r * systemic_tone_scale).scaled_by(systemic_tone);
+    c.link(
+        "cerebral",
+        arch,
+        veins,
+        bed(sy.cerebral_resistance_mmhg_s_ml),
     );
     c.link(
         "upper_body",
         arch,
         veins,
-        Resistance::new(p.systemic.upper_body_resistance_mmhg_s_ml * systemic_tone_scale)
-            .scaled_by(systemic_tone),
+        bed(sy.upper_body_resistance_mmhg_s_ml),
+    );
+    let br = &p.branches;
+    let cover = |level_cm: f64, diameter_mm: f64| {
+        let (Some(b), Some(shape)) = (placement, options.balloon_shape) else {
+            return None;
+        };
+        Some(OstiumCover {
+            balloon: Occlusion::new(
+                balloon_gas,
+                a.visceral_diameter_mm,
+                shape.length_cm(),
+                0.0,
+                mu,
+            ),
+            coverage: b.ostium_coverage(level_cm, diameter_mm),
+        })
+    };
+    let mesenteric_cover = {
+        let d = br.mesenteric_ostium_diameter_mm;
+        let both = [levels.coeliac_cm, levels.sma_cm].map(|z| cover(z, d));
+        both[0].zip(both[1]).map(|(x, y)| OstiumCover {
+            coverage: 0.5 * (x.coverage + y.coverage),
+            ..x
+        })
+    };
+    c.link(
+        "mesenteric",
+        visceral,
+        veins,
+        BranchArtery::new(
+            sy.mesenteric_resistance_mmhg_s_ml * systemic_tone_scale,
+            2.0,
+            br.mesenteric_ostium_diameter_mm,
+            br.ostium_discharge_coefficient,
+            rho,
+        )
+        .scaled_by(systemic_tone)
+        .covered_by(mesenteric_cover),
+    );
+    c.link(
+        "renal",
+        visceral,
+        veins,
+        BranchArtery::new(
+            sy.renal_resistance_mmhg_s_ml * systemic_tone_scale,
+            2.0,
+            br.renal_ostium_diameter_mm,
+            br.ostium_discharge_coefficient,
+            rho,
+        )
+        .scaled_by(systemic_tone)
+        .covered_by(cover(levels.renal_cm, br.renal_ostium_diameter_mm)),
     );
     c.link(
         "lower_body",
-        arteries,
+        infrarenal,
         veins,
-        Resistance::new(p.systemic.lower_body_resistance_mmhg_s_ml * systemic_tone_scale)
-            .scaled_by(systemic_tone),
+        bed(sy.lower_body_resistance_mmhg_s_ml),
+    );
+    let il = &p.iliac;
+    let access = match options.balloon_shape {
+        Some(_) => Access {
+            sheath_outer_diameter_mm: if p.sheath.size_fr > 0.0 {
+                p.sheath.size_fr / 3.0 + 2.0 * p.sheath.wall_thickness_mm
+            } else {
+                0.0
+            },
+            sheath_length_cm: p.sheath.length_cm,
+            shaft_diameter_mm: p.sheath.catheter_fr / 3.0,
+        },
+        None => Access::default(),
+    };
+    let iliac = |access: Access| {
+        IliacArtery {
+            diameter_mm: il.diameter_mm,
+            length_cm: il.length_cm * s,
+            access,
+        }
+        .segment(mu, rho, il.impedance_mmhg_s_ml)
+    };
+    c.link(
+        "cannulated_iliac",
+        infrarenal,
+        cannulated_leg,
+        iliac(access),
+    );
+    c.link(
+        "contralateral_iliac",
+        infrarenal,
+        contralateral_leg,
+        iliac(Access::default()),
+    );
+    c.link(
+        "cannulated_leg",
+        cannulated_leg,
+        veins,
+        bed(sy.leg_resistance_mmhg_s_ml),
+    );
+    c.link(
+        "contralateral_leg",
+        contralateral_leg,
+        veins,
+        bed(sy.leg_resistance_mmhg_s_ml),
     );
     c.link(
         "venous_return",

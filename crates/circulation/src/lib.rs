@@ -26,6 +26,7 @@
 //! See `docs/adding-a-component.md` in the repository for how to add a component.
 #![deny(missing_docs)]
 
+pub mod aortic_anatomy;
 pub mod assembly;
 pub mod circuit;
 pub mod circulation;

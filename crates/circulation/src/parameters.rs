@@ -50,6 +50,28 @@ param_group! {
         pub abdominal_inertance_mmhg_s2_ml: f64 = ["mmHg s2/mL", 0.000001, 0.1],
         /// Characteristic impedance between the descending aorta and the abdominal/peripheral arteries (in parallel with its inertance)
         pub abdominal_impedance_mmhg_s_ml: f64 = ["mmHg s/mL", 0.001, 1],
+        /// Series resistance of the abdominal aorta below the renal arteries (renal level to the bifurcation), at the anatomy's height
+        pub infrarenal_resistance_mmhg_s_ml: f64 = ["mmHg s/mL", 0.0001, 1],
+        /// Inertance of the abdominal aorta below the renal arteries, at the anatomy's height
+        pub infrarenal_inertance_mmhg_s2_ml: f64 = ["mmHg s2/mL", 0.000001, 0.1],
+        /// Characteristic impedance of the abdominal aorta below the renal arteries (in parallel with its inertance)
+        pub infrarenal_impedance_mmhg_s_ml: f64 = ["mmHg s/mL", 0.001, 2],
+        /// Body height of the population the aortic lengths below were measured in (lengths scale with patient.height_cm / this)
+        pub anatomy_height_cm: f64 = ["cm", 100, 230],
+        /// Exponent of the aortic lengths' scaling with height: length ∝ (height / anatomy height)^this
+        pub length_height_exponent: f64 = ["1", 0, 2],
+        /// Length of the descending thoracic aorta from the left subclavian artery to the coeliac trunk
+        pub thoracic_length_cm: f64 = ["cm", 5, 50],
+        /// Distance from the coeliac trunk down to the superior mesenteric artery
+        pub sma_below_coeliac_cm: f64 = ["cm", 0.2, 5],
+        /// Distance from the coeliac trunk down to the renal arteries (the visceral segment)
+        pub visceral_length_cm: f64 = ["cm", 0.5, 10],
+        /// Length of the abdominal aorta from the renal arteries to the bifurcation
+        pub infrarenal_length_cm: f64 = ["cm", 2, 25],
+        /// Diameter of the abdominal aorta at the visceral (coeliac to renal) segment
+        pub visceral_diameter_mm: f64 = ["mm", 8, 40],
+        /// Diameter of the abdominal aorta below the renal arteries
+        pub infrarenal_diameter_mm: f64 = ["mm", 8, 40],
         /// Multiplier of all aortic compliances (stiffening with age < 1)
         pub compliance_scale: f64 = ["1", 0.1, 5],
     }
@@ -58,15 +80,31 @@ param_group! {
 param_group! {
     /// Systemic peripheral arteries, resistances and veins.
     pub struct SystemicParams {
-        /// Compliance of the abdominal and peripheral arteries
-        pub artery_compliance_ml_mmhg: f64 = ["mL/mmHg", 0.05, 10],
-        /// Unstressed volume of the abdominal and peripheral arteries
-        pub artery_unstressed_volume_ml: f64 = ["mL", 0, 2000],
-        /// Resistance of the lower-body and visceral beds (peripheral arteries to veins)
-        pub lower_body_resistance_mmhg_s_ml: f64 = ["mmHg s/mL", 0.1, 30],
-        /// Resistance of the head and arm beds fed from the aortic arch
-        pub upper_body_resistance_mmhg_s_ml: f64 = ["mmHg s/mL", 0.1, 100],
-        /// Multiplier of both systemic bed resistances (vascular tone)
+        /// Compliance of the visceral abdominal aorta (coeliac to renal arteries) with the splanchnic and renal arteries it feeds
+        pub visceral_artery_compliance_ml_mmhg: f64 = ["mL/mmHg", 0.02, 10],
+        /// Unstressed volume of the visceral abdominal aorta with the splanchnic and renal arteries
+        pub visceral_artery_unstressed_volume_ml: f64 = ["mL", 0, 2000],
+        /// Compliance of the infrarenal aorta with the pelvic and trunk arteries it feeds
+        pub pelvic_artery_compliance_ml_mmhg: f64 = ["mL/mmHg", 0.02, 10],
+        /// Unstressed volume of the infrarenal aorta with the pelvic and trunk arteries
+        pub pelvic_artery_unstressed_volume_ml: f64 = ["mL", 0, 2000],
+        /// Compliance of the arteries of one leg (below the iliac/femoral conduit)
+        pub leg_artery_compliance_ml_mmhg: f64 = ["mL/mmHg", 0.005, 5],
+        /// Unstressed volume of the arteries of one leg
+        pub leg_artery_unstressed_volume_ml: f64 = ["mL", 0, 1000],
+        /// Resistance of the trunk and pelvic beds fed from the infrarenal aorta (lumbar, internal iliac, and the intercostal arteries lumped here)
+        pub lower_body_resistance_mmhg_s_ml: f64 = ["mmHg s/mL", 0.1, 100],
+        /// Resistance of the arm and upper-trunk beds fed from the aortic arch (besides the brain)
+        pub upper_body_resistance_mmhg_s_ml: f64 = ["mmHg s/mL", 0.1, 200],
+        /// Resistance of the cerebral bed (carotid and vertebral arteries) fed from the aortic arch
+        pub cerebral_resistance_mmhg_s_ml: f64 = ["mmHg s/mL", 0.5, 200],
+        /// Resistance of the splanchnic bed (coeliac trunk and superior mesenteric artery)
+        pub mesenteric_resistance_mmhg_s_ml: f64 = ["mmHg s/mL", 0.5, 200],
+        /// Resistance of the renal bed (both kidneys)
+        pub renal_resistance_mmhg_s_ml: f64 = ["mmHg s/mL", 0.5, 200],
+        /// Resistance of the bed of one leg (from its arteries to the veins)
+        pub leg_resistance_mmhg_s_ml: f64 = ["mmHg s/mL", 1, 1000],
+        /// Multiplier of every systemic bed resistance (vascular tone)
         pub resistance_scale: f64 = ["1", 0.1, 5],
         /// Compliance of the systemic veins
         pub vein_compliance_ml_mmhg: f64 = ["mL/mmHg", 5, 500],
@@ -74,6 +112,55 @@ param_group! {
         pub vein_unstressed_volume_ml: f64 = ["mL", 100, 8000],
         /// Resistance of venous return (systemic veins to right atrium)
         pub venous_resistance_mmhg_s_ml: f64 = ["mmHg s/mL", 0.0001, 1],
+    }
+}
+
+param_group! {
+    /// The patient's body size.
+    pub struct PatientParams {
+        /// Body height (scales the aortic lengths below the left subclavian artery, and so where a balloon ends)
+        pub height_cm: f64 = ["cm", 120, 220],
+    }
+}
+
+param_group! {
+    /// Branches of the abdominal aorta: their ostia, which an inflated balloon lying across
+    /// them narrows (see the branch artery component).
+    pub struct BranchParams {
+        /// Diameter of the coeliac trunk's and superior mesenteric artery's ostia (each)
+        pub mesenteric_ostium_diameter_mm: f64 = ["mm", 2, 15],
+        /// Diameter of each renal artery's ostium (two renal arteries)
+        pub renal_ostium_diameter_mm: f64 = ["mm", 2, 12],
+        /// Discharge coefficient of a branch ostium (entrance from the aorta)
+        pub ostium_discharge_coefficient: f64 = ["1", 0.3, 1],
+    }
+}
+
+param_group! {
+    /// Iliac and femoral arteries from the aortic bifurcation to each leg's arteries (both
+    /// sides alike; a narrow diameter is peripheral arterial disease).
+    pub struct IliacParams {
+        /// Lumen diameter of the iliac/femoral conduit (common and external iliac, common femoral artery)
+        pub diameter_mm: f64 = ["mm", 2, 15],
+        /// Length of the iliac/femoral conduit from the aortic bifurcation to the groin, at the anatomy's height
+        pub length_cm: f64 = ["cm", 5, 50],
+        /// Characteristic impedance of the conduit (in parallel with its inertance)
+        pub impedance_mmhg_s_ml: f64 = ["mmHg s/mL", 0.01, 20],
+    }
+}
+
+param_group! {
+    /// The femoral access of the balloon catheter on the cannulated side (in place only when a
+    /// balloon is).
+    pub struct SheathParams {
+        /// Sheath size (inner diameter in French, 1 Fr = 1/3 mm); 0 is a sheathless insertion (the catheter shaft alone)
+        pub size_fr: f64 = ["Fr", 0, 14],
+        /// Wall thickness of the sheath (outer diameter = size/3 mm + twice this)
+        pub wall_thickness_mm: f64 = ["mm", 0.05, 1],
+        /// Length of the sheath inside the artery
+        pub length_cm: f64 = ["cm", 1, 40],
+        /// Outer diameter of the balloon catheter's shaft, in French
+        pub catheter_fr: f64 = ["Fr", 4, 12],
     }
 }
 
@@ -224,7 +311,11 @@ circulation_params! {
     aortic_valve: ValveParams,
     tricuspid_valve: ValveParams,
     pulmonary_valve: ValveParams,
+    patient: PatientParams,
     aorta: AortaParams,
+    branches: BranchParams,
+    iliac: IliacParams,
+    sheath: SheathParams,
     systemic: SystemicParams,
     pulmonary: PulmonaryParams,
     blood: BloodParams,

@@ -34,6 +34,7 @@
 //! gate = true                   # false: printed, never fails --check (a known deviation; see note)
 //! note = "..."
 //! observed = { sweep = "grid", column = "delta_cardiac_output_l_min", where = { heart_rate_bpm = 100 }, stat = "mean" }
+//! # stat: mean, min, max, or "share_below" with below = X (percent of the points below X)
 //! # or { run = "shock", metric = "systolic_pressure_mmhg", value = "delta" }  (baseline, assisted,
 //! #   delta, delta_percent) or { run = "weaning", beats = "cardiac_output_l_min", from_s = 35, to_s = 45 }
 //! # or thresholds along a sweep axis: { sweep = "s", column = "baseline_coronary_flow_ml_min",
@@ -218,12 +219,26 @@ fn observe_table(spec: &toml::Table, file: &str, out: &Path, ctx: &str) -> Resul
     if sel.is_empty() {
         return Err(anyhow!("{ctx}: no row of {} matches", path.display()));
     }
+    statistic(spec, &sel, ctx)
+}
+
+/// `stat` of the selected values: `mean` (the default), `min`, `max`, or `share_below` (the
+/// share of values below `below`, in percent: how many patients of a cohort cross a line).
+fn statistic(spec: &toml::Table, sel: &[f64], ctx: &str) -> Result<f64> {
     match spec.get("stat").and_then(|v| v.as_str()).unwrap_or("mean") {
         "mean" => Ok(sel.iter().sum::<f64>() / sel.len() as f64),
         "min" => Ok(sel.iter().cloned().fold(f64::INFINITY, f64::min)),
         "max" => Ok(sel.iter().cloned().fold(f64::NEG_INFINITY, f64::max)),
+        "share_below" => {
+            let line = spec
+                .get("below")
+                .and_then(num)
+                .ok_or_else(|| usage(format!("{ctx}: stat = \"share_below\" needs `below`")))?;
+            let n = sel.iter().filter(|&&v| v < line).count();
+            Ok(100.0 * n as f64 / sel.len() as f64)
+        }
         other => Err(usage(format!(
-            "{ctx}: stat = {other:?} (allowed: mean, min, max)"
+            "{ctx}: stat = {other:?} (allowed: mean, min, max, share_below)"
         ))),
     }
 }
@@ -242,14 +257,7 @@ fn observe_one(spec: &toml::Table, out: &Path, ctx: &str) -> Result<f64> {
         if sel.is_empty() {
             return Err(anyhow!("{ctx}: no ok point of `{sweep}` has `{column}`"));
         }
-        return match spec.get("stat").and_then(|v| v.as_str()).unwrap_or("mean") {
-            "mean" => Ok(sel.iter().sum::<f64>() / sel.len() as f64),
-            "min" => Ok(sel.iter().cloned().fold(f64::INFINITY, f64::min)),
-            "max" => Ok(sel.iter().cloned().fold(f64::NEG_INFINITY, f64::max)),
-            other => Err(usage(format!(
-                "{ctx}: stat = {other:?} (allowed: mean, min, max)"
-            ))),
-        };
+        return statistic(spec, &sel, ctx);
     }
     let run = str_of(spec, "run", ctx)?;
     let dir = out.join(run);

@@ -484,7 +484,7 @@ fn bad_designs_and_analyses_exit_2_naming_the_problem() {
             "not an axis of this sweep",
         ),
         (
-            format!("{base}[axes]\n\"patient.height_cm\" = [160, 170]\n"),
+            format!("{base}[axes]\n\"patient.weight_kg\" = [60, 70]\n"),
             "not on a grid",
         ),
     ];

@@ -14,7 +14,9 @@ mod ratios;
 mod trace;
 
 pub use ratios::RatioTerms;
-pub use trace::{BalloonCycle, BeatTrace, OxygenConstants, TraceError};
+pub use trace::{
+    BalloonClearance, BalloonCycle, BeatTrace, OxygenConstants, RegionalTrace, TraceError,
+};
 
 /// Declares the metrics struct with its column names.
 macro_rules! metrics_struct {
@@ -149,7 +151,32 @@ metrics_struct! {
     total_output_l_min,
     /// Contractile function of the LAD territory (1 full, 0 akinetic), mean over the beat.
     lad_territory_function,
+    /// Mean flow into the cerebral bed (carotid and vertebral arteries), mL/min.
+    cerebral_flow_ml_min,
+    /// Mean flow into both kidneys, mL/min.
+    renal_flow_ml_min,
+    /// Mean flow into the coeliac trunk and superior mesenteric artery, mL/min.
+    mesenteric_flow_ml_min,
+    /// Mean flow into the leg on the side of the balloon's femoral access, mL/min.
+    cannulated_limb_flow_ml_min,
+    /// Mean flow into the other leg, mL/min.
+    contralateral_limb_flow_ml_min,
+    /// Peak arterial pressure of the cannulated leg below its iliac/femoral conduit (the model's ankle pressure), mmHg.
+    cannulated_limb_systolic_pressure_mmhg,
+    /// Peak arterial pressure of the other leg, mmHg.
+    contralateral_limb_systolic_pressure_mmhg,
+    /// Cannulated / contralateral leg systolic pressure (a side-to-side ankle index; < 0.8 after insertion carried a relative risk of limb ischaemia of 7.9, Alderman JD et al., JACC 1987;9:524).
+    cannulated_limb_pressure_index,
+    /// 1 when the cannulated leg's systolic pressure is below 50 mmHg, the ankle pressure of critical limb ischaemia (TASC II, Norgren L et al., J Vasc Surg 2007;45:S5), else 0 (summary: share of beats).
+    cannulated_limb_ischaemia,
+    /// Distance from the balloon membrane's lower end up to the coeliac trunk, cm; negative: the membrane covers it (Rastan AJ et al., Circulation 2010;122:S92).
+    balloon_clearance_above_coeliac_cm,
+    /// Distance from the balloon membrane's lower end up to the renal arteries, cm; negative: the membrane covers them.
+    balloon_clearance_above_renal_cm,
 }
+
+/// Ankle pressure below which a limb is critically ischaemic (TASC II), mmHg.
+pub const CRITICAL_LIMB_PRESSURE_MMHG: f64 = 50.0;
 
 /// Trapezoidal integral of uniformly sampled `x` with spacing `dt` over samples `[a, b]`.
 fn trapz(x: &[f64], dt: f64, a: usize, b: usize) -> f64 {
@@ -396,6 +423,11 @@ pub fn beat_metrics(tr: &BeatTrace, next: Option<&BeatTrace>) -> BeatMetrics {
     if tr.territory_function.len() == n {
         m.lad_territory_function = Some(mean(&tr.territory_function));
     }
+    regional_metrics(&tr.regional, n, &mean, &mut m);
+    if let Some(c) = tr.balloon_clearance {
+        m.balloon_clearance_above_coeliac_cm = Some(c.coeliac_cm);
+        m.balloon_clearance_above_renal_cm = Some(c.renal_cm);
+    }
 
     // Devices that add to the native output.
     let device = |q: &[f64]| (q.len() == n).then(|| mean(q) * 60.0 / 1000.0);
@@ -491,6 +523,16 @@ fn null_reasons(
                     "the LAD territory is not modelled (`ischaemia.enabled` = false)"
                 }
                 "impella_flow_l_min" | "ecmo_flow_l_min" => "device flow not recorded",
+                "balloon_clearance_above_coeliac_cm" | "balloon_clearance_above_renal_cm" => {
+                    "no balloon in place"
+                }
+                _ if name.contains("limb")
+                    || name.starts_with("cerebral")
+                    || name.starts_with("renal")
+                    || name.starts_with("mesenteric") =>
+                {
+                    "regional beds not recorded"
+                }
                 _ if tr.coronary_flow_ml_s.is_empty() && name.contains("coronary") => {
                     "no coronary bed recorded"
                 }
@@ -499,6 +541,29 @@ fn null_reasons(
             (name, reason)
         })
         .collect()
+}
+
+/// Flows into the regional beds and the legs' pressures (issue 18), where recorded.
+fn regional_metrics(
+    r: &RegionalTrace,
+    n: usize,
+    mean: &dyn Fn(&[f64]) -> f64,
+    m: &mut BeatMetrics,
+) {
+    let flow = |q: &[f64]| (q.len() == n).then(|| mean(q) * 60.0);
+    m.cerebral_flow_ml_min = flow(&r.cerebral_flow_ml_s);
+    m.renal_flow_ml_min = flow(&r.renal_flow_ml_s);
+    m.mesenteric_flow_ml_min = flow(&r.mesenteric_flow_ml_s);
+    m.cannulated_limb_flow_ml_min = flow(&r.cannulated_limb_flow_ml_s);
+    m.contralateral_limb_flow_ml_min = flow(&r.contralateral_limb_flow_ml_s);
+    let peak = |p: &[f64]| (p.len() == n).then(|| p.iter().copied().fold(f64::MIN, f64::max));
+    let cannulated = peak(&r.cannulated_limb_pressure_mmhg);
+    let other = peak(&r.contralateral_limb_pressure_mmhg);
+    m.cannulated_limb_systolic_pressure_mmhg = cannulated;
+    m.contralateral_limb_systolic_pressure_mmhg = other;
+    m.cannulated_limb_pressure_index = cannulated.zip(other).map(|(a, b)| a / b);
+    m.cannulated_limb_ischaemia =
+        cannulated.map(|p| f64::from(u8::from(p < CRITICAL_LIMB_PRESSURE_MMHG)));
 }
 
 /// One beat as seen by [`summarize`].
@@ -568,6 +633,13 @@ pub fn summarize(beats: &[SummaryBeat]) -> BeatMetrics {
         out.myocardial_o2_demand_ml_min,
     ) {
         out.o2_supply_demand_ratio = Some(d / t);
+    }
+    if let (Some(_), Some(a), Some(b)) = (
+        out.cannulated_limb_pressure_index,
+        out.cannulated_limb_systolic_pressure_mmhg,
+        out.contralateral_limb_systolic_pressure_mmhg,
+    ) {
+        out.cannulated_limb_pressure_index = Some(a / b);
     }
     ratios_of_sums(beats, &mut out);
     out.heart_rate_bpm = Some(60.0 * beats.len() as f64 / total);

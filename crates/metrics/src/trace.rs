@@ -75,6 +75,56 @@ pub struct BeatTrace {
     pub ascending_aorta_flow_ml_s: Vec<f64>,
     /// The balloon's cycle that inflated in this beat, as the console recorded it.
     pub balloon_cycle: Option<BalloonCycle>,
+    /// Regional beds (empty: not recorded).
+    pub regional: RegionalTrace,
+    /// Where the balloon's membrane ends relative to the visceral branches (constant for a
+    /// run; `None` without a balloon).
+    pub balloon_clearance: Option<BalloonClearance>,
+}
+
+/// Flows into the regional beds and the legs' arterial pressures, sampled with the beat.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RegionalTrace {
+    /// Flow into the cerebral bed, mL/s.
+    pub cerebral_flow_ml_s: Vec<f64>,
+    /// Flow into the kidneys, mL/s.
+    pub renal_flow_ml_s: Vec<f64>,
+    /// Flow into the coeliac trunk and superior mesenteric artery, mL/s.
+    pub mesenteric_flow_ml_s: Vec<f64>,
+    /// Flow into the leg on the side of the balloon's access, mL/s.
+    pub cannulated_limb_flow_ml_s: Vec<f64>,
+    /// Flow into the other leg, mL/s.
+    pub contralateral_limb_flow_ml_s: Vec<f64>,
+    /// Arterial pressure of the cannulated leg (below the iliac/femoral conduit), mmHg.
+    pub cannulated_limb_pressure_mmhg: Vec<f64>,
+    /// Arterial pressure of the other leg, mmHg.
+    pub contralateral_limb_pressure_mmhg: Vec<f64>,
+}
+
+impl RegionalTrace {
+    fn clear(&mut self) {
+        for v in [
+            &mut self.cerebral_flow_ml_s,
+            &mut self.renal_flow_ml_s,
+            &mut self.mesenteric_flow_ml_s,
+            &mut self.cannulated_limb_flow_ml_s,
+            &mut self.contralateral_limb_flow_ml_s,
+            &mut self.cannulated_limb_pressure_mmhg,
+            &mut self.contralateral_limb_pressure_mmhg,
+        ] {
+            v.clear();
+        }
+    }
+}
+
+/// Distances from the end of the balloon's membrane up to the visceral branches, cm; negative
+/// when the membrane reaches below the branch (covers it, as a CT scan would call it).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct BalloonClearance {
+    /// Above the coeliac trunk.
+    pub coeliac_cm: f64,
+    /// Above the renal arteries.
+    pub renal_cm: f64,
 }
 
 /// Times and volumes of one balloon cycle (the one inflating in a beat's diastole).
@@ -190,6 +240,7 @@ impl BeatTrace {
         self.balloon_inflation_time_ms = None;
         self.balloon_deflation_time_ms = None;
         self.balloon_cycle = None;
+        self.regional.clear();
         self.ascending_aorta_flow_ml_s.clear();
         self.time_s.clear();
         self.aortic_root_pressure_mmhg.clear();

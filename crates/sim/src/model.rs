@@ -7,8 +7,10 @@
 //! functions), so results are bit-identical to a run without a balloon.
 
 use counterpulse_balloon::{
-    Actions, Balloon, BalloonSt, Console, ConsoleEvent, ConsoleLog, NOTCH_VALVE_OPENING,
+    Actions, Balloon, BalloonParams, BalloonSt, Console, ConsoleEvent, ConsoleLog,
+    NOTCH_VALVE_OPENING,
 };
+use counterpulse_circulation::aortic_anatomy::{AorticLevels, BalloonPlacement};
 use counterpulse_circulation::components::baroreflex::HEART_RATE_STATE;
 use counterpulse_circulation::{
     BALLOON_BLOCK, BALLOON_VOLUME_INPUT, BalloonShape, CircuitOptions, Circulation, Memory,
@@ -192,6 +194,32 @@ pub struct Model {
     pub impella_suction_alarms: u64,
 }
 
+/// Where the balloon's membrane ends relative to the coeliac trunk and the renal arteries, when
+/// `scenario` has a balloon.
+pub(crate) fn balloon_clearance(
+    scenario: &Scenario,
+) -> Result<Option<counterpulse_metrics::BalloonClearance>, ParamError> {
+    if !scenario.iabp.enabled {
+        return Ok(None);
+    }
+    let levels = AorticLevels::new(&scenario.circulation);
+    let b = BalloonPlacement::new(&balloon_shape(&scenario.iabp), &levels)?;
+    Ok(Some(counterpulse_metrics::BalloonClearance {
+        coeliac_cm: b.clearance_above_cm(levels.coeliac_cm),
+        renal_cm: b.clearance_above_cm(levels.renal_cm),
+    }))
+}
+
+/// The balloon's shape and position, as the circuit places it.
+fn balloon_shape(p: &BalloonParams) -> BalloonShape {
+    BalloonShape {
+        nominal_volume_ml: p.volume_ml,
+        inflated_diameter_mm: p.inflated_diameter_mm,
+        tip_below_subclavian_cm: p.position_cm,
+        taper_length_cm: p.taper_length_cm,
+    }
+}
+
 fn landmarks(c: &Circulation) -> Result<Landmarks, ParamError> {
     let missing = |what: &str| ParamError::Inconsistent {
         message: format!(
@@ -232,10 +260,7 @@ impl Model {
                 Some(br.set_point_mmhg)
             },
             balloon_states: s.iabp.enabled.then_some(&BalloonSt::NAMES[..]),
-            balloon_shape: s.iabp.enabled.then_some(BalloonShape {
-                nominal_volume_ml: s.iabp.volume_ml,
-                inflated_diameter_mm: s.iabp.inflated_diameter_mm,
-            }),
+            balloon_shape: s.iabp.enabled.then_some(balloon_shape(&s.iabp)),
         };
         let circulation = reference_circuit(&s.circulation, circuit_options)?;
         let landmarks = landmarks(&circulation)?;
@@ -448,10 +473,7 @@ impl Model {
                     b.balloon.line = line;
                     b.console.update_params(&self.scenario.iabp, t, out);
                     // A new volume or diameter changes the gap the balloon leaves.
-                    let shape = Some(BalloonShape {
-                        nominal_volume_ml: self.scenario.iabp.volume_ml,
-                        inflated_diameter_mm: self.scenario.iabp.inflated_diameter_mm,
-                    });
+                    let shape = Some(balloon_shape(&self.scenario.iabp));
                     if shape != self.circuit_options.balloon_shape {
                         self.circuit_options.balloon_shape = shape;
                         let drive = self.circulation.drive();

@@ -273,6 +273,9 @@ struct TraceChannels {
     impella_flow: Signal,
     ecmo_flow: Signal,
     ascending_aorta_flow: Option<Signal>,
+    /// Regional beds, in the order of [`RegionalTrace`]'s fields (absent in a circuit
+    /// without them).
+    regional: Option<[Signal; 7]>,
     lv_volume: usize,
     territory_function: Option<usize>,
     aortic_valve_flow: usize,
@@ -303,6 +306,19 @@ impl TraceChannels {
             impella_flow: sig("impella_flow_ml_s")?,
             ecmo_flow: sig("ecmo_flow_ml_s")?,
             ascending_aorta_flow: c.signal("ascending_aorta_flow_ml_s"),
+            regional: [
+                "cerebral_flow_ml_s",
+                "renal_flow_ml_s",
+                "mesenteric_flow_ml_s",
+                "cannulated_leg_flow_ml_s",
+                "contralateral_leg_flow_ml_s",
+                "cannulated_leg_artery_pressure_mmhg",
+                "contralateral_leg_artery_pressure_mmhg",
+            ]
+            .map(|name| c.signal(name))
+            .into_iter()
+            .collect::<Option<Vec<_>>>()
+            .and_then(|v| v.try_into().ok()),
             lv_volume: st("lv_volume_ml")?,
             territory_function: c.state("lad_territory_function"),
             aortic_valve_flow: st("aortic_valve_flow_ml_s")?,
@@ -356,6 +372,23 @@ impl Recorder {
                 .trace
                 .ascending_aorta_flow_ml_s
                 .push(s[q.index()]);
+        }
+        if let Some(r) = c.regional {
+            let t = &mut self.trace.trace.regional;
+            for (v, x) in [
+                &mut t.cerebral_flow_ml_s,
+                &mut t.renal_flow_ml_s,
+                &mut t.mesenteric_flow_ml_s,
+                &mut t.cannulated_limb_flow_ml_s,
+                &mut t.contralateral_limb_flow_ml_s,
+                &mut t.cannulated_limb_pressure_mmhg,
+                &mut t.contralateral_limb_pressure_mmhg,
+            ]
+            .into_iter()
+            .zip(r)
+            {
+                v.push(s[x.index()]);
+            }
         }
     }
 
@@ -643,6 +676,7 @@ pub fn run_phase(
                     pva_slope: o.pva_slope_ml_o2_per_mmhg_ml,
                     unloaded_per_beat_100g: o.unloaded_ml_o2_per_beat_100g,
                 });
+                tr.balloon_clearance = crate::model::balloon_clearance(scenario)?;
                 tr
             },
             start: 0.0,

@@ -186,8 +186,9 @@ pub struct Axis {
     covariate: bool,
 }
 
-/// Prefix of patient covariates: sampled characteristics that are not model keys (height,
-/// weight), e.g. for a lookup or for the cohort's body surface area.
+/// Prefix of patient covariates: sampled characteristics that are not model keys (weight),
+/// e.g. for a lookup or for the cohort's body surface area. A `patient.*` key that is a model
+/// key (`patient.height_cm`, which scales the aortic lengths) is an ordinary axis.
 pub const COVARIATE_PREFIX: &str = "patient.";
 
 impl Axis {
@@ -610,7 +611,10 @@ impl SweepSpec {
         }
         let mut axes = Vec::new();
         for (key, v) in raw {
-            let covariate = key.starts_with(COVARIATE_PREFIX);
+            // A `patient.*` key the model knows (patient.height_cm scales the aorta) is a model
+            // axis like any other; the rest are covariates.
+            let covariate =
+                key.starts_with(COVARIATE_PREFIX) && !specs.iter().any(|s| s.key == key);
             let integer_kind = if covariate {
                 let name = &key[COVARIATE_PREFIX.len()..];
                 if name.is_empty()

@@ -22,25 +22,23 @@
 //!
 //! State: `{name}_inertial_flow_ml_s` (`Q_L`); signal: `{name}_flow_ml_s` (`Q`).
 
-use super::{Layout, LinkLaw, Memory, Signal, StateSpec, Workspace};
+use super::{Layout, LinkLaw, Memory, Signal, StateSpec, Workspace, annulus};
 
-/// Resistance of the annular gap between a balloon and the aortic wall (concentric annulus,
-/// Poiseuille flow; e.g. Bird RB, Stewart WE, Lightfoot EN, Transport Phenomena, §2.4), over
-/// the part of the balloon's length this segment carries the flow past, minus the resistance of
-/// the same length of open aorta (already in the segment's `R`):
+/// Resistance of the annular gap between a balloon and the aortic wall ([`super::annulus`]),
+/// over the part of the balloon's length this segment carries the flow past, minus the
+/// resistance of the same length of open aorta (already in the segment's `R`):
 ///
 /// `R_gap = (8 μ ℓ / π) · [1 / (a⁴ − b⁴ − (a² − b²)² / ln(a/b)) − 1 / a⁴]`,
 ///
 /// `a` the aortic radius, `b = √(V_b / (π ℓ_b))` the balloon's radius at gas volume `V_b` over
-/// its membrane length `ℓ_b`. `R_gap = 0` for an empty balloon; it grows steeply as the balloon
-/// fills the lumen (`b → a`), and is capped where the balloon would fill [`MAX_FILL`] of the
+/// its length `ℓ_b`. `R_gap = 0` for an empty balloon; it grows steeply as the balloon fills
+/// the lumen (`b → a`), and is capped where the balloon would fill [`MAX_FILL`] of the
 /// diameter.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Occlusion {
     /// The balloon's gas volume, mL.
     pub balloon_volume: Signal,
-    /// `8 μ ℓ / π` in dyn·s/cm (μ in poise, ℓ in cm), converted to mmHg: over the annulus
-    /// term (cm⁴) it gives mmHg·s/mL.
+    /// `8 μ ℓ / π`, mmHg·s·cm⁴/mL.
     coefficient: f64,
     /// Aortic radius a, cm.
     radius_cm: f64,
@@ -53,24 +51,37 @@ pub struct Occlusion {
 pub const MAX_FILL: f64 = 0.97;
 
 impl Occlusion {
-    /// The gap left by a balloon of membrane length `membrane_length_cm` (whose gas volume is
+    /// The gap left by a balloon of length `balloon_length_cm` (whose gas volume is
     /// `balloon_volume`) in an aorta of diameter `aortic_diameter_mm`, over `length_cm` of it,
     /// in blood of viscosity `viscosity_poise`.
     pub fn new(
         balloon_volume: Signal,
         aortic_diameter_mm: f64,
-        membrane_length_cm: f64,
+        balloon_length_cm: f64,
         length_cm: f64,
         viscosity_poise: f64,
     ) -> Self {
         Self {
             balloon_volume,
-            coefficient: 8.0 * viscosity_poise * length_cm
-                / std::f64::consts::PI
-                / super::DYN_CM2_PER_MMHG,
+            coefficient: annulus::viscous_coefficient(viscosity_poise, length_cm),
             radius_cm: 0.05 * aortic_diameter_mm,
-            inv_area_length: 1.0 / (std::f64::consts::PI * membrane_length_cm),
+            inv_area_length: 1.0 / (std::f64::consts::PI * balloon_length_cm),
         }
+    }
+
+    /// Aortic radius a, cm.
+    #[inline]
+    pub fn radius_cm(&self) -> f64 {
+        self.radius_cm
+    }
+
+    /// Radius of the balloon at gas volume `v_ml`, capped at [`MAX_FILL`] of the aortic
+    /// radius, cm.
+    #[inline]
+    pub fn balloon_radius_cm(&self, v_ml: f64) -> f64 {
+        (v_ml.max(0.0) * self.inv_area_length)
+            .sqrt()
+            .min(MAX_FILL * self.radius_cm)
     }
 
     /// Extra resistance of the gap at balloon gas volume `v_ml`, mmHg·s/mL.
@@ -80,15 +91,13 @@ impl Occlusion {
             return 0.0;
         }
         let a = self.radius_cm;
-        let b = (v_ml * self.inv_area_length).sqrt().min(MAX_FILL * a);
-        let (a2, b2) = (a * a, b * b);
-        let a4 = a2 * a2;
-        // (a² − b²)² / ln(a/b) → 0 as b → 0; below 1 µm of radius the balloon is not there.
+        let b = self.balloon_radius_cm(v_ml);
+        let a2 = a * a;
+        // Below 1 µm of radius the balloon is not there.
         if b < 1e-4 {
             return 0.0;
         }
-        let annulus = a4 - b2 * b2 - (a2 - b2) * (a2 - b2) / (a / b).ln();
-        self.coefficient * (1.0 / annulus - 1.0 / a4)
+        self.coefficient * (1.0 / annulus::annulus_term(a, b) - 1.0 / (a2 * a2))
     }
 }
 
@@ -101,8 +110,10 @@ pub struct AorticSegment {
     pub l_mmhg_s2_ml: f64,
     /// Characteristic impedance Z_c, mmHg·s/mL.
     pub zc_mmhg_s_ml: f64,
-    /// The balloon's gap, when the balloon lies in this segment's path.
-    pub occlusion: Option<Occlusion>,
+    /// The balloon's gap, when the balloon lies in this segment's path: up to two pieces in
+    /// series (the lengths of the balloon in the upstream and the downstream compartment,
+    /// which may differ in diameter).
+    pub occlusions: [Option<Occlusion>; 2],
     inertial_flow: usize,
 }
 
@@ -113,14 +124,18 @@ impl AorticSegment {
             r_mmhg_s_ml,
             l_mmhg_s2_ml,
             zc_mmhg_s_ml,
-            occlusion: None,
+            occlusions: [None, None],
             inertial_flow: 0,
         }
     }
 
-    /// The same segment, narrowed by the balloon's gap.
+    /// The same segment, narrowed by (one more piece of) the balloon's gap; a segment has at
+    /// most two pieces, a third replaces the second.
     pub fn occluded_by(mut self, occlusion: Occlusion) -> Self {
-        self.occlusion = Some(occlusion);
+        match self.occlusions {
+            [None, _] => self.occlusions[0] = Some(occlusion),
+            _ => self.occlusions[1] = Some(occlusion),
+        }
         self
     }
 
@@ -166,19 +181,22 @@ impl LinkLaw for AorticSegment {
 
     #[inline]
     fn flow(&self, p_up: f64, p_down: f64, y: &[f64], w: &Workspace, dy: &mut [f64]) -> f64 {
-        let r_extra = match &self.occlusion {
-            Some(o) => o.resistance(w[o.balloon_volume]),
-            None => 0.0,
-        };
+        let r_extra = self
+            .occlusions
+            .iter()
+            .flatten()
+            .map(|o| o.resistance(w[o.balloon_volume]))
+            .sum();
         let (q, dq_l) = self.evaluate(p_up - p_down, y[self.inertial_flow], r_extra);
         dy[self.inertial_flow] = dq_l;
         q
     }
 
     fn reads(&self) -> Vec<Signal> {
-        self.occlusion
+        self.occlusions
+            .iter()
+            .flatten()
             .map(|o| o.balloon_volume)
-            .into_iter()
             .collect()
     }
 }

@@ -19,6 +19,9 @@ pub struct Compliance {
     pub v0_ml: f64,
     /// Optional volume held inside besides blood, mL.
     pub held_volume: Option<Signal>,
+    /// Share of the held volume inside this compartment (a balloon spanning several
+    /// segments of the aorta puts its gas in each by the length it lies in).
+    pub held_share: f64,
     /// Optional external (tissue) pressure on the wall, mmHg.
     pub external_pressure: Option<TissuePressure>,
 }
@@ -30,6 +33,7 @@ impl Compliance {
             c_ml_mmhg,
             v0_ml,
             held_volume: None,
+            held_share: 1.0,
             external_pressure: None,
         }
     }
@@ -37,6 +41,13 @@ impl Compliance {
     /// The same compliance with the volume `signal` held inside it.
     pub fn holding(mut self, signal: Signal) -> Self {
         self.held_volume = Some(signal);
+        self
+    }
+
+    /// The same compliance with the share `share` of the volume `signal` held inside it.
+    pub fn holding_share(mut self, signal: Signal, share: f64) -> Self {
+        self.held_volume = Some(signal);
+        self.held_share = share;
         self
     }
 
@@ -51,7 +62,7 @@ impl NodeLaw for Compliance {
     #[inline]
     fn pressure(&self, v: f64, w: &Workspace) -> f64 {
         let v = match self.held_volume {
-            Some(s) => v + w[s],
+            Some(s) => v + self.held_share * w[s],
             None => v,
         };
         let p = (v - self.v0_ml) / self.c_ml_mmhg;

@@ -20,13 +20,16 @@
 //! plain data of one type at a time, with no dispatch in the inner loop.
 
 pub mod activation;
+pub mod annulus;
 pub mod aortic_segment;
 pub mod autoregulation;
 pub mod baroreflex;
+pub mod branch_artery;
 pub mod centrifugal_pump;
 pub mod chamber;
 pub mod compliance;
 pub mod conduit;
+pub mod iliac_artery;
 pub mod impella;
 pub mod ischaemic_territory;
 pub mod orifice;
@@ -41,10 +44,12 @@ pub use activation::{DoubleHill, Drive, HeartActivation, HeartParams};
 pub use aortic_segment::{AorticSegment, Occlusion};
 pub use autoregulation::Autoregulation;
 pub use baroreflex::{Baroreflex, BaroreflexParams};
+pub use branch_artery::{BranchArtery, OstiumCover};
 pub use centrifugal_pump::{CentrifugalPump, EcmoParams};
 pub use chamber::{Chamber, ChamberParams};
 pub use compliance::Compliance;
 pub use conduit::Conduit;
+pub use iliac_artery::{Access, IliacArtery};
 pub use impella::{Impella, ImpellaParams};
 pub use ischaemic_territory::{IschaemiaParams, IschaemicTerritory, TerritoryOxygen};
 pub use orifice::{Orifice, VsdParams};
@@ -404,6 +409,7 @@ link_kinds!(
     conduits: Conduit,
     aortic_segments: AorticSegment,
     resistances: Resistance,
+    branch_arteries: BranchArtery,
     stenotic_arteries: StenoticArtery,
     waterfalls: Waterfall,
     orifices: Orifice,

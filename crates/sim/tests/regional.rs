@@ -1,0 +1,150 @@
+//! Regional beds, the balloon's position along the aorta, and the femoral sheath (issue 18):
+//! resting flow shares, conservation with the balloon's gas spread over several segments, the
+//! sheath against the artery's size, the ostia under the membrane, and bad placements. Run in
+//! release.
+
+mod common;
+use common::{assisted, base, get, scenario, sim};
+
+use counterpulse_sim::{RunOptions, simulate};
+
+#[test]
+fn resting_flows_take_their_cited_shares_of_cardiac_output() {
+    let r = base("healthy", &[]);
+    let m = &r.summary;
+    let co_ml_min = 1000.0 * get(m, "cardiac_output_l_min");
+    let share = |name: &str| get(m, name) / co_ml_min;
+    // ICRP 89 reference adult: kidneys 19 %, gut and liver 25.5 %, brain 12 %; resting
+    // femoral flow 284 ± 21 mL/min per leg (Holland 1998).
+    let renal = share("renal_flow_ml_min");
+    let gut = share("mesenteric_flow_ml_min");
+    let brain = share("cerebral_flow_ml_min");
+    assert!((0.17..0.21).contains(&renal), "renal {renal}");
+    assert!((0.23..0.28).contains(&gut), "mesenteric {gut}");
+    assert!((0.10..0.14).contains(&brain), "cerebral {brain}");
+    for leg in [
+        "cannulated_limb_flow_ml_min",
+        "contralateral_limb_flow_ml_min",
+    ] {
+        let q = get(m, leg);
+        assert!((240.0..330.0).contains(&q), "{leg} {q}");
+    }
+    // No access without a balloon: both legs alike, pressures as the other side's.
+    assert_eq!(get(m, "cannulated_limb_pressure_index"), 1.0);
+    assert_eq!(get(m, "cannulated_limb_ischaemia"), 0.0);
+    assert!(m.balloon_clearance_above_coeliac_cm.is_none());
+}
+
+#[test]
+fn height_moves_the_branches_past_the_balloon_and_leaves_the_haemodynamics_alone() {
+    let short = assisted("cardiogenic-shock", &["patient.height_cm=150"]);
+    let tall = assisted("cardiogenic-shock", &["patient.height_cm=190"]);
+    let (s, t) = (
+        short.assisted.as_ref().expect("assisted"),
+        tall.assisted.as_ref().expect("assisted"),
+    );
+    // The same 40 mL balloon ends further below the renal arteries in the shorter aorta.
+    let cs = get(&s.summary, "balloon_clearance_above_renal_cm");
+    let ct = get(&t.summary, "balloon_clearance_above_renal_cm");
+    assert!(cs < ct - 2.0, "{cs} vs {ct}");
+    // Lengths scale as height^0.44: the renal arteries lie 26.9 cm below the LSA at 169 cm.
+    let want = 26.9 * ((190.0f64 / 169.0).powf(0.44) - (150.0f64 / 169.0).powf(0.44));
+    assert!(((ct - cs) - want).abs() < 1e-9, "{} vs {want}", ct - cs);
+    // Height changes where things lie, not the unassisted patient.
+    let co = |x: &counterpulse_sim::Simulation| get(&x.baseline.summary, "cardiac_output_l_min");
+    assert!((co(&short) - co(&tall)).abs() < 0.01 * co(&tall));
+}
+
+#[test]
+fn blood_is_conserved_with_the_balloon_spread_over_three_segments() {
+    // A low-lying balloon whose gas lies in the thoracic, visceral and infrarenal segments.
+    let s = simulate(
+        &scenario(
+            "cardiogenic-shock",
+            &[
+                "iabp.enabled=true",
+                "iabp.position_cm=6",
+                "patient.height_cm=160",
+            ],
+        ),
+        &RunOptions::default(),
+    )
+    .expect("runs");
+    let r = s.assisted.as_ref().expect("assisted");
+    assert!(get(&r.summary, "balloon_clearance_above_renal_cm") < -5.5);
+    let rel = (r.blood_volume_end_ml - r.blood_volume_start_ml).abs() / r.blood_volume_start_ml;
+    assert!(rel < 1e-9, "blood volume {rel:e}");
+}
+
+#[test]
+fn a_sheath_starves_the_leg_of_a_small_artery_and_not_of_a_normal_one() {
+    let limb = |sets: &[&str]| {
+        let s = assisted("cardiogenic-shock", sets);
+        s.assisted.expect("assisted").summary
+    };
+    let normal = limb(&["iliac.diameter_mm=9"]);
+    let small = limb(&["iliac.diameter_mm=4.5"]);
+    let sheathless = limb(&["iliac.diameter_mm=4.5", "sheath.size_fr=0"]);
+    let ratio = |m: &counterpulse_metrics::BeatMetrics| {
+        get(m, "cannulated_limb_flow_ml_min") / get(m, "contralateral_limb_flow_ml_min")
+    };
+    assert!(ratio(&normal) > 0.98, "{}", ratio(&normal));
+    assert!(ratio(&small) < 0.7, "{}", ratio(&small));
+    assert!(ratio(&sheathless) > ratio(&small));
+    // Below 50 mmHg of ankle pressure (TASC II) the leg is flagged; the other leg is not.
+    assert_eq!(get(&small, "cannulated_limb_ischaemia"), 1.0);
+    assert!(get(&small, "contralateral_limb_systolic_pressure_mmhg") > 50.0);
+    assert_eq!(get(&normal, "cannulated_limb_ischaemia"), 0.0);
+}
+
+#[test]
+fn a_membrane_filling_the_aorta_over_the_renal_ostia_narrows_them_during_inflation() {
+    // The same 18 mm, 50 mL balloon in an 18.5 mm visceral aorta, ending above the renal
+    // arteries (tip 1 cm) and lying across them and the gut's (tip 6 cm): with the ostia under
+    // the membrane, the kidneys and the gut take less flow against a leg, whose conduit no
+    // membrane narrows (mean pressures along the aorta are nearly equal).
+    let opts = RunOptions::default();
+    let run = |tip: &str| {
+        let s = sim(
+            "cardiogenic-shock",
+            &[
+                "iabp.enabled=true",
+                "iabp.volume_ml=50",
+                "iabp.inflated_diameter_mm=18",
+                "aorta.visceral_diameter_mm=18.5",
+                tip,
+            ],
+            opts,
+        );
+        s.assisted.expect("assisted").summary
+    };
+    let above = run("iabp.position_cm=1");
+    let across = run("iabp.position_cm=6");
+    assert!(get(&above, "balloon_clearance_above_renal_cm") > 0.0);
+    assert!(get(&across, "balloon_clearance_above_renal_cm") < -2.0);
+    for bed in ["renal_flow_ml_min", "mesenteric_flow_ml_min"] {
+        let against_leg = |m: &counterpulse_metrics::BeatMetrics| {
+            get(m, bed) / get(m, "contralateral_limb_flow_ml_min")
+        };
+        let (x, a) = (against_leg(&across), against_leg(&above));
+        assert!(x < 0.99 * a, "{bed}: {x} vs {a}");
+    }
+}
+
+#[test]
+fn a_balloon_reaching_past_the_bifurcation_is_refused_with_the_lengths() {
+    let s = scenario(
+        "cardiogenic-shock",
+        &[
+            "iabp.enabled=true",
+            "iabp.volume_ml=50",
+            "patient.height_cm=150",
+            "iabp.position_cm=4",
+        ],
+    );
+    let err = simulate(&s, &RunOptions::default())
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(err.contains("bifurcation") && err.contains("cm"), "{err}");
+}
