@@ -1,15 +1,17 @@
 //! The reference circuit, as the diagram reads:
 //!
 //! ```text
-//!  pulmonary veins ──R──▶ LA ─[mitral]─▶ LV ─[aortic valve]─▶ ascending aorta ══▶ arch ══▶ descending aorta ══▶ abdominal/peripheral arteries
-//!        ▲                                │ └──[Impella]────────▶ │  (root)         │        (balloon inside)▲          │
-//!        R (PVR)                      [VSD]                        │                 R upper body (head, arms)│      R lower body
-//!        │                                ▼                        └─LAD─[stenosis]─▶ coronary bed ─▶ RA   [ECMO]       ▼
-//!  pulmonary arteries ◀─[pulmonary]─ RV ◀─[tricuspid]─ RA ◀──R── systemic veins ◀──────────────────────────────┘──────────┘
+//!  pulmonary veins ──R──▶ LA ─[mitral]─▶ LV ─[aortic valve]─▶ ascending aorta ══▶ arch ══▶ descending aorta ══▶ visceral aorta ══▶ infrarenal aorta ══▶ legs (×2)
+//!        ▲                                │ └──[Impella]────────▶ │  (root)         │         (balloon, by the      │ ostia: gut,    │ trunk,    [iliac/femoral,
+//!        R (PVR)                      [VSD]                        │           brain, arms    share of its length)  ▲ kidneys        │ pelvis     sheath]
+//!        │                                ▼                        └─LAD─[stenosis]─▶ coronary bed ─▶ RA   [ECMO]     ▼                ▼           ▼
+//!  pulmonary arteries ◀─[pulmonary]─ RV ◀─[tricuspid]─ RA ◀──R── systemic veins ◀───────────────────── every bed ─────────────────────────────┘
 //! ```
 //!
-//! `══▶` is an aortic segment (series resistance, inertance ∥ characteristic impedance; the two
-//! around the descending aorta narrowed by the inflated balloon).
+//! `══▶` is an arterial segment (series resistance, inertance ∥ characteristic impedance; those
+//! along the balloon's length narrowed by the inflated balloon). Where the spans below the left
+//! subclavian artery lie, and which of them the balloon occupies, is
+//! [`crate::aortic_anatomy`].
 //!
 //! Every component is a law from [`crate::components`]; positions in the state vector and the
 //! signal workspace are handed out by the [`CircuitBuilder`]. Couplings are the signals passed
