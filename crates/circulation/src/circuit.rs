@@ -396,13 +396,16 @@ pub fn reference_circuit(
     );
     // The beds, each toned by the reflex: head and arms from the arch, the gut and kidneys
     // from the visceral aorta (their ostia under the balloon when it reaches them), trunk and
-    // pelvis from the infrarenal aorta, and each leg through its iliac/femoral conduit.
+    // pelvis from the infrarenal aorta, and each leg through its iliac/femoral conduit. The
+    // brain's vessels follow the preset's tone but not the reflex: whether sympathetic activity
+    // changes cerebral flow in humans at all is debated (Ainslie PN & Brassard P, F1000Prime
+    // Rep 2014;6:14), and its role is small against autoregulation (not modelled here).
     let bed = |r: f64| Resistance::new(r * systemic_tone_scale).scaled_by(systemic_tone);
     c.link(
         "cerebral",
         arch,
         veins,
-        bed(sy.cerebral_resistance_mmhg_s_ml),
+        Resistance::new(sy.cerebral_resistance_mmhg_s_ml * systemic_tone_scale),
     );
     c.link(
         "upper_body",
