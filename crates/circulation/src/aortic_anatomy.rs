@@ -112,7 +112,7 @@ impl BalloonPlacement {
     /// cylinder lies across, 0–1.
     pub fn ostium_coverage(&self, level_cm: f64, diameter_mm: f64) -> f64 {
         let r = 0.05 * diameter_mm;
-        overlap(self.cylinder_cm, (level_cm - r, level_cm + r)) / (2.0 * r)
+        (overlap(self.cylinder_cm, (level_cm - r, level_cm + r)) / (2.0 * r)).min(1.0)
     }
 
     /// Distance from the membrane's lower end up to `level_cm`, cm: negative when the
@@ -126,9 +126,17 @@ impl BalloonPlacement {
 mod tests {
     use super::*;
 
+    /// The anatomy of the `healthy` preset at `height_cm`.
     fn params(height_cm: f64) -> CirculationParams {
-        let mut p = crate::presets::preset("healthy").expect("healthy preset");
+        let mut p = CirculationParams::default();
         p.patient.height_cm = height_cm;
+        let a = &mut p.aorta;
+        a.anatomy_height_cm = 169.0;
+        a.length_height_exponent = 0.44;
+        a.thoracic_length_cm = 24.1;
+        a.sma_below_coeliac_cm = 1.5;
+        a.visceral_length_cm = 2.8;
+        a.infrarenal_length_cm = 8.0;
         p
     }
 

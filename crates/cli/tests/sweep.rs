@@ -470,3 +470,52 @@ impella.flow_resistance_mmhg_min_l = 15
     assert!(kinds[1].contains("impella_suction_alarm"), "{}", kinds[1]);
     assert!(message[1].contains("suction"), "{}", message[1]);
 }
+
+#[test]
+fn a_balloon_too_long_for_the_patient_is_a_failed_row_and_height_is_an_axis() {
+    // Issue 18: `patient.height_cm` scales the aorta, so it is a grid axis like any model key
+    // (it used to be a covariate only sampled); a membrane reaching past the bifurcation is a
+    // failed point that names the lengths, and `simulate` refuses it as a usage error.
+    let d = tmp("height");
+    let spec = write(
+        &d,
+        "height.toml",
+        r#"
+[sweep]
+name = "height"
+preset = "cardiogenic-shock"
+[set]
+iabp.enabled = true
+iabp.volume_ml = 50
+iabp.position_cm = 4
+[axes]
+"patient.height_cm" = [150, 190]
+"#,
+    );
+    let out = d.join("out");
+    let o = run(&["sweep", &spec, "--out", &out.display().to_string()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let f = out.join("points.parquet");
+    let status = read_str_column(&f, "status").expect("status");
+    let message = read_str_column(&f, "message").expect("message");
+    assert_eq!(status[0], "failed");
+    assert!(message[0].contains("bifurcation"), "{}", message[0]);
+    assert_eq!(status[1], "ok", "{}", message[1]);
+    let height = col(&f, "patient_height_cm");
+    assert_eq!(height, vec![Some(150.0), Some(190.0)]);
+    let o = run(&[
+        "simulate",
+        "--preset",
+        "cardiogenic-shock",
+        "--set",
+        "iabp.enabled=true",
+        "--set",
+        "iabp.volume_ml=50",
+        "--set",
+        "iabp.position_cm=4",
+        "--set",
+        "patient.height_cm=150",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("bifurcation"), "{}", stderr(&o));
+}

@@ -17,6 +17,8 @@ const UNITS: &[(&str, &str)] = &[
     ("_cm2", "cm²"),
     ("_m2", "m²"),
     ("_cm", "cm"),
+    ("_mm", "mm"),
+    ("_fr", "Fr"),
     ("_kg", "kg"),
     ("_w", "W"),
     ("_s", "s"),
@@ -80,6 +82,19 @@ const NAMES: &[(&str, &str)] = &[
     ),
     ("cardiac_index_l_min_m2", "Cardiac index"),
     ("patient_height_cm", "Height"),
+    ("iabp_position_cm", "Balloon tip below the LSA"),
+    (
+        "balloon_clearance_above_renal_cm",
+        "Balloon end above the renal arteries",
+    ),
+    (
+        "balloon_clearance_above_coeliac_cm",
+        "Balloon end above the coeliac trunk",
+    ),
+    ("cannulated_limb_flow_ml_min", "Cannulated-leg flow"),
+    ("contralateral_limb_flow_ml_min", "Other-leg flow"),
+    ("iliac_diameter_mm", "Iliac/femoral diameter"),
+    ("sheath_size_fr", "Sheath size"),
     ("patient_weight_kg", "Weight"),
     ("body_surface_area_m2", "Body surface area"),
 ];
@@ -225,6 +240,11 @@ mod tests {
             "Δ cardiac index (L/min/m²)"
         );
         assert_eq!(axis_label("patient_height_cm"), "Height (cm)");
+        assert_eq!(axis_label("sheath_size_fr"), "Sheath size (Fr)");
+        assert_eq!(
+            axis_label("delta_renal_flow_ml_min"),
+            "Δ renal flow (mL/min)"
+        );
         assert_eq!(
             axis_label("lv_peak_pressure_mmhg"),
             "LV peak pressure (mmHg)"

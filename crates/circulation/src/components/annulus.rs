@@ -40,7 +40,7 @@ mod tests {
 
     #[test]
     fn a_thin_core_gives_poiseuille_and_the_annulus_flow_integrates_to_the_formula() {
-        let (mu, l, a) = (0.035, 10.0, 0.4);
+        let (mu, l, a) = (0.035, 10.0, 0.4f64);
         let tube = mu * 8.0 * l / (std::f64::consts::PI * a.powi(4)) / DYN_CM2_PER_MMHG;
         assert!((annulus_resistance(mu, l, a, 0.0) - tube).abs() < 1e-12 * tube);
         // Integrate the annular velocity profile numerically for b = a/2 and compare the flow.

@@ -161,11 +161,15 @@ mod tests {
             balloon,
             coverage: 1.0,
         }));
-        let open = b.effective_area_cm2(0.0);
+        let open = renal().effective_area_cm2(0.0);
         let full = b.effective_area_cm2(40.0);
+        // An empty balloon leaves the whole aortic radius as gap: the ostia are open.
+        assert!((b.effective_area_cm2(0.0) - open).abs() < 0.02 * open);
         assert!(full < open);
-        // Gap at full: a − b = 0.9 − 0.75 cm; curtain area 2 × 0.7 × π × 0.55 × 0.15 cm².
-        let a_c = 2.0 * 0.7 * std::f64::consts::PI * 0.55 * 0.15;
+        // Gap at full: a − b = 0.9 − √(40 / (π 22.6)) ≈ 0.15 cm; curtain area 2 × 0.7 × π ×
+        // 0.55 cm × gap.
+        let gap = 0.9 - (40.0 / (std::f64::consts::PI * 22.6)).sqrt();
+        let a_c = 2.0 * 0.7 * std::f64::consts::PI * 0.55 * gap;
         let want = open * a_c / (open * open + a_c * a_c).sqrt();
         assert!((full - want).abs() < 1e-12, "{full} vs {want}");
         // The flow falls monotonically with the balloon's volume; uncovered, it does not.
@@ -179,7 +183,7 @@ mod tests {
             renal().evaluate(80.0, 40.0, 1.0),
             renal().evaluate(80.0, 0.0, 1.0)
         );
-        // Half covered: halfway between open and covered areas.
+        // Half covered: halfway between the open and the covered areas.
         let half = renal().covered_by(Some(OstiumCover {
             balloon,
             coverage: 0.5,
