@@ -84,8 +84,10 @@ fn shock_calibration_matches_the_literature_ranges() {
     assert!((15.0..=40.0).contains(&aug), "augmentation {aug}");
     let edp = d("diastolic_pressure_mmhg");
     assert!((-12.0..=-3.0).contains(&edp), "end-diastolic change {edp}");
+    // Without reflexes the unloading still lowers systolic pressure; the target's range (falls
+    // 3-20 mmHg) is of patients "with vascular tone falling": checked with the reflex below.
     let sbp = d("systolic_pressure_mmhg");
-    assert!((-20.0..=-3.0).contains(&sbp), "systolic change {sbp}");
+    assert!(sbp < 0.0, "systolic change {sbp}");
     // Fixed resistance, no reflexes: MAP rises roughly like CO (MAP ≈ RAP + SVR·CO).
     let map_rel = d("mean_arterial_pressure_mmhg") / get(b, "mean_arterial_pressure_mmhg");
     let co_rel = co / get(b, "cardiac_output_l_min");
@@ -118,6 +120,9 @@ fn baroreflex_keeps_mean_pressure_within_a_few_percent() {
     let map_rel = (get(a, "mean_arterial_pressure_mmhg") - get(b, "mean_arterial_pressure_mmhg"))
         / get(b, "mean_arterial_pressure_mmhg");
     assert!(map_rel.abs() < 0.05, "MAP change {map_rel}");
+    // physiology-targets.md: systolic pressure falls 3-20 mmHg, with vascular tone falling.
+    let sbp = get(a, "systolic_pressure_mmhg") - get(b, "systolic_pressure_mmhg");
+    assert!((-20.0..=-3.0).contains(&sbp), "systolic change {sbp}");
     assert!(
         get(a, "systemic_vascular_resistance_dyn_s_cm5")
             < get(b, "systemic_vascular_resistance_dyn_s_cm5")
