@@ -349,6 +349,16 @@ impl CirculationParams {
                 });
             }
         }
+        let sh = &self.sheath;
+        if sh.size_fr > 0.0 && sh.catheter_fr > sh.size_fr {
+            return Err(ParamError::Inconsistent {
+                message: format!(
+                    "`sheath.catheter_fr` = {} does not pass through `sheath.size_fr` = {} (a sheath's size is its inner diameter; 0 is a sheathless insertion)",
+                    counterpulse_params::fmt_num(sh.catheter_fr),
+                    counterpulse_params::fmt_num(sh.size_fr)
+                ),
+            });
+        }
         for (name, v) in [
             ("mitral_valve", &self.mitral_valve),
             ("aortic_valve", &self.aortic_valve),
