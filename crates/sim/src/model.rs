@@ -191,6 +191,8 @@ pub struct Model {
     pub beat_premature: bool,
     /// The rhythm generator as it was before the current beat was planned (to plan it again).
     beat_rhythm: Rhythm,
+    /// The heart rate the current beat was planned for, bpm.
+    beat_rate_bpm: f64,
     /// Protocol steps applied so far.
     pub protocol_applied: usize,
     /// Event log (filled only when `log_events` is set).
@@ -279,6 +281,7 @@ impl Model {
             beat_rr_s: rr,
             beat_premature: false,
             beat_rhythm: Rhythm::new(&s.rhythm),
+            beat_rate_bpm: s.circulation.heart.rate_bpm,
             protocol_applied: 0,
             log: Vec::new(),
             log_events: false,
@@ -455,6 +458,7 @@ impl Model {
         calendar: &mut Calendar<Event>,
     ) {
         let beat = self.beat;
+        self.beat_rate_bpm = rate_bpm;
         let h = &self.scenario.circulation.heart;
         let (emd, pr, aemd) = (
             h.electromechanical_delay_ms * 1e-3,
@@ -494,8 +498,15 @@ impl Model {
     /// periodic orbit, see [`crate::steady`]): plans the beat again for `y`'s heart rate (the
     /// baroreflex's state), so that the beat runs as the beat map at `y` does. `y` stands for a
     /// point on the orbit, where every RR interval is the same: the contraction is timed as
-    /// after an interval at that rate. Call it at the R wave's pause, before integrating on.
+    /// after an interval at that rate. Nothing changes when the rate is the one planned for
+    /// (no baroreflex). Call it at the R wave's pause, before integrating on. Regular rhythms
+    /// only (those are the ones extrapolated).
     pub fn replan_beat(&mut self, y: &[f64], calendar: &mut Calendar<Event>) {
+        let rate = self.heart_rate_bpm(y);
+        if rate == self.beat_rate_bpm {
+            // The beat's calendar does not depend on the rest of the state.
+            return;
+        }
         let beat = self.beat;
         calendar.retain(|e| {
             !matches!(*e,
@@ -505,7 +516,6 @@ impl Model {
                 && !matches!(*e, Event::VentricularOnset { beat: b, .. } if b == beat)
         });
         self.rhythm = self.beat_rhythm.clone();
-        let rate = self.heart_rate_bpm(y);
         self.plan_beat(self.beat_start_s, rate, 60.0 / rate, calendar);
     }
 
