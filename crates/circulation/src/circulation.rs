@@ -256,6 +256,17 @@ impl Circulation {
         }
     }
 
+    /// Moves controller states that an integration step took past the limit their law holds
+    /// them at back onto it (see [`ControllerLaw::project`](crate::components::ControllerLaw));
+    /// returns whether it changed `y`.
+    pub fn project(&self, y: &mut [f64]) -> bool {
+        let mut changed = false;
+        for c in &self.controllers {
+            changed |= c.project(y);
+        }
+        changed
+    }
+
     /// Evaluates at `(t, y)` and copies every signal into `out` (at least as long as
     /// [`Circulation::signal_names`]).
     pub fn signals(&self, t: f64, y: &[f64], inputs: &[f64], out: &mut [f64]) {

@@ -411,6 +411,7 @@ impl Integrator for Dopri5 {
             }
             rejected_last = false;
             let t1 = if last { t_end } else { self.t + h };
+            sys.project(&mut self.y_new);
 
             // State events: earliest crossing in this step.
             let mut event: Option<(usize, f64)> = None;
@@ -453,6 +454,7 @@ impl Integrator for Dopri5 {
                     k: &self.k,
                 };
                 step.interpolate(t_ev, &mut self.y_tmp);
+                sys.project(&mut self.y_tmp);
                 observer.on_step(
                     sys,
                     &CutStep {

@@ -54,6 +54,17 @@ pub trait OdeSystem {
     fn atol_scale(&self, _i: usize) -> f64 {
         1.0
     }
+
+    /// Moves `y` back onto the set the equations keep it in, after each accepted step; returns
+    /// whether it changed `y`. For states held at a limit by a switch in `f` (a controller's
+    /// anti-windup: `dx/dt = 0` at the limit while pushed outwards): the integrator does not
+    /// locate where the limit is reached, so the step that reaches it ends past it by an
+    /// amount set by the step pattern (about `h·|dx/dt|`), and that offset would be carried
+    /// on. Must not change `f` (a state past its limit and the same state on it have the same
+    /// derivative), so the step's derivatives stay valid. Default: nothing to project.
+    fn project(&self, _y: &mut [f64]) -> bool {
+        false
+    }
 }
 
 /// One accepted step with its continuous (dense) output on `[t0, t1]`.

@@ -261,6 +261,8 @@ impl Integrator for OdeSolversDopri5 {
                 self.t = t_end;
                 debug_assert!((t_last - t_end).abs() <= 1e-9 * t_end.abs().max(1.0));
                 self.y = y_last;
+                // ode_solvers has no hook between its steps: projected at segment ends only.
+                sys.project(&mut self.y);
                 return Ok(Stop::Reached);
             }
         }
@@ -328,6 +330,7 @@ impl Integrator for OdeSolversDopri5 {
         );
         self.t = t_ev;
         self.y = y_ev;
+        sys.project(&mut self.y);
         self.stats.state_events += 1;
         Ok(Stop::StateEvent { index, t_s: t_ev })
     }

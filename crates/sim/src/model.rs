@@ -17,7 +17,9 @@ use counterpulse_circulation::{
     ParamError, Signal, Value, reference_circuit,
 };
 
-use counterpulse_engine::{Direction, EventContext, EventPriority, HybridModel, OdeSystem};
+use counterpulse_engine::{
+    Calendar, Direction, EventContext, EventPriority, HybridModel, OdeSystem,
+};
 
 use crate::rhythm::{BeatPlan, Rhythm};
 use crate::scenario::Scenario;
@@ -32,17 +34,24 @@ pub enum Event {
         /// This beat is a premature ventricular beat.
         premature: bool,
     },
-    /// ECG P wave (onset of atrial depolarisation).
-    PWave,
+    /// ECG P wave (onset of atrial depolarisation) before the R wave of beat `beat`.
+    PWave {
+        /// The beat whose R wave it precedes.
+        beat: u64,
+    },
     /// Onset of atrial contraction for a beat with RR interval `rr_s`.
     AtrialOnset {
         /// RR interval of the beat the contraction belongs to, s.
         rr_s: f64,
+        /// The beat whose R wave it precedes.
+        beat: u64,
     },
     /// Onset of ventricular contraction.
     VentricularOnset {
         /// RR interval preceding the beat, s.
         rr_s: f64,
+        /// The beat it belongs to.
+        beat: u64,
     },
     /// Peak of the ventricular activation: the right-hand side has a jump there (the O2
     /// demand's elastic-energy term ends), so a step boundary is placed on it. Changes nothing.
@@ -62,7 +71,7 @@ impl EventPriority for Event {
     fn priority(&self) -> u8 {
         match self {
             Event::RWave { .. } => 0,
-            Event::PWave => 1,
+            Event::PWave { .. } => 1,
             Event::AtrialOnset { .. } => 2,
             Event::VentricularOnset { .. } => 3,
             Event::VentricularPeak => 4,
@@ -182,6 +191,10 @@ pub struct Model {
     pub beat_rr_s: f64,
     /// The current beat is a premature ventricular beat.
     pub beat_premature: bool,
+    /// The rhythm generator as it was before the current beat was planned (to plan it again).
+    beat_rhythm: Rhythm,
+    /// The heart rate the current beat was planned for, bpm.
+    beat_rate_bpm: f64,
     /// Protocol steps applied so far.
     pub protocol_applied: usize,
     /// Event log (filled only when `log_events` is set).
@@ -292,6 +305,8 @@ impl Model {
             beat_start_s: 0.0,
             beat_rr_s: rr,
             beat_premature: false,
+            beat_rhythm: Rhythm::new(&s.rhythm),
+            beat_rate_bpm: s.circulation.heart.rate_bpm,
             protocol_applied: 0,
             log: Vec::new(),
             log_events: false,
@@ -455,6 +470,80 @@ impl Model {
         }
     }
 
+    /// Plans the beat whose R wave is at `t`: its ventricular contraction (after the
+    /// electromechanical delay, timed by the RR interval `previous_rr_s` before it), and, from
+    /// the heart rate `rate_bpm`, its RR interval, the next R wave and the P wave and atrial
+    /// contraction before it. The one place a beat's calendar is made: the R wave's handler
+    /// calls it, and [`Model::replan_beat`] calls it again when the state is replaced.
+    fn plan_beat(
+        &mut self,
+        t: f64,
+        rate_bpm: f64,
+        previous_rr_s: f64,
+        calendar: &mut Calendar<Event>,
+    ) {
+        let beat = self.beat;
+        self.beat_rate_bpm = rate_bpm;
+        let h = &self.scenario.circulation.heart;
+        let (emd, pr, aemd) = (
+            h.electromechanical_delay_ms * 1e-3,
+            h.pr_interval_ms * 1e-3,
+            h.atrial_electromechanical_delay_ms * 1e-3,
+        );
+        calendar.schedule(
+            t + emd,
+            Event::VentricularOnset {
+                rr_s: previous_rr_s,
+                beat,
+            },
+        );
+        let plan: BeatPlan = self.rhythm.next(rate_bpm);
+        self.beat_rr_s = plan.rr_s;
+        calendar.schedule(
+            t + plan.rr_s,
+            Event::RWave {
+                beat: beat + 1,
+                premature: plan.next_premature,
+            },
+        );
+        if plan.next_has_p_wave && plan.rr_s > pr {
+            let p = t + plan.rr_s - pr;
+            calendar.schedule(p, Event::PWave { beat: beat + 1 });
+            calendar.schedule(
+                p + aemd,
+                Event::AtrialOnset {
+                    rr_s: plan.rr_s,
+                    beat: beat + 1,
+                },
+            );
+        }
+    }
+
+    /// The state at the current beat's R wave was replaced by `y` (an extrapolation towards the
+    /// periodic orbit, see [`crate::steady`]): plans the beat again for `y`'s heart rate (the
+    /// baroreflex's state), so that the beat runs as the beat map at `y` does. `y` stands for a
+    /// point on the orbit, where every RR interval is the same: the contraction is timed as
+    /// after an interval at that rate. Nothing changes when the rate is the one planned for
+    /// (no baroreflex). Call it at the R wave's pause, before integrating on. Regular rhythms
+    /// only (those are the ones extrapolated).
+    pub fn replan_beat(&mut self, y: &[f64], calendar: &mut Calendar<Event>) {
+        let rate = self.heart_rate_bpm(y);
+        if rate == self.beat_rate_bpm {
+            // The beat's calendar does not depend on the rest of the state.
+            return;
+        }
+        let beat = self.beat;
+        calendar.retain(|e| {
+            !matches!(*e,
+                Event::RWave { beat: b, .. }
+                | Event::PWave { beat: b }
+                | Event::AtrialOnset { beat: b, .. } if b == beat + 1)
+                && !matches!(*e, Event::VentricularOnset { beat: b, .. } if b == beat)
+        });
+        self.rhythm = self.beat_rhythm.clone();
+        self.plan_beat(self.beat_start_s, rate, 60.0 / rate, calendar);
+    }
+
     /// Applies one protocol value at run time.
     fn apply_value(
         &mut self,
@@ -569,6 +658,11 @@ impl OdeSystem for Model {
     fn atol_scale(&self, i: usize) -> f64 {
         self.steady_scale(i).map_or(1.0, |s| (s / 10.0).min(1.0))
     }
+
+    /// Controllers held at a limit (the coronary autoregulation's anti-windup).
+    fn project(&self, y: &mut [f64]) -> bool {
+        self.circulation.project(y)
+    }
 }
 
 impl HybridModel for Model {
@@ -594,30 +688,11 @@ impl HybridModel for Model {
                         EventKind::RWave
                     },
                 );
-                let h = &self.scenario.circulation.heart;
-                let (emd, pr, aemd) = (
-                    h.electromechanical_delay_ms * 1e-3,
-                    h.pr_interval_ms * 1e-3,
-                    h.atrial_electromechanical_delay_ms * 1e-3,
-                );
-                ctx.schedule(t + emd, Event::VentricularOnset { rr_s: previous_rr });
+                self.beat_rhythm = self.rhythm.clone();
                 let rate = self.heart_rate_bpm(ctx.y());
-                let plan: BeatPlan = self.rhythm.next(rate);
-                self.beat_rr_s = plan.rr_s;
-                ctx.schedule(
-                    t + plan.rr_s,
-                    Event::RWave {
-                        beat: beat + 1,
-                        premature: plan.next_premature,
-                    },
-                );
+                self.plan_beat(t, rate, previous_rr, ctx.calendar());
                 if !self.rhythm.atria_contract() {
                     self.circulation.stop_atrial_activation();
-                }
-                if plan.next_has_p_wave && plan.rr_s > pr {
-                    let p = t + plan.rr_s - pr;
-                    ctx.schedule(p, Event::PWave);
-                    ctx.schedule(p + aemd, Event::AtrialOnset { rr_s: plan.rr_s });
                 }
                 if let Some(b) = self.balloon.as_mut() {
                     b.console.beat = beat;
@@ -630,12 +705,12 @@ impl HybridModel for Model {
                 }
                 ctx.pause();
             }
-            Event::PWave => self.log(t, EventKind::PWave),
-            Event::AtrialOnset { rr_s } => {
+            Event::PWave { .. } => self.log(t, EventKind::PWave),
+            Event::AtrialOnset { rr_s, .. } => {
                 self.circulation.start_atrial_activation(t, rr_s);
                 self.log(t, EventKind::AtrialContraction);
             }
-            Event::VentricularOnset { rr_s } => {
+            Event::VentricularOnset { rr_s, .. } => {
                 self.circulation.start_ventricular_activation(t, rr_s);
                 self.log(t, EventKind::VentricularContraction);
                 if self.circulation.uses_activation_rate() {

@@ -897,6 +897,8 @@ pub fn run_phase(
                                 summary_in: summary_in.len(),
                             }));
                             sim.set_state(&y_now);
+                            // The beat was planned at the R wave from the state it replaces.
+                            sim.model.replan_beat(&y_now, &mut sim.calendar);
                             extrapolations += 1;
                         }
                         period_start = Some((k, y_now.clone(), period));

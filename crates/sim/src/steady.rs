@@ -27,8 +27,9 @@
 //! map this is equivalent to GMRES: a handful of slow first-order modes are removed in about as
 //! many periods. Safeguards: plain periods first ([`PLAIN_PERIODS`]), a step no longer than
 //! [`MAX_STEP`] (scaled), states kept within their bounds, and a restart with a plain period
-//! whenever an extrapolation made the residual grow, and plain iteration for the rest of the run
-//! after [`STALL_PERIODS`] periods without a new smallest residual. Only the path changes: the error bound is
+//! whenever an extrapolation made the residual grow, a fresh history after [`STALL_PERIODS`]
+//! periods without a new smallest residual, and plain iteration for the rest of the run after
+//! [`STALL_RESTARTS`] such fresh starts. Only the path changes: the error bound is
 //! checked on periods of the true model, and the summary beats that follow are plain beats.
 //! The combination is affine (coefficients summing to one) and every iterate holds the same
 //! blood volume, so the volume is conserved to round-off.
@@ -51,10 +52,17 @@ pub const RAMP_REACH: f64 = 30.0;
 /// An extrapolation after which the residual grew by more than this factor restarts the
 /// history (small growth is common while the history fills).
 pub const RESTART_GROWTH: f64 = 2.0;
-/// Extrapolated periods without a new smallest residual after which the extrapolation is given
-/// up for the rest of the run (plain iteration converges at the rate `λ`; Anderson can stall on
-/// a state held at its bound, as the LAD territory's function is at its floor in shock).
+/// Extrapolated periods without a new smallest residual after which the extrapolation starts
+/// again from a fresh history (Anderson can stall on a history from far away or across a
+/// non-smooth change, e.g. the autoregulation starting or stopping to touch its limit in a
+/// beat, or a state held at its bound, as the LAD territory's function is at its floor in
+/// shock), [`STALL_RESTARTS`] times, and is then given up for the rest of the run (plain
+/// iteration converges at the rate `λ`).
 pub const STALL_PERIODS: usize = 2 * DEPTH;
+/// Fresh starts of the extrapolation after a stall (see [`STALL_PERIODS`]). Giving up at the
+/// first stall left some default-sweep points to plain iteration at λ ≈ 0.98–0.997 (up to 678
+/// beats); with 2 fresh starts the slowest took 143 beats, with 5 106 (2026-12-01).
+pub const STALL_RESTARTS: usize = 3;
 /// Contraction factor assumed when there is no reliable estimate, and the largest one
 /// reported: a mode slower than 100 periods (τ > 100 beats, a minute at rest; the model's
 /// slowest, the LAD territory and autoregulation, have τ = 10 s) cannot be told from a drift.
@@ -111,6 +119,10 @@ pub struct PeriodicSolver {
     /// Smallest residual so far and the periods since it was reached.
     best: f64,
     since_best: usize,
+    /// Fresh starts after a stall so far.
+    stall_restarts: usize,
+    /// The next call of `extrapolate` starts the history again.
+    stall_reset: bool,
     /// The reliable estimates of `λ` of the last periods.
     estimates: VecDeque<f64>,
     /// The largest of them.
@@ -134,6 +146,8 @@ impl PeriodicSolver {
             reliable_above: RELIABLE_PER_RTOL * rtol,
             best: f64::INFINITY,
             since_best: 0,
+            stall_restarts: 0,
+            stall_reset: false,
             estimates: VecDeque::new(),
             lambda: None,
         }
@@ -190,7 +204,14 @@ impl PeriodicSolver {
         } else {
             self.since_best += 1;
             if self.accelerate && self.since_best >= STALL_PERIODS {
-                self.accelerate = false;
+                if self.stall_restarts < STALL_RESTARTS {
+                    self.stall_restarts += 1;
+                    self.since_best = 0;
+                    self.best = residual;
+                    self.stall_reset = true;
+                } else {
+                    self.accelerate = false;
+                }
             }
         }
         self.next_extrapolated = false;
@@ -251,6 +272,24 @@ impl PeriodicSolver {
     /// After [`PeriodicSolver::record`]: moves the tested states of `end` (the start of the
     /// next period) to the extrapolated fixed point. Returns whether it changed `end`.
     pub fn extrapolate(&mut self, end: &mut [f64]) -> bool {
+        if self.stall_reset {
+            // Start the history again from this period (its start and end are kept).
+            self.stall_reset = false;
+            let (x, g, r) = (
+                self.xs.pop_back(),
+                self.gs.pop_back(),
+                self.residuals.pop_back(),
+            );
+            self.reset();
+            if let (Some(x), Some(g), Some(r)) = (x, g, r) {
+                self.xs.push_back(x);
+                self.gs.push_back(g);
+                self.residuals.push_back(r);
+                self.extrapolated.push_back(false);
+            }
+            self.periods = 1;
+            return false;
+        }
         let n = self.residuals.len();
         if !self.accelerate || self.periods <= PLAIN_PERIODS || n < 2 {
             return false;
@@ -523,6 +562,43 @@ mod tests {
         }
         // Plain iteration would need log(1e-10)/log(0.95) ≈ 450 periods.
         assert!(periods <= 12, "{periods} periods");
+    }
+
+    #[test]
+    fn a_stall_starts_the_extrapolation_again_and_only_so_many_times() {
+        let mut solver = PeriodicSolver::new(tested(3), true, 1e-14);
+        // A drift the history cannot explain (the residual never improves): a stall.
+        let drift = |x: &[f64]| x.iter().map(|v| v + 1e-3).collect::<Vec<f64>>();
+        let mut x = vec![1.0, 1.0, 1.0];
+        for _ in 0..=STALL_PERIODS + PLAIN_PERIODS {
+            let mut g = drift(&x);
+            solver.record(&x, &g);
+            solver.extrapolate(&mut g);
+            x = g;
+        }
+        // Then the slow linear map: the extrapolation takes it up again (it used to be given
+        // up for the rest of the run at the first stall).
+        let mut resumed = false;
+        for _ in 0..2 * PLAIN_PERIODS + 2 {
+            let mut g = linear_map(&x);
+            solver.record(&x, &g);
+            resumed |= solver.extrapolate(&mut g);
+            x = g;
+        }
+        assert!(resumed, "no extrapolation after the stall");
+        // Stalls beyond STALL_RESTARTS give it up.
+        for _ in 0..(STALL_RESTARTS + 1) * (STALL_PERIODS + PLAIN_PERIODS + 2) {
+            let mut g = drift(&x);
+            solver.record(&x, &g);
+            solver.extrapolate(&mut g);
+            x = g;
+        }
+        for _ in 0..10 {
+            let mut g = linear_map(&x);
+            solver.record(&x, &g);
+            assert!(!solver.extrapolate(&mut g), "extrapolated after giving up");
+            x = g;
+        }
     }
 
     #[test]

@@ -75,6 +75,10 @@ fn co_gain_falls_at_high_heart_rates() {
 /// The CO gain is monotonic in the aortic compliance and the console's timing moves smoothly.
 /// Before issue 12 the gain jumped from 0.365 to 0.400 L/min between compliance scales 1.50 and
 /// 1.55 (SVR scale 1.15) as the notch detector switched between two pressure minima.
+/// At a tight steady state (1e-5): the gain falls by about 0.008 L/min a step, and at the
+/// default tolerance (1e-3) the assisted CO is only resolved to about 2e-3 of its 3.7 L/min
+/// (measured against 1e-5 orbits: the gain read 0.3676 then 0.3674 at scales 0.8 and 0.9,
+/// against 0.3664 and 0.3588), so the order of two neighbours was a matter of luck.
 #[test]
 fn co_gain_and_console_timing_are_smooth_in_aortic_compliance() {
     let mut last: Option<(f64, f64)> = None;
@@ -89,6 +93,7 @@ fn co_gain_and_console_timing_are_smooth_in_aortic_compliance() {
                 "iabp.ratio=1:1",
                 "baroreflex.enabled=false",
                 "systemic.resistance_scale=1.15",
+                "steady.tolerance=1e-5",
                 &cs,
             ],
             RunOptions::default(),

@@ -289,6 +289,16 @@ fn run_row(spec: &SweepSpec, id: u64, shared: &SharedRuns, opts: &SweepOptions) 
             if !s.iabp.enabled {
                 return Ok((b, None));
             }
+            // The leader's own assisted run is the one its group starts from: run it once.
+            if let Some((leader, cell)) = shared.leaders.get(&key)
+                && *leader == id
+                && warm_startable(&s)
+            {
+                let a = cell
+                    .get_or_init(|| assisted_run(&s, &plain, &b).map_err(PointError::from))
+                    .clone()?;
+                return Ok((b, Some(a)));
+            }
             // The leader's assisted steady state, when this point may start from it.
             let leader = match shared.leaders.get(&key) {
                 Some((leader, cell)) if *leader != id && warm_startable(&s) => {

@@ -139,6 +139,23 @@ impl ControllerLaw for Autoregulation {
             0.0
         };
     }
+
+    /// The anti-windup's switch is not located by the integrator: the step that reaches a
+    /// limit ends past it by about `h·|dx/dt|`, an amount set by the step pattern that the
+    /// state would carry (it leaves the limit later by as much), beat after beat a different
+    /// one: measured at HR 140 in shock with a 70 % stenosis, where x sits on `x_min` for
+    /// 100 ms of every beat, a jitter of 3e-6 at rtol 1e-8 and about 25 × rtol at 1e-6 in the
+    /// state at the R wave, a floor under the steady-state test. On the limit the
+    /// derivative is the same as past it (0 while pushed outwards), so the projection leaves
+    /// the step's derivatives valid.
+    fn project(&self, y: &mut [f64]) -> bool {
+        let x = y[self.state];
+        if self.enabled && !(self.x_min..=self.x_max).contains(&x) && !x.is_nan() {
+            y[self.state] = x.clamp(self.x_min, self.x_max);
+            return true;
+        }
+        false
+    }
 }
 
 #[cfg(test)]

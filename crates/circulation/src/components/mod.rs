@@ -246,6 +246,11 @@ pub trait ControllerLaw {
     fn outputs(&self, y: &[f64], w: &mut Workspace);
     /// Writes the derivatives of its states (after every link is evaluated).
     fn derivatives(&self, y: &[f64], w: &Workspace, dy: &mut [f64]);
+    /// Moves its states that a step took past a limit its law holds them at back onto the
+    /// limit (see `OdeSystem::project` of the engine); returns whether it changed `y`.
+    fn project(&self, _y: &mut [f64]) -> bool {
+        false
+    }
 }
 
 /// A node of an assembled circuit: its law, the position of its volume and its pressure
@@ -398,6 +403,10 @@ macro_rules! controller_kinds {
             #[inline]
             fn derivatives(&self, y: &[f64], w: &Workspace, dy: &mut [f64]) {
                 match self { $(ControllerKind::$kind(x) => x.derivatives(y, w, dy),)* }
+            }
+            #[inline]
+            fn project(&self, y: &mut [f64]) -> bool {
+                match self { $(ControllerKind::$kind(x) => x.project(y),)* }
             }
         }
     };
