@@ -161,13 +161,13 @@ metrics_struct! {
     cannulated_limb_flow_ml_min,
     /// Mean flow into the other leg, mL/min.
     contralateral_limb_flow_ml_min,
-    /// Peak arterial pressure of the cannulated leg below its iliac/femoral conduit (the model's ankle pressure), mmHg.
+    /// Peak arterial pressure of the cannulated leg below its iliac/femoral conduit (the leg's arteries lumped: the model's proxy for the ankle pressure), mmHg.
     cannulated_limb_systolic_pressure_mmhg,
     /// Peak arterial pressure of the other leg, mmHg.
     contralateral_limb_systolic_pressure_mmhg,
-    /// Cannulated / contralateral leg systolic pressure (a side-to-side ankle index; < 0.8 after insertion carried a relative risk of limb ischaemia of 7.9, Alderman JD et al., JACC 1987;9:524).
+    /// Cannulated leg's peak pressure / the aortic root's peak pressure of the beat (an ankle-brachial index; < 0.8 after insertion carried a relative risk of limb ischaemia of 7.9, Alderman JD et al., JACC 1987;9:524).
     cannulated_limb_pressure_index,
-    /// 1 when the cannulated leg's systolic pressure is below 50 mmHg, the ankle pressure of critical limb ischaemia (TASC II, Norgren L et al., J Vasc Surg 2007;45:S5), else 0 (summary: share of beats).
+    /// 1 when the cannulated leg's peak pressure is below 50 mmHg, the ankle pressure of critical limb ischaemia (TASC II, Norgren L et al., J Vasc Surg 2007;45:S5), else 0 (summary: share of beats).
     cannulated_limb_ischaemia,
     /// Distance from the balloon membrane's lower end up to the coeliac trunk, cm; negative: the membrane covers it (Rastan AJ et al., Circulation 2010;122:S92).
     balloon_clearance_above_coeliac_cm,
@@ -423,7 +423,7 @@ pub fn beat_metrics(tr: &BeatTrace, next: Option<&BeatTrace>) -> BeatMetrics {
     if tr.territory_function.len() == n {
         m.lad_territory_function = Some(mean(&tr.territory_function));
     }
-    regional_metrics(&tr.regional, n, &mean, &mut m);
+    regional_metrics(&tr.regional, p_ao, n, &mean, &mut m);
     if let Some(c) = tr.balloon_clearance {
         m.balloon_clearance_above_coeliac_cm = Some(c.coeliac_cm);
         m.balloon_clearance_above_renal_cm = Some(c.renal_cm);
@@ -546,6 +546,7 @@ fn null_reasons(
 /// Flows into the regional beds and the legs' pressures (issue 18), where recorded.
 fn regional_metrics(
     r: &RegionalTrace,
+    p_root: &[f64],
     n: usize,
     mean: &dyn Fn(&[f64]) -> f64,
     m: &mut BeatMetrics,
@@ -561,7 +562,7 @@ fn regional_metrics(
     let other = peak(&r.contralateral_limb_pressure_mmhg);
     m.cannulated_limb_systolic_pressure_mmhg = cannulated;
     m.contralateral_limb_systolic_pressure_mmhg = other;
-    m.cannulated_limb_pressure_index = cannulated.zip(other).map(|(a, b)| a / b);
+    m.cannulated_limb_pressure_index = cannulated.zip(peak(p_root)).map(|(a, b)| a / b);
     m.cannulated_limb_ischaemia =
         cannulated.map(|p| f64::from(u8::from(p < CRITICAL_LIMB_PRESSURE_MMHG)));
 }
@@ -633,13 +634,6 @@ pub fn summarize(beats: &[SummaryBeat]) -> BeatMetrics {
         out.myocardial_o2_demand_ml_min,
     ) {
         out.o2_supply_demand_ratio = Some(d / t);
-    }
-    if let (Some(_), Some(a), Some(b)) = (
-        out.cannulated_limb_pressure_index,
-        out.cannulated_limb_systolic_pressure_mmhg,
-        out.contralateral_limb_systolic_pressure_mmhg,
-    ) {
-        out.cannulated_limb_pressure_index = Some(a / b);
     }
     ratios_of_sums(beats, &mut out);
     out.heart_rate_bpm = Some(60.0 * beats.len() as f64 / total);

@@ -151,6 +151,9 @@ pub struct BalloonUnit {
     pub console: Console,
     /// Offset of the balloon block in the state vector.
     pub offset: usize,
+    /// Pressures around the balloon and the share of its gas in each (the spans of the aorta
+    /// it lies in): the gas is pressed by their weighted mean.
+    pub surroundings: Vec<(Signal, f64)>,
 }
 
 /// Positions in the circulation that the model's events and the recorders use, resolved by
@@ -161,8 +164,6 @@ pub struct Landmarks {
     pub aortic_valve_flow: usize,
     /// Opening of the aortic valve (state).
     pub aortic_valve_opening: usize,
-    /// Pressure in the descending aorta, around the balloon.
-    pub descending_aorta_pressure: Signal,
     /// The baroreflex's heart-rate change (state), when the reflex is part of the circuit.
     pub heart_rate_change: Option<usize>,
     /// LV volume (state), watched for Impella suction.
@@ -223,6 +224,35 @@ pub(crate) fn balloon_clearance(
     }))
 }
 
+/// The pressures of the spans of the aorta the balloon lies in, with the share of its gas in
+/// each (as the circuit places it).
+fn balloon_surroundings(
+    scenario: &Scenario,
+    c: &Circulation,
+) -> Result<Vec<(Signal, f64)>, ParamError> {
+    let levels = AorticLevels::new(&scenario.circulation);
+    let b = BalloonPlacement::new(&balloon_shape(&scenario.iabp), &levels)?;
+    let spans = [
+        "descending_aorta_pressure_mmhg",
+        "visceral_aorta_pressure_mmhg",
+        "infrarenal_aorta_pressure_mmhg",
+    ];
+    spans
+        .into_iter()
+        .zip(b.gas_shares(levels.compartments()))
+        .filter(|&(_, share)| share > 0.0)
+        .map(|(name, share)| {
+            c.signal(name)
+                .map(|p| (p, share))
+                .ok_or_else(|| ParamError::Inconsistent {
+                    message: format!(
+                        "circuit assembly: the balloon needs `{name}`, which the circuit lacks"
+                    ),
+                })
+        })
+        .collect()
+}
+
 /// The balloon's shape and position, as the circuit places it.
 fn balloon_shape(p: &BalloonParams) -> BalloonShape {
     BalloonShape {
@@ -249,9 +279,6 @@ fn landmarks(c: &Circulation) -> Result<Landmarks, ParamError> {
         aortic_valve_opening: c
             .state("aortic_valve_opening")
             .ok_or_else(|| missing("aortic_valve_opening"))?,
-        descending_aorta_pressure: c
-            .signal("descending_aorta_pressure_mmhg")
-            .ok_or_else(|| missing("descending_aorta_pressure_mmhg"))?,
         heart_rate_change: c.state(HEART_RATE_STATE),
         lv_volume: c
             .state("lv_volume_ml")
@@ -283,6 +310,7 @@ impl Model {
                 balloon: Balloon::new(&s.iabp),
                 console: Console::new(&s.iabp),
                 offset: block.start,
+                surroundings: balloon_surroundings(s, &circulation)?,
             }),
             Some(_) => {
                 return Err(ParamError::Inconsistent {
@@ -597,12 +625,14 @@ impl OdeSystem for Model {
         self.circulation.rhs(t, y, dy, &u);
         if let Some(b) = &self.balloon {
             let o = b.offset;
-            let p_desc = self
-                .circulation
-                .last_signal(self.landmarks.descending_aorta_pressure);
+            let p_around: f64 = b
+                .surroundings
+                .iter()
+                .map(|&(p, share)| share * self.circulation.last_signal(p))
+                .sum();
             b.balloon.rhs(
                 &y[o..o + BalloonSt::COUNT],
-                p_desc,
+                p_around,
                 &mut dy[o..o + BalloonSt::COUNT],
             );
         }

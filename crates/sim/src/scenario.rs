@@ -105,8 +105,23 @@ pub struct ProtocolStep {
     pub values: Vec<(String, Value)>,
 }
 
-/// Keys a protocol step may not change (they change the state vector or its meaning).
-const FIXED_DURING_RUN: &[&str] = &["iabp.enabled", "iabp.volume_ml", "baroreflex.enabled"];
+/// Keys a protocol step may not change (they change the state vector or its meaning, or the
+/// anatomy and where the balloon lies in it, which a patient keeps through a run).
+const FIXED_DURING_RUN: &[&str] = &[
+    "iabp.enabled",
+    "iabp.volume_ml",
+    "iabp.inflated_diameter_mm",
+    "iabp.position_cm",
+    "iabp.taper_length_cm",
+    "baroreflex.enabled",
+    "patient.height_cm",
+    "aorta.anatomy_height_cm",
+    "aorta.length_height_exponent",
+    "aorta.thoracic_length_cm",
+    "aorta.sma_below_coeliac_cm",
+    "aorta.visceral_length_cm",
+    "aorta.infrarenal_length_cm",
+];
 
 param_group! {
     /// What `--out` writes besides the summary.
@@ -336,6 +351,8 @@ impl Scenario {
     /// Checks the combination of values (builds the model once).
     pub fn validate(&self) -> Result<(), ParamError> {
         Circulation::new(&self.circulation)?;
+        // Where the balloon lies (its membrane must end above the aortic bifurcation).
+        crate::model::balloon_clearance(self)?;
         let rr_ms = 60_000.0 / self.circulation.heart.rate_bpm;
         for (key, v) in [
             ("iabp.inflate_offset_ms", self.iabp.inflate_offset_ms),

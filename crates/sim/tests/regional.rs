@@ -29,8 +29,10 @@ fn resting_flows_take_their_cited_shares_of_cardiac_output() {
         let q = get(m, leg);
         assert!((240.0..330.0).contains(&q), "{leg} {q}");
     }
-    // No access without a balloon: both legs alike, pressures as the other side's.
-    assert_eq!(get(m, "cannulated_limb_pressure_index"), 1.0);
+    // No access without a balloon: an ankle-brachial index of a normal leg, 1.0-1.4 (the
+    // pulse is amplified towards the periphery).
+    let abi = get(m, "cannulated_limb_pressure_index");
+    assert!((1.0..1.4).contains(&abi), "ABI {abi}");
     assert_eq!(get(m, "cannulated_limb_ischaemia"), 0.0);
     assert!(m.balloon_clearance_above_coeliac_cm.is_none());
 }
@@ -83,6 +85,15 @@ fn a_sheath_starves_the_leg_of_a_small_artery_and_not_of_a_normal_one() {
         s.assisted.expect("assisted").summary
     };
     let normal = limb(&["iliac.diameter_mm=9"]);
+    // A catheter that does not fit through its sheath is refused.
+    let bad = scenario(
+        "cardiogenic-shock",
+        &["iabp.enabled=true", "sheath.size_fr=6"],
+    );
+    let err = simulate(&bad, &RunOptions::default())
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("sheath.catheter_fr"), "{err}");
     let small = limb(&["iliac.diameter_mm=4.5"]);
     let sheathless = limb(&["iliac.diameter_mm=4.5", "sheath.size_fr=0"]);
     let ratio = |m: &counterpulse_metrics::BeatMetrics| {
@@ -91,6 +102,9 @@ fn a_sheath_starves_the_leg_of_a_small_artery_and_not_of_a_normal_one() {
     assert!(ratio(&normal) > 0.98, "{}", ratio(&normal));
     assert!(ratio(&small) < 0.7, "{}", ratio(&small));
     assert!(ratio(&sheathless) > ratio(&small));
+    // Alderman 1987: an ankle-brachial index below 0.8 after insertion is the leg at risk.
+    assert!(get(&small, "cannulated_limb_pressure_index") < 0.8);
+    assert!(get(&normal, "cannulated_limb_pressure_index") > 0.8);
     // Below 50 mmHg of ankle pressure (TASC II) the leg is flagged; the other leg is not.
     assert_eq!(get(&small, "cannulated_limb_ischaemia"), 1.0);
     assert!(get(&small, "contralateral_limb_systolic_pressure_mmhg") > 50.0);
@@ -147,4 +161,21 @@ fn a_balloon_reaching_past_the_bifurcation_is_refused_with_the_lengths() {
         .expect("refused")
         .to_string();
     assert!(err.contains("bifurcation") && err.contains("cm"), "{err}");
+}
+
+#[test]
+fn a_protocol_step_may_not_move_the_balloon_or_change_the_anatomy() {
+    // A patient keeps their anatomy and the balloon its place through a run: such a step is a
+    // load error naming the key (it used to fail inside the run and be ignored).
+    for key in ["iabp.position_cm = 15", "patient.height_cm = 150"] {
+        let text = format!(
+            "[scenario]\npreset = \"cardiogenic-shock\"\n[iabp]\nenabled = true\n\
+             [[protocol]]\nat_s = 10\n{key}\n"
+        );
+        let err = counterpulse_sim::Scenario::from_toml(&text, "step.toml")
+            .err()
+            .expect("refused");
+        let name = key.split(' ').next().expect("key");
+        assert!(err.to_string().contains(name), "{err}");
+    }
 }

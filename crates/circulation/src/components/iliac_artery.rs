@@ -11,7 +11,8 @@
 //! * `Z_c`: given (chosen for the damping of the mode between the pelvic and leg compliances,
 //!   as for the aortic segments).
 //!
-//! The mean flow sees `R` alone, so a sheath matters where its annulus resistance is not small
+//! The annulus is concentric; a sheath lying against the wall leaves a lower resistance, so
+//! this is the upper bound of its effect. The mean flow sees `R` alone, so a sheath matters where its annulus resistance is not small
 //! against the leg's bed: a large artery barely notices it, a small or diseased one does. A
 //! sheath whose outer diameter reaches the lumen is capped at [`MAX_FILL`] of it: an occlusive
 //! sheath leaves the leg to collaterals, which are not modelled (its flow falls to a trickle).
