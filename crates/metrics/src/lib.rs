@@ -171,6 +171,8 @@ metrics_struct! {
     cannulated_limb_ischaemia,
     /// Distance from the balloon membrane's lower end up to the coeliac trunk, cm; negative: the membrane covers it (Rastan AJ et al., Circulation 2010;122:S92).
     balloon_clearance_above_coeliac_cm,
+    /// Distance from the balloon membrane's lower end up to the superior mesenteric artery, cm; negative: the membrane covers it.
+    balloon_clearance_above_sma_cm,
     /// Distance from the balloon membrane's lower end up to the renal arteries, cm; negative: the membrane covers them.
     balloon_clearance_above_renal_cm,
 }
@@ -426,6 +428,7 @@ pub fn beat_metrics(tr: &BeatTrace, next: Option<&BeatTrace>) -> BeatMetrics {
     regional_metrics(&tr.regional, p_ao, n, &mean, &mut m);
     if let Some(c) = tr.balloon_clearance {
         m.balloon_clearance_above_coeliac_cm = Some(c.coeliac_cm);
+        m.balloon_clearance_above_sma_cm = Some(c.sma_cm);
         m.balloon_clearance_above_renal_cm = Some(c.renal_cm);
     }
 
@@ -523,7 +526,9 @@ fn null_reasons(
                     "the LAD territory is not modelled (`ischaemia.enabled` = false)"
                 }
                 "impella_flow_l_min" | "ecmo_flow_l_min" => "device flow not recorded",
-                "balloon_clearance_above_coeliac_cm" | "balloon_clearance_above_renal_cm" => {
+                "balloon_clearance_above_coeliac_cm"
+                | "balloon_clearance_above_sma_cm"
+                | "balloon_clearance_above_renal_cm" => {
                     "no balloon in place"
                 }
                 _ if name.contains("limb")

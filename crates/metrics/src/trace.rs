@@ -123,6 +123,8 @@ impl RegionalTrace {
 pub struct BalloonClearance {
     /// Above the coeliac trunk.
     pub coeliac_cm: f64,
+    /// Above the superior mesenteric artery.
+    pub sma_cm: f64,
     /// Above the renal arteries.
     pub renal_cm: f64,
 }

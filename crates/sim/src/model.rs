@@ -208,7 +208,7 @@ pub struct Model {
     pub impella_suction_alarms: u64,
 }
 
-/// Where the balloon's membrane ends relative to the coeliac trunk and the renal arteries, when
+/// Where the balloon's membrane ends relative to the coeliac trunk, the SMA and the renal arteries, when
 /// `scenario` has a balloon.
 pub(crate) fn balloon_clearance(
     scenario: &Scenario,
@@ -220,6 +220,7 @@ pub(crate) fn balloon_clearance(
     let b = BalloonPlacement::new(&balloon_shape(&scenario.iabp), &levels)?;
     Ok(Some(counterpulse_metrics::BalloonClearance {
         coeliac_cm: b.clearance_above_cm(levels.coeliac_cm),
+        sma_cm: b.clearance_above_cm(levels.sma_cm),
         renal_cm: b.clearance_above_cm(levels.renal_cm),
     }))
 }
