@@ -90,9 +90,7 @@ fn a_sheath_starves_the_leg_of_a_small_artery_and_not_of_a_normal_one() {
         "cardiogenic-shock",
         &["iabp.enabled=true", "sheath.size_fr=6"],
     );
-    let err = simulate(&bad, &RunOptions::default())
-        .err()
-        .expect("refused");
+    let err = simulate(&bad, &RunOptions::default()).expect_err("refused");
     assert!(err.to_string().contains("sheath.catheter_fr"), "{err}");
     let small = limb(&["iliac.diameter_mm=4.5"]);
     let sheathless = limb(&["iliac.diameter_mm=4.5", "sheath.size_fr=0"]);
@@ -157,8 +155,7 @@ fn a_balloon_reaching_past_the_bifurcation_is_refused_with_the_lengths() {
         ],
     );
     let err = simulate(&s, &RunOptions::default())
-        .err()
-        .expect("refused")
+        .expect_err("refused")
         .to_string();
     assert!(err.contains("bifurcation") && err.contains("cm"), "{err}");
 }
@@ -172,9 +169,7 @@ fn a_protocol_step_may_not_move_the_balloon_or_change_the_anatomy() {
             "[scenario]\npreset = \"cardiogenic-shock\"\n[iabp]\nenabled = true\n\
              [[protocol]]\nat_s = 10\n{key}\n"
         );
-        let err = counterpulse_sim::Scenario::from_toml(&text, "step.toml")
-            .err()
-            .expect("refused");
+        let err = counterpulse_sim::Scenario::from_toml(&text, "step.toml").expect_err("refused");
         let name = key.split(' ').next().expect("key");
         assert!(err.to_string().contains(name), "{err}");
     }
