@@ -269,25 +269,30 @@ impl PeriodicSolver {
         })
     }
 
+    /// Forgets the history but the last period (kept as a plain one) and counts `periods`.
+    fn restart_from_last(&mut self, periods: usize) {
+        let (x, g, r) = (
+            self.xs.pop_back(),
+            self.gs.pop_back(),
+            self.residuals.pop_back(),
+        );
+        self.reset();
+        if let (Some(x), Some(g), Some(r)) = (x, g, r) {
+            self.xs.push_back(x);
+            self.gs.push_back(g);
+            self.residuals.push_back(r);
+            self.extrapolated.push_back(false);
+        }
+        self.periods = periods;
+    }
+
     /// After [`PeriodicSolver::record`]: moves the tested states of `end` (the start of the
     /// next period) to the extrapolated fixed point. Returns whether it changed `end`.
     pub fn extrapolate(&mut self, end: &mut [f64]) -> bool {
         if self.stall_reset {
             // Start the history again from this period (its start and end are kept).
             self.stall_reset = false;
-            let (x, g, r) = (
-                self.xs.pop_back(),
-                self.gs.pop_back(),
-                self.residuals.pop_back(),
-            );
-            self.reset();
-            if let (Some(x), Some(g), Some(r)) = (x, g, r) {
-                self.xs.push_back(x);
-                self.gs.push_back(g);
-                self.residuals.push_back(r);
-                self.extrapolated.push_back(false);
-            }
-            self.periods = 1;
+            self.restart_from_last(1);
             return false;
         }
         let n = self.residuals.len();
@@ -298,19 +303,7 @@ impl PeriodicSolver {
         if self.extrapolated[n - 1]
             && self.residuals[n - 1] > RESTART_GROWTH * self.residuals[n - 2]
         {
-            let (x, g, r) = (
-                self.xs.pop_back(),
-                self.gs.pop_back(),
-                self.residuals.pop_back(),
-            );
-            self.reset();
-            if let (Some(x), Some(g), Some(r)) = (x, g, r) {
-                self.xs.push_back(x);
-                self.gs.push_back(g);
-                self.residuals.push_back(r);
-                self.extrapolated.push_back(false);
-            }
-            self.periods = PLAIN_PERIODS + 1;
+            self.restart_from_last(PLAIN_PERIODS + 1);
             return false;
         }
         let f: Vec<Vec<f64>> = self
