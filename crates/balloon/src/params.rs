@@ -126,6 +126,8 @@ param_group! {
         pub position_cm: f64 = ["cm", 0, 30],
         /// Length of the membrane's two tapered ends together (membrane = the nominal volume's cylinder at the inflated diameter + this)
         pub taper_length_cm: f64 = ["cm", 0, 10],
+        /// Offset of the inflated balloon's axis towards the wall of the ostia it lies across, as a share of the gap a centred balloon leaves there (0 centred, 1 the membrane lying on the ostia)
+        pub eccentricity: f64 = ["1", 0, 1],
         /// Assist ratio (assisted beats : beats)
         pub ratio: Ratio = ["1", 0, 0],
         /// Timing mode: "auto" (predicted) or "r-wave" (deflate on the R wave)

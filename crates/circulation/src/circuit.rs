@@ -106,6 +106,9 @@ pub struct BalloonShape {
     pub tip_below_subclavian_cm: f64,
     /// Length of the membrane's two tapered ends together (membrane = cylinder + this), cm.
     pub taper_length_cm: f64,
+    /// Offset of the balloon's axis towards the ostia it lies across, as a share of a centred
+    /// balloon's gap, 0–1.
+    pub eccentricity: f64,
 }
 
 impl BalloonShape {
@@ -418,6 +421,9 @@ pub fn reference_circuit(
         let (Some(b), Some(shape)) = (placement, options.balloon_shape) else {
             return None;
         };
+        // The balloon's axis sits off the aorta's by its eccentricity times the gap it leaves
+        // when full and centred.
+        let free_gap_cm = 0.05 * (a.visceral_diameter_mm - shape.inflated_diameter_mm);
         Some(OstiumCover {
             balloon: Occlusion::new(
                 balloon_gas,
@@ -427,6 +433,7 @@ pub fn reference_circuit(
                 mu,
             ),
             coverage: b.ostium_coverage(level_cm, diameter_mm),
+            axis_offset_cm: shape.eccentricity * free_gap_cm.max(0.0),
         })
     };
     let mesenteric_cover = {

@@ -7,8 +7,9 @@
 //! is 0, not null, for points without a balloon since device alarms count too; then for issue 12:
 //! the ascending aorta split from the arch with damped segments, deflation aimed at the assisted
 //! opening, the new balloon timing columns, recalibrated clinical presets with the baroreflex on
-//! and a 320 mmHg drive). Numbers must agree to 1e-9 relative; text columns
-//! exactly.
+//! and a 320 mmHg drive; then for issue 18's regional beds, and its balloon eccentricity axis
+//! and pig runs, which changed only `regional-perfusion`). Numbers must agree to 1e-9 relative;
+//! text columns exactly.
 
 use std::path::PathBuf;
 use std::process::Command;

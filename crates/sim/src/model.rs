@@ -261,6 +261,7 @@ fn balloon_shape(p: &BalloonParams) -> BalloonShape {
         inflated_diameter_mm: p.inflated_diameter_mm,
         tip_below_subclavian_cm: p.position_cm,
         taper_length_cm: p.taper_length_cm,
+        eccentricity: p.eccentricity,
     }
 }
 

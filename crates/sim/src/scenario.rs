@@ -113,6 +113,7 @@ const FIXED_DURING_RUN: &[&str] = &[
     "iabp.inflated_diameter_mm",
     "iabp.position_cm",
     "iabp.taper_length_cm",
+    "iabp.eccentricity",
     "baroreflex.enabled",
     "patient.height_cm",
     "aorta.anatomy_height_cm",

@@ -79,9 +79,15 @@ impl Occlusion {
     /// radius, cm.
     #[inline]
     pub fn balloon_radius_cm(&self, v_ml: f64) -> f64 {
-        (v_ml.max(0.0) * self.inv_area_length)
-            .sqrt()
+        self.free_balloon_radius_cm(v_ml)
             .min(MAX_FILL * self.radius_cm)
+    }
+
+    /// Radius the balloon's gas volume `v_ml` would give it unconstrained, `√(V_b / (π ℓ_b))`,
+    /// cm: at or above the aortic radius the membrane lies on the wall.
+    #[inline]
+    pub fn free_balloon_radius_cm(&self, v_ml: f64) -> f64 {
+        (v_ml.max(0.0) * self.inv_area_length).sqrt()
     }
 
     /// Extra resistance of the gap at balloon gas volume `v_ml`, mmHg·s/mL.
