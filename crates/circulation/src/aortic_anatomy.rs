@@ -161,6 +161,7 @@ mod tests {
             tip_below_subclavian_cm: 2.0,
             taper_length_cm: 3.7,
             eccentricity: 0.0,
+            lean_angle_deg: 0.0,
         };
         let b = BalloonPlacement::new(&shape, &levels).expect("fits");
         let shares = b.gas_shares(levels.compartments());

@@ -106,9 +106,12 @@ pub struct BalloonShape {
     pub tip_below_subclavian_cm: f64,
     /// Length of the membrane's two tapered ends together (membrane = cylinder + this), cm.
     pub taper_length_cm: f64,
-    /// Offset of the balloon's axis towards the ostia it lies across, as a share of a centred
-    /// balloon's gap, 0–1.
+    /// Offset of the balloon's axis from the aorta's at the visceral arteries, as a share of a
+    /// centred balloon's gap, 0–1.
     pub eccentricity: f64,
+    /// Direction the balloon leans to, around the aorta from its anterior wall towards the
+    /// patient's left, degrees.
+    pub lean_angle_deg: f64,
 }
 
 impl BalloonShape {
@@ -397,8 +400,9 @@ pub fn reference_circuit(
             &[(1, (mid(1), spans[1].1)), (2, (spans[2].0, mid(2)))],
         ),
     );
-    // The beds, each toned by the reflex: head and arms from the arch, the gut and kidneys
-    // from the visceral aorta (their ostia under the balloon when it reaches them), trunk and
+    // The beds, each toned by the reflex: head and arms from the arch, the gut (coeliac trunk
+    // and SMA, half the bed each) and the kidneys (left and right) from the visceral aorta
+    // (their ostia under the balloon when it reaches them), trunk and
     // pelvis from the infrarenal aorta, and each leg through its iliac/femoral conduit. The
     // brain's vessels follow the preset's tone but not the reflex: whether sympathetic activity
     // changes cerebral flow in humans at all is debated (Ainslie PN & Brassard P, F1000Prime
@@ -417,40 +421,40 @@ pub fn reference_circuit(
         bed(sy.upper_body_resistance_mmhg_s_ml),
     );
     let br = &p.branches;
-    let cover = |level_cm: f64, diameter_mm: f64| {
+    // Around the aorta, from its anterior wall towards the patient's left: the coeliac trunk
+    // and the SMA arise from the anterior wall, the renal arteries from the lateral walls
+    // (e.g. Standring S, ed., Gray's Anatomy, 41st ed., ch. 56 and 74).
+    let (anterior, left) = (0.0, std::f64::consts::FRAC_PI_2);
+    let cover = |levels_cm: [f64; 2], diameter_mm: f64, angles: [f64; 2]| {
         let (Some(b), Some(shape)) = (placement, options.balloon_shape) else {
             return None;
         };
-        // The balloon's axis sits off the aorta's by its eccentricity times the gap it leaves
-        // when full and centred.
-        let free_gap_cm = 0.05 * (a.visceral_diameter_mm - shape.inflated_diameter_mm);
-        Some(OstiumCover {
-            balloon: Occlusion::new(
+        Some(OstiumCover::new(
+            Occlusion::new(
                 balloon_gas,
                 a.visceral_diameter_mm,
                 shape.length_cm(),
                 0.0,
                 mu,
             ),
-            coverage: b.ostium_coverage(level_cm, diameter_mm),
-            axis_offset_cm: shape.eccentricity * free_gap_cm.max(0.0),
-        })
+            levels_cm.map(|z| b.ostium_coverage(z, diameter_mm)),
+            diameter_mm,
+            angles,
+            shape.eccentricity,
+            shape.lean_angle_deg.to_radians(),
+        ))
     };
-    let mesenteric_cover = {
-        let d = br.mesenteric_ostium_diameter_mm;
-        let both = [levels.coeliac_cm, levels.sma_cm].map(|z| cover(z, d));
-        both[0].zip(both[1]).map(|(x, y)| OstiumCover {
-            coverage: 0.5 * (x.coverage + y.coverage),
-            ..x
-        })
-    };
+    let mesenteric_cover = cover(
+        [levels.coeliac_cm, levels.sma_cm],
+        br.mesenteric_ostium_diameter_mm,
+        [anterior, anterior],
+    );
     c.link(
         "mesenteric",
         visceral,
         veins,
         BranchArtery::new(
             sy.mesenteric_resistance_mmhg_s_ml * systemic_tone_scale,
-            2.0,
             br.mesenteric_ostium_diameter_mm,
             br.ostium_discharge_coefficient,
             rho,
@@ -464,13 +468,16 @@ pub fn reference_circuit(
         veins,
         BranchArtery::new(
             sy.renal_resistance_mmhg_s_ml * systemic_tone_scale,
-            2.0,
             br.renal_ostium_diameter_mm,
             br.ostium_discharge_coefficient,
             rho,
         )
         .scaled_by(systemic_tone)
-        .covered_by(cover(levels.renal_cm, br.renal_ostium_diameter_mm)),
+        .covered_by(cover(
+            [levels.renal_cm; 2],
+            br.renal_ostium_diameter_mm,
+            [left, -left],
+        )),
     );
     c.link(
         "lower_body",

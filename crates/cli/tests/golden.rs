@@ -7,9 +7,12 @@
 //! is 0, not null, for points without a balloon since device alarms count too; then for issue 12:
 //! the ascending aorta split from the arch with damped segments, deflation aimed at the assisted
 //! opening, the new balloon timing columns, recalibrated clinical presets with the baroreflex on
-//! and a 320 mmHg drive; then for issue 18's regional beds, and its balloon eccentricity axis
-//! and pig runs, which changed only `regional-perfusion`). Numbers must agree to 1e-9 relative;
-//! text columns exactly.
+//! and a 320 mmHg drive; then for issue 18's regional beds; then for the membrane that seals
+//! the ostia it reaches, with each branch's two arteries as separate halves of its bed: output
+//! bit-identical wherever both ostia of a branch are covered alike, changed where a membrane
+//! ends between the coeliac trunk and the SMA (`regional-perfusion/coverage`, shock-cohort
+//! patients: CO gain within 0.003 L/min) and in `regional-perfusion`'s new eccentricity and lean
+//! axes and pig runs). Numbers must agree to 1e-9 relative; text columns exactly.
 
 use std::path::PathBuf;
 use std::process::Command;

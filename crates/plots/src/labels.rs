@@ -20,6 +20,7 @@ const UNITS: &[(&str, &str)] = &[
     ("_mm", "mm"),
     ("_fr", "Fr"),
     ("_kg", "kg"),
+    ("_deg", "°"),
     ("_w", "W"),
     ("_s", "s"),
 ];
@@ -83,6 +84,8 @@ const NAMES: &[(&str, &str)] = &[
     ("cardiac_index_l_min_m2", "Cardiac index"),
     ("patient_height_cm", "Height"),
     ("iabp_position_cm", "Balloon tip below the LSA"),
+    ("iabp_eccentricity", "Balloon eccentricity"),
+    ("iabp_lean_angle_deg", "Balloon lean from anterior"),
     (
         "balloon_clearance_above_renal_cm",
         "Balloon end above the renal arteries",

@@ -262,6 +262,7 @@ fn balloon_shape(p: &BalloonParams) -> BalloonShape {
         tip_below_subclavian_cm: p.position_cm,
         taper_length_cm: p.taper_length_cm,
         eccentricity: p.eccentricity,
+        lean_angle_deg: p.lean_angle_deg,
     }
 }
 

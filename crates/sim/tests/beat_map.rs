@@ -34,7 +34,7 @@ fn every_beat_lasts_sixty_over_the_heart_rate_of_its_start_state() {
             "heart.rate_bpm=90",
             "coronary.stenosis_percent=85",
             "output.waveform_beats=0",
-            "output.waveform_interval_ms=2",
+            "output.waveform_interval_ms=2.5",
         ],
     );
     let opts = RunOptions {

@@ -148,10 +148,10 @@ fn a_membrane_lying_on_the_visceral_ostia_lowers_gut_and_kidney_flow() {
     // Issue 18: a balloon across the visceral ostia never lowered their flow below the
     // unassisted (a centred 15 mm membrane in a 20 mm aorta leaves a 2.5 mm gap, and the
     // balloon was capped at 97 % of the aortic radius, so even one wider than the aorta left a
-    // gap). The membrane reaches the ostia in an aorta no wider than the balloon, or when the
-    // balloon leans on them (eccentricity 1) in the preset's 20 mm aorta: then they are shut
-    // while it is full, and the beds lose flow although output and diastolic pressure rise.
-    // The same balloon ending above them (tip 1 cm, as a 25 mL one would) raises both flows.
+    // gap). Now the membrane shuts the ostia it reaches while it is full: all of them in an
+    // aorta no wider than the balloon, those under it when it rests on the wall, and the beds
+    // lose flow although output and diastolic pressure rise. The 40 mL balloon's tip 4 cm below
+    // the LSA puts its gas across the coeliac trunk, the SMA and the renal arteries.
     let opts = RunOptions::default();
     let delta = |extra: &[&str]| {
         let mut set = vec!["iabp.enabled=true"];
@@ -160,33 +160,63 @@ fn a_membrane_lying_on_the_visceral_ostia_lowers_gut_and_kidney_flow() {
         let a = s.assisted.expect("assisted").summary;
         let b = s.baseline.summary;
         let d = |k: &str| get(&a, k) - get(&b, k);
+        // Tip 4 cm: the membrane covers the renal arteries by more than 2 cm.
+        let tip_4 = extra.contains(&"iabp.position_cm=4");
+        assert_eq!(get(&a, "balloon_clearance_above_renal_cm") < -2.0, tip_4);
         (
             d("renal_flow_ml_min"),
             d("mesenteric_flow_ml_min"),
             d("cardiac_output_l_min"),
-            get(&a, "balloon_clearance_above_renal_cm"),
         )
     };
-    for reach in ["aorta.visceral_diameter_mm=15", "iabp.eccentricity=1"] {
-        let (renal, gut, co, clearance) = delta(&[reach, "iabp.position_cm=4"]);
-        assert!(
-            clearance < -2.0,
-            "{reach}: covers the renal arteries ({clearance} cm)"
-        );
-        assert!(co > 0.1, "{reach}: output still rises ({co} L/min)");
-        assert!(renal < -20.0, "{reach}: renal {renal} mL/min");
-        assert!(gut < -20.0, "{reach}: gut {gut} mL/min");
-        // A 25 mL membrane (17.8 cm) with its tip 1 cm below the LSA ends 5 cm above the
-        // coeliac trunk.
-        let (renal, gut, _, _) = delta(&[reach, "iabp.position_cm=1", "iabp.volume_ml=25"]);
-        assert!(
-            renal > 0.0 && gut > 0.0,
-            "{reach} above: renal {renal}, gut {gut}"
-        );
-    }
+    let (renal_c, gut_c, _) = delta(&["iabp.position_cm=4"]);
     // Centred in the preset's aorta, the membrane narrows the ostia too little to matter.
-    let (renal, _, _, _) = delta(&["iabp.position_cm=4"]);
-    assert!(renal > 0.0, "centred: renal {renal}");
+    assert!(
+        renal_c > 50.0 && gut_c > 50.0,
+        "centred: renal {renal_c}, gut {gut_c}"
+    );
+    // An aorta no wider than the balloon: both beds below the unassisted.
+    let (renal, gut, co) = delta(&["iabp.position_cm=4", "aorta.visceral_diameter_mm=15"]);
+    assert!(co > 0.1, "output still rises ({co} L/min)");
+    assert!(
+        renal < -20.0 && gut < -20.0,
+        "15 mm aorta: renal {renal}, gut {gut}"
+    );
+    // Resting forwards on the coeliac trunk and SMA: the gut loses flow, and the kidneys,
+    // across the aorta from the lean, gain more than with a centred balloon.
+    let forwards = [
+        "iabp.position_cm=4",
+        "iabp.eccentricity=1",
+        "iabp.lean_angle_deg=0",
+    ];
+    let (renal, gut, co) = delta(&forwards);
+    assert!(co > 0.1, "output still rises ({co} L/min)");
+    assert!(gut < -20.0, "forwards: gut {gut}");
+    assert!(
+        renal > renal_c,
+        "forwards: renal {renal} vs centred {renal_c}"
+    );
+    // Resting on the left renal artery: that kidney's inflow shut while the balloon is full,
+    // the right one's open (the two kidneys are separate beds): most of the gain is lost.
+    let left = [
+        "iabp.position_cm=4",
+        "iabp.eccentricity=1",
+        "iabp.lean_angle_deg=90",
+    ];
+    let (renal, _, _) = delta(&left);
+    assert!(
+        renal < 0.5 * renal_c,
+        "left: renal {renal} vs centred {renal_c}"
+    );
+    // A 25 mL membrane (17.8 cm) with its tip 1 cm below the LSA ends 5 cm above the coeliac
+    // trunk: resting on the wall or not, both beds gain.
+    let (renal, gut, _) = delta(&[
+        "iabp.position_cm=1",
+        "iabp.volume_ml=25",
+        "iabp.eccentricity=1",
+        "aorta.visceral_diameter_mm=15",
+    ]);
+    assert!(renal > 0.0 && gut > 0.0, "above: renal {renal}, gut {gut}");
 }
 
 #[test]
@@ -214,6 +244,7 @@ fn a_protocol_step_may_not_move_the_balloon_or_change_the_anatomy() {
         "iabp.position_cm = 15",
         "patient.height_cm = 150",
         "iabp.eccentricity = 1",
+        "iabp.lean_angle_deg = 90",
     ] {
         let text = format!(
             "[scenario]\npreset = \"cardiogenic-shock\"\n[iabp]\nenabled = true\n\
