@@ -126,7 +126,7 @@ param_group! {
         pub position_cm: f64 = ["cm", 0, 30],
         /// Length of the membrane's two tapered ends together (membrane = the nominal volume's cylinder at the inflated diameter + this)
         pub taper_length_cm: f64 = ["cm", 0, 10],
-        /// Offset of the balloon's axis from the aorta's at the visceral arteries, as a share of the gap a centred balloon leaves (0 centred; 1 resting on the wall at iabp.lean_angle_deg while it fills)
+        /// Offset of the balloon's axis from the aorta's at the visceral arteries, as a share of the gap a centred balloon leaves (0 centred; 1 resting on the wall at iabp.lean_angle_deg while it fills); it narrows the ostia there, not the aortic lumen's gap, which stays that of a centred balloon
         pub eccentricity: f64 = ["1", 0, 1],
         /// Direction the balloon leans to at the visceral arteries, around the aorta: 0 anterior (the coeliac trunk and SMA), 90 the patient's left (left renal artery), -90 right, 180 posterior
         pub lean_angle_deg: f64 = ["deg", -180, 180],

@@ -425,7 +425,7 @@ pub fn reference_circuit(
     // and the SMA arise from the anterior wall, the renal arteries from the lateral walls
     // (e.g. Standring S, ed., Gray's Anatomy, 41st ed., ch. 56 and 74).
     let (anterior, left) = (0.0, std::f64::consts::FRAC_PI_2);
-    let cover = |levels_cm: [f64; 2], diameter_mm: f64, angles: [f64; 2]| {
+    let cover = |level_cm: f64, diameter_mm: f64, angle: f64| {
         let (Some(b), Some(shape)) = (placement, options.balloon_shape) else {
             return None;
         };
@@ -437,48 +437,61 @@ pub fn reference_circuit(
                 0.0,
                 mu,
             ),
-            levels_cm.map(|z| b.ostium_coverage(z, diameter_mm)),
+            b.ostium_coverage(level_cm, diameter_mm),
             diameter_mm,
-            angles,
+            angle,
             shape.eccentricity,
             shape.lean_angle_deg.to_radians(),
         ))
     };
-    let mesenteric_cover = cover(
-        [levels.coeliac_cm, levels.sma_cm],
-        br.mesenteric_ostium_diameter_mm,
-        [anterior, anterior],
-    );
-    c.link(
-        "mesenteric",
-        visceral,
-        veins,
-        BranchArtery::new(
-            sy.mesenteric_resistance_mmhg_s_ml * systemic_tone_scale,
+    // Each artery its own link with half of its bed (the gut's split equally between the
+    // coeliac trunk and the SMA, an assumption; the kidneys alike), so that a membrane shutting
+    // one ostium cannot send that artery's flow through another.
+    let arteries = [
+        (
+            "coeliac",
+            sy.mesenteric_resistance_mmhg_s_ml,
             br.mesenteric_ostium_diameter_mm,
-            br.ostium_discharge_coefficient,
-            rho,
-        )
-        .scaled_by(systemic_tone)
-        .covered_by(mesenteric_cover),
-    );
-    c.link(
-        "renal",
-        visceral,
-        veins,
-        BranchArtery::new(
-            sy.renal_resistance_mmhg_s_ml * systemic_tone_scale,
+            levels.coeliac_cm,
+            anterior,
+        ),
+        (
+            "superior_mesenteric",
+            sy.mesenteric_resistance_mmhg_s_ml,
+            br.mesenteric_ostium_diameter_mm,
+            levels.sma_cm,
+            anterior,
+        ),
+        (
+            "left_renal",
+            sy.renal_resistance_mmhg_s_ml,
             br.renal_ostium_diameter_mm,
-            br.ostium_discharge_coefficient,
-            rho,
-        )
-        .scaled_by(systemic_tone)
-        .covered_by(cover(
-            [levels.renal_cm; 2],
+            levels.renal_cm,
+            left,
+        ),
+        (
+            "right_renal",
+            sy.renal_resistance_mmhg_s_ml,
             br.renal_ostium_diameter_mm,
-            [left, -left],
-        )),
-    );
+            levels.renal_cm,
+            -left,
+        ),
+    ];
+    for (name, bed_r, diameter_mm, level_cm, angle) in arteries {
+        c.link(
+            name,
+            visceral,
+            veins,
+            BranchArtery::new(
+                2.0 * bed_r * systemic_tone_scale,
+                diameter_mm,
+                br.ostium_discharge_coefficient,
+                rho,
+            )
+            .scaled_by(systemic_tone)
+            .covered_by(cover(level_cm, diameter_mm, angle)),
+        );
+    }
     c.link(
         "lower_body",
         infrarenal,

@@ -155,8 +155,16 @@ metrics_struct! {
     cerebral_flow_ml_min,
     /// Mean flow into both kidneys, mL/min.
     renal_flow_ml_min,
+    /// Mean flow into the left kidney (the balloon leans towards it at `iabp.lean_angle_deg` = 90), mL/min.
+    left_renal_flow_ml_min,
+    /// Mean flow into the right kidney, mL/min.
+    right_renal_flow_ml_min,
     /// Mean flow into the coeliac trunk and superior mesenteric artery, mL/min.
     mesenteric_flow_ml_min,
+    /// Mean flow into the coeliac trunk, mL/min.
+    coeliac_flow_ml_min,
+    /// Mean flow into the superior mesenteric artery, mL/min.
+    superior_mesenteric_flow_ml_min,
     /// Mean flow into the leg on the side of the balloon's femoral access, mL/min.
     cannulated_limb_flow_ml_min,
     /// Mean flow into the other leg, mL/min.
@@ -558,8 +566,14 @@ fn regional_metrics(
 ) {
     let flow = |q: &[f64]| (q.len() == n).then(|| mean(q) * 60.0);
     m.cerebral_flow_ml_min = flow(&r.cerebral_flow_ml_s);
-    m.renal_flow_ml_min = flow(&r.renal_flow_ml_s);
-    m.mesenteric_flow_ml_min = flow(&r.mesenteric_flow_ml_s);
+    let left = flow(&r.left_renal_flow_ml_s);
+    let right = flow(&r.right_renal_flow_ml_s);
+    let coeliac = flow(&r.coeliac_flow_ml_s);
+    let sma = flow(&r.superior_mesenteric_flow_ml_s);
+    m.renal_flow_ml_min = left.zip(right).map(|(a, b)| a + b);
+    m.mesenteric_flow_ml_min = coeliac.zip(sma).map(|(a, b)| a + b);
+    (m.left_renal_flow_ml_min, m.right_renal_flow_ml_min) = (left, right);
+    (m.coeliac_flow_ml_min, m.superior_mesenteric_flow_ml_min) = (coeliac, sma);
     m.cannulated_limb_flow_ml_min = flow(&r.cannulated_limb_flow_ml_s);
     m.contralateral_limb_flow_ml_min = flow(&r.contralateral_limb_flow_ml_s);
     let peak = |p: &[f64]| (p.len() == n).then(|| p.iter().copied().fold(f64::MIN, f64::max));

@@ -87,10 +87,14 @@ pub struct BeatTrace {
 pub struct RegionalTrace {
     /// Flow into the cerebral bed, mL/s.
     pub cerebral_flow_ml_s: Vec<f64>,
-    /// Flow into the kidneys, mL/s.
-    pub renal_flow_ml_s: Vec<f64>,
-    /// Flow into the coeliac trunk and superior mesenteric artery, mL/s.
-    pub mesenteric_flow_ml_s: Vec<f64>,
+    /// Flow into the left kidney, mL/s.
+    pub left_renal_flow_ml_s: Vec<f64>,
+    /// Flow into the right kidney, mL/s.
+    pub right_renal_flow_ml_s: Vec<f64>,
+    /// Flow into the coeliac trunk, mL/s.
+    pub coeliac_flow_ml_s: Vec<f64>,
+    /// Flow into the superior mesenteric artery, mL/s.
+    pub superior_mesenteric_flow_ml_s: Vec<f64>,
     /// Flow into the leg on the side of the balloon's access, mL/s.
     pub cannulated_limb_flow_ml_s: Vec<f64>,
     /// Flow into the other leg, mL/s.
@@ -105,8 +109,10 @@ impl RegionalTrace {
     fn clear(&mut self) {
         for v in [
             &mut self.cerebral_flow_ml_s,
-            &mut self.renal_flow_ml_s,
-            &mut self.mesenteric_flow_ml_s,
+            &mut self.left_renal_flow_ml_s,
+            &mut self.right_renal_flow_ml_s,
+            &mut self.coeliac_flow_ml_s,
+            &mut self.superior_mesenteric_flow_ml_s,
             &mut self.cannulated_limb_flow_ml_s,
             &mut self.contralateral_limb_flow_ml_s,
             &mut self.cannulated_limb_pressure_mmhg,

@@ -258,8 +258,23 @@ struct WaveRec {
     chunks: VecDeque<WaveChunk>,
 }
 
+/// The regional beds' signals the beat trace records, in [`RegionalTrace`]'s order (its
+/// length types the recorder's array, so a name added here cannot be dropped silently).
+const REGIONAL_SIGNALS: [&str; 9] = [
+    "cerebral_flow_ml_s",
+    "left_renal_flow_ml_s",
+    "right_renal_flow_ml_s",
+    "coeliac_flow_ml_s",
+    "superior_mesenteric_flow_ml_s",
+    "cannulated_leg_flow_ml_s",
+    "contralateral_leg_flow_ml_s",
+    "cannulated_leg_artery_pressure_mmhg",
+    "contralateral_leg_artery_pressure_mmhg",
+];
+
 /// Where the per-beat trace's signals live, resolved by name from the circulation.
 #[derive(Clone)]
+
 struct TraceChannels {
     aortic_root_pressure: Signal,
     lv_pressure: Signal,
@@ -275,7 +290,7 @@ struct TraceChannels {
     ascending_aorta_flow: Option<Signal>,
     /// Regional beds, in the order of [`RegionalTrace`]'s fields (absent in a circuit
     /// without them).
-    regional: Option<[Signal; 7]>,
+    regional: Option<[Signal; REGIONAL_SIGNALS.len()]>,
     lv_volume: usize,
     territory_function: Option<usize>,
     aortic_valve_flow: usize,
@@ -306,19 +321,11 @@ impl TraceChannels {
             impella_flow: sig("impella_flow_ml_s")?,
             ecmo_flow: sig("ecmo_flow_ml_s")?,
             ascending_aorta_flow: c.signal("ascending_aorta_flow_ml_s"),
-            regional: [
-                "cerebral_flow_ml_s",
-                "renal_flow_ml_s",
-                "mesenteric_flow_ml_s",
-                "cannulated_leg_flow_ml_s",
-                "contralateral_leg_flow_ml_s",
-                "cannulated_leg_artery_pressure_mmhg",
-                "contralateral_leg_artery_pressure_mmhg",
-            ]
-            .map(|name| c.signal(name))
-            .into_iter()
-            .collect::<Option<Vec<_>>>()
-            .and_then(|v| v.try_into().ok()),
+            regional: REGIONAL_SIGNALS
+                .map(|name| c.signal(name))
+                .into_iter()
+                .collect::<Option<Vec<_>>>()
+                .and_then(|v| v.try_into().ok()),
             lv_volume: st("lv_volume_ml")?,
             territory_function: c.state("lad_territory_function"),
             aortic_valve_flow: st("aortic_valve_flow_ml_s")?,
@@ -377,8 +384,10 @@ impl Recorder {
             let t = &mut self.trace.trace.regional;
             for (v, x) in [
                 &mut t.cerebral_flow_ml_s,
-                &mut t.renal_flow_ml_s,
-                &mut t.mesenteric_flow_ml_s,
+                &mut t.left_renal_flow_ml_s,
+                &mut t.right_renal_flow_ml_s,
+                &mut t.coeliac_flow_ml_s,
+                &mut t.superior_mesenteric_flow_ml_s,
                 &mut t.cannulated_limb_flow_ml_s,
                 &mut t.contralateral_limb_flow_ml_s,
                 &mut t.cannulated_limb_pressure_mmhg,
@@ -430,10 +439,14 @@ impl Recorder {
         self.wave.active = wave;
         if wave {
             let w = &mut self.wave;
+            // A beat's samples, reserved for its planned length (+2 for the grid's phase), so
+            // the chunk does not grow by doubling: memory stays at what
+            // `Scenario::waveform_memory_bytes` counts. A beat that runs long grows once.
+            let samples = (rr / w.dt).ceil() as usize + 2;
             w.chunks.push_back(WaveChunk {
                 beat: model.beat,
-                time_s: Vec::new(),
-                rows: Vec::new(),
+                time_s: Vec::with_capacity(samples),
+                rows: Vec::with_capacity(samples * w.ncol),
             });
             if w.keep_beats > 0 && w.chunks.len() as u64 > w.keep_beats {
                 w.chunks.pop_front();
@@ -982,8 +995,13 @@ pub fn run_phase(
             ..Waveforms::default()
         };
         let ncol = rec.wave.ncol;
-        w.values = vec![Vec::new(); ncol];
-        for c in &rec.wave.chunks {
+        // Columns of their exact length, filled while the chunks are freed one by one: the
+        // samples are held about once over, not twice plus the columns' growth.
+        let n: usize = rec.wave.chunks.iter().map(|c| c.time_s.len()).sum();
+        w.time_s.reserve_exact(n);
+        w.beat.reserve_exact(n);
+        w.values = (0..ncol).map(|_| Vec::with_capacity(n)).collect();
+        while let Some(c) = rec.wave.chunks.pop_front() {
             for (r, t) in c.time_s.iter().enumerate() {
                 w.time_s.push(*t);
                 w.beat.push(c.beat);

@@ -92,11 +92,12 @@ pub const MAX_WAVEFORM_BYTES: f64 = (1u64 << 30) as f64;
 
 /// Copies of the recorded samples held at the peak of a recorded run: the samples themselves
 /// and the table `waveforms.parquet` is written from (its columns move into the Arrow batch and
-/// the writer holds one row group), with the allocator's slack. Measured: a 40-beat, 0.05 ms,
-/// 66-column shock + balloon run had 0.48 GB of samples and a peak resident size of 1.05 GB
-/// (2.2 copies); with issue 18's columns a 10-beat, 0.05 ms shock + balloon run has 167 MB of
-/// samples (counted at the preset's heart rate; the reflex slows it a little) and a peak of
-/// 384-398 MB over five runs, 7 MB of it the process without waveforms (2.3-2.4 copies).
+/// the writer holds one row group). The recorder reserves each beat's samples and the table's
+/// columns at their length and frees the beats as it copies them, so the peak stays near two
+/// copies; the rest is margin for the heart rate, which the count takes from the preset and the
+/// reflex slows (5 % more samples in shock). Measured, shock + balloon at 0.05 ms, 10 / 12 / 13
+/// / 23 beats: 175 / 210 / 228 / 394 MB of samples, peaks 365 / 441 / 473 / 827 MB (2.1 copies;
+/// before the reservations, peaks 2.2-2.7 copies, which broke the old factor of 2).
 const WAVEFORM_COPIES_AT_PEAK: f64 = 2.5;
 
 /// A protocol step: at `at_s` after the start of the assisted run, set these keys.

@@ -167,29 +167,36 @@ fn a_membrane_lying_on_the_visceral_ostia_lowers_gut_and_kidney_flow() {
             d("renal_flow_ml_min"),
             d("mesenteric_flow_ml_min"),
             d("cardiac_output_l_min"),
+            [
+                "left_renal_flow_ml_min",
+                "right_renal_flow_ml_min",
+                "coeliac_flow_ml_min",
+                "superior_mesenteric_flow_ml_min",
+            ]
+            .map(d),
         )
     };
-    let (renal_c, gut_c, _) = delta(&["iabp.position_cm=4"]);
+    let (renal_c, gut_c, _, arteries_c) = delta(&["iabp.position_cm=4"]);
+    // Each kidney and each gut artery takes half of its bed's flow.
+    assert!((arteries_c[0] - arteries_c[1]).abs() < 1e-6 * renal_c.abs());
+    assert!((arteries_c[0] + arteries_c[1] - renal_c).abs() < 1e-9 * renal_c.abs());
     // Centred in the preset's aorta, the membrane narrows the ostia too little to matter.
     assert!(
         renal_c > 50.0 && gut_c > 50.0,
         "centred: renal {renal_c}, gut {gut_c}"
     );
     // An aorta no wider than the balloon: both beds below the unassisted.
-    let (renal, gut, co) = delta(&["iabp.position_cm=4", "aorta.visceral_diameter_mm=15"]);
+    let (renal, gut, co, _) = delta(&["iabp.position_cm=4", "aorta.visceral_diameter_mm=15"]);
     assert!(co > 0.1, "output still rises ({co} L/min)");
     assert!(
         renal < -20.0 && gut < -20.0,
         "15 mm aorta: renal {renal}, gut {gut}"
     );
     // Resting forwards on the coeliac trunk and SMA: the gut loses flow, and the kidneys,
-    // across the aorta from the lean, gain more than with a centred balloon.
-    let forwards = [
-        "iabp.position_cm=4",
-        "iabp.eccentricity=1",
-        "iabp.lean_angle_deg=0",
-    ];
-    let (renal, gut, co) = delta(&forwards);
+    // at right angles to the lean (their gap about the centred one), gain more than with a
+    // centred balloon: the gut's flow goes to them.
+    let resting = |lean| ["iabp.position_cm=4", "iabp.eccentricity=1", lean];
+    let (renal, gut, co, _) = delta(&resting("iabp.lean_angle_deg=0"));
     assert!(co > 0.1, "output still rises ({co} L/min)");
     assert!(gut < -20.0, "forwards: gut {gut}");
     assert!(
@@ -198,19 +205,20 @@ fn a_membrane_lying_on_the_visceral_ostia_lowers_gut_and_kidney_flow() {
     );
     // Resting on the left renal artery: that kidney's inflow shut while the balloon is full,
     // the right one's open (the two kidneys are separate beds): most of the gain is lost.
-    let left = [
-        "iabp.position_cm=4",
-        "iabp.eccentricity=1",
-        "iabp.lean_angle_deg=90",
-    ];
-    let (renal, _, _) = delta(&left);
+    let (renal, _, _, [left, right, ..]) = delta(&resting("iabp.lean_angle_deg=90"));
     assert!(
         renal < 0.5 * renal_c,
         "left: renal {renal} vs centred {renal_c}"
     );
+    assert!(left < -20.0, "left kidney {left} mL/min");
+    assert!(
+        right > arteries_c[1],
+        "right kidney {right} vs centred {}",
+        arteries_c[1]
+    );
     // A 25 mL membrane (17.8 cm) with its tip 1 cm below the LSA ends 5 cm above the coeliac
     // trunk: resting on the wall or not, both beds gain.
-    let (renal, gut, _) = delta(&[
+    let (renal, gut, _, _) = delta(&[
         "iabp.position_cm=1",
         "iabp.volume_ml=25",
         "iabp.eccentricity=1",
