@@ -259,7 +259,8 @@ struct WaveRec {
 }
 
 /// The regional beds' signals the beat trace records, in [`RegionalTrace`]'s order (its
-/// length types the recorder's array, so a name added here cannot be dropped silently).
+/// length types the recorder's arrays of signals and of trace fields: a name without a field,
+/// or a field without a name, does not compile).
 const REGIONAL_SIGNALS: [&str; 9] = [
     "cerebral_flow_ml_s",
     "left_renal_flow_ml_s",
@@ -274,7 +275,6 @@ const REGIONAL_SIGNALS: [&str; 9] = [
 
 /// Where the per-beat trace's signals live, resolved by name from the circulation.
 #[derive(Clone)]
-
 struct TraceChannels {
     aortic_root_pressure: Signal,
     lv_pressure: Signal,
@@ -382,7 +382,7 @@ impl Recorder {
         }
         if let Some(r) = c.regional {
             let t = &mut self.trace.trace.regional;
-            for (v, x) in [
+            let fields: [&mut Vec<f64>; REGIONAL_SIGNALS.len()] = [
                 &mut t.cerebral_flow_ml_s,
                 &mut t.left_renal_flow_ml_s,
                 &mut t.right_renal_flow_ml_s,
@@ -392,10 +392,8 @@ impl Recorder {
                 &mut t.contralateral_limb_flow_ml_s,
                 &mut t.cannulated_limb_pressure_mmhg,
                 &mut t.contralateral_limb_pressure_mmhg,
-            ]
-            .into_iter()
-            .zip(r)
-            {
+            ];
+            for (v, x) in fields.into_iter().zip(r) {
                 v.push(s[x.index()]);
             }
         }

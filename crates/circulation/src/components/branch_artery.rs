@@ -37,9 +37,9 @@
 //! the ostium open when full (a 15 mm balloon in an 18 mm aorta: 3 %, which still passes a
 //! fifth of the flow). An empty balloon resting on the wall is its catheter lying across the
 //! ostium, where the curtain law (meant for `h ≪ d_o`) still takes a fifth of the area: a
-//! small extra loss while the balloon is empty. A membrane cannot seal the aortic lumen, whose folds
-//! leave a channel ([`super::aortic_segment::MAX_FILL`]), and the lumen's gap resistance is
-//! that of a centred balloon at any eccentricity.
+//! small extra loss while the balloon is empty. A membrane cannot seal the aortic lumen, whose
+//! folds leave a channel ([`super::aortic_segment::MAX_FILL`]), and the lumen's gap resistance
+//! is that of a centred balloon at any eccentricity.
 //!
 //! Pigs with a 30 mL balloon moved down over the visceral arteries lost 23 % of SMA flow
 //! (1389 → 1064 mL/min, significant against the balloon above them) and 18 % of coeliac flow
@@ -78,8 +78,8 @@ pub struct OstiumCover {
     pub coverage: f64,
     /// Eccentricity `e`, 0–1: the balloon's axis lies `e (a − b)` off the aorta's.
     pub eccentricity: f64,
-    /// `(cos α, sin α)`, `α = θ_o − φ` the angle of the ostium's centre from the direction the
-    /// balloon leans to.
+    /// `(cos α, sin α)`, `α = θ_o − φ` the angle of the ostium's centre from the direction
+    /// the balloon leans to.
     centre: (f64, f64),
     /// `(cos β_j, sin β_j)` for the rim's angular offsets from the ostium's centre.
     rim_offsets: [(f64, f64); RIM_MAGNITUDES],
@@ -115,12 +115,16 @@ impl OstiumCover {
         }
     }
 
-    /// Mean gap around the ostium's rim at balloon gas volume `v_ml`, cm.
+    /// Mean gap around the ostium's rim at balloon gas volume `v_ml`, cm: `a − b` all round
+    /// for a centred balloon (or one that fills the aorta), else the rim quadrature.
     #[inline]
     pub fn mean_rim_gap_cm(&self, v_ml: f64) -> f64 {
         let a = self.balloon.radius_cm();
         let b = self.balloon.free_balloon_radius_cm(v_ml);
         let delta = self.eccentricity * (a - b).max(0.0);
+        if delta == 0.0 {
+            return (a - b).max(0.0);
+        }
         let (a2d2, two_ad) = (a * a + delta * delta, 2.0 * a * delta);
         let gap = |cos: f64| ((a2d2 - two_ad * cos).max(0.0).sqrt() - b).max(0.0);
         let (ca, sa) = self.centre;
@@ -184,13 +188,7 @@ impl BranchArtery {
         let Some(c) = &self.cover else {
             return a_o;
         };
-        let gap_cm = if c.eccentricity == 0.0 {
-            // Centred: the same gap all round.
-            (c.balloon.radius_cm() - c.balloon.free_balloon_radius_cm(v_ml)).max(0.0)
-        } else {
-            c.mean_rim_gap_cm(v_ml)
-        };
-        let a_c = self.rim_cm * gap_cm;
+        let a_c = self.rim_cm * c.mean_rim_gap_cm(v_ml);
         let a_cov = a_o * a_c / (a_o * a_o + a_c * a_c).sqrt();
         (1.0 - c.coverage) * a_o + c.coverage * a_cov
     }
