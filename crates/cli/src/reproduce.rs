@@ -37,6 +37,8 @@
 //! # stat: mean, min, max, or "share_below" with below = X (percent of the points below X)
 //! # or { run = "shock", metric = "systolic_pressure_mmhg", value = "delta" }  (baseline, assisted,
 //! #   delta, delta_percent) or { run = "weaning", beats = "cardiac_output_l_min", from_s = 35, to_s = 45 }
+//! #   (mean over the assisted run's beats; optional assisted_beat = true|false: only the beats
+//! #   with / without an inflation in their diastole; last = N: only the last N of them)
 //! # or thresholds along a sweep axis: { sweep = "s", column = "baseline_coronary_flow_ml_min",
 //! #   along = "coronary_stenosis_percent", relative = true, crossing = 0.9 } (where the curve
 //! #   first reaches 0.9), or { ..., column = "baseline_resting_pd_pa", at = { column =
@@ -273,17 +275,45 @@ fn observe_one(spec: &toml::Table, out: &Path, ctx: &str) -> Result<f64> {
                 .unwrap_or(f64::NEG_INFINITY),
             spec.get("to_s").and_then(num).unwrap_or(f64::INFINITY),
         );
+        // Optionally only the beats with (true) or without (false) an inflation in their
+        // diastole, and only the last N of those (the steady state of a run at 1:2 or 1:4).
+        let flag = match spec.get("assisted_beat") {
+            None => None,
+            Some(toml::Value::Boolean(f)) => Some(*f),
+            Some(_) => {
+                return Err(usage(format!(
+                    "{ctx}: `assisted_beat` must be true or false"
+                )));
+            }
+        };
+        let last = match spec.get("last") {
+            None => None,
+            Some(toml::Value::Integer(n)) if *n > 0 => Some(*n as usize),
+            Some(_) => return Err(usage(format!("{ctx}: `last` must be a positive integer"))),
+        };
         let file = dir.join("beats.parquet");
         let runs = read_str_column(&file, "run")?;
-        let cols = read_f64_columns(&file, &["start_time_s", col])?;
-        let (t, v) = (&cols[0].1, &cols[1].1);
-        let sel: Vec<f64> = (0..runs.len())
+        let cols = read_f64_columns(&file, &["start_time_s", "assisted", col])?;
+        let column = |name: &str| {
+            cols.iter()
+                .find(|(c, _)| c == name)
+                .map(|(_, v)| v)
+                .ok_or_else(|| anyhow!("{ctx}: {} has no column `{name}`", file.display()))
+        };
+        let (t, assisted, v) = (column("start_time_s")?, column("assisted")?, column(col)?);
+        let mut sel: Vec<f64> = (0..runs.len())
             .filter(|&i| runs[i] == "assisted")
             .filter(|&i| t[i].is_some_and(|x| x - start >= a && x - start < b))
+            .filter(|&i| flag.is_none_or(|f| assisted[i] == Some(if f { 1.0 } else { 0.0 })))
             .filter_map(|i| v[i])
             .collect();
+        if let Some(n) = last {
+            sel.drain(..sel.len().saturating_sub(n));
+        }
         if sel.is_empty() {
-            return Err(anyhow!("{ctx}: no beats of `{run}` between {a} and {b} s"));
+            return Err(anyhow!(
+                "{ctx}: no matching beats of `{run}` between {a} and {b} s"
+            ));
         }
         return Ok(sel.iter().sum::<f64>() / sel.len() as f64);
     }
