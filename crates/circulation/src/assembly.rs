@@ -33,8 +33,8 @@ use counterpulse_params::{ParamError, fmt_num};
 
 use crate::circulation::{Circulation, Coupling, Update};
 use crate::components::{
-    ControllerKind, ControllerLaw, HeartActivation, Layout, LinkKind, LinkLaw, LinkSet,
-    MAX_SIGNALS, Memory, NodeKind, NodeLaw, NodeSet, Signal, StateRef, StateSpec, TissuePressure,
+    ControllerKind, ControllerLaw, CouplingKind, HeartActivation, Layout, LinkKind, LinkLaw,
+    LinkSet, MAX_SIGNALS, Memory, NodeKind, NodeLaw, NodeSet, Signal, StateRef, StateSpec,
     Workspace,
 };
 
@@ -84,7 +84,7 @@ pub struct CircuitBuilder {
     node_initial_pressure: Vec<Option<f64>>,
     loop_node: Vec<bool>,
     reservoir: Option<usize>,
-    couplings: Vec<(TissuePressure, Signal)>,
+    couplings: Vec<(CouplingKind, Signal)>,
     links: Vec<(String, LinkKind, Vec<StateRef>, Node, Node, Signal)>,
     controllers: Vec<(String, ControllerKind, Vec<StateRef>)>,
     reserved: Vec<(String, Vec<StateRef>)>,
@@ -218,9 +218,9 @@ impl CircuitBuilder {
     /// A signal computed from node pressures, after every node (links may read it; a node
     /// that needs the same quantity computes it from the law itself, e.g.
     /// [`crate::components::Compliance::under`]).
-    pub fn coupling(&mut self, name: &str, law: TissuePressure) -> Signal {
+    pub fn coupling(&mut self, name: &str, law: impl Into<CouplingKind>) -> Signal {
         let out = self.signal(name.into(), Writer::Coupling(self.couplings.len()));
-        self.couplings.push((law, out));
+        self.couplings.push((law.into(), out));
         out
     }
 
@@ -307,12 +307,14 @@ impl CircuitBuilder {
             }
         }
         for (law, out) in &self.couplings {
-            if writer(law.chamber_pressure) >= writer(*out) {
-                problems.push(format!(
-                    "coupling `{}` reads `{}` before it is computed",
-                    name(*out),
-                    name(law.chamber_pressure)
-                ));
+            for r in law.reads() {
+                if writer(r) >= writer(*out) {
+                    problems.push(format!(
+                        "coupling `{}` reads `{}` before it is computed",
+                        name(*out),
+                        name(r)
+                    ));
+                }
             }
         }
         for (who, law, ..) in &self.links {

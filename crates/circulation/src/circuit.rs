@@ -17,7 +17,8 @@
 //! signal workspace are handed out by the [`CircuitBuilder`]. Couplings are the signals passed
 //! here: the activation to the chambers, the balloon's gas volume into the descending aorta,
 //! the tissue pressure `k · P_LV` onto the intramyocardial vessels and their waterfall, the
-//! controllers' factors onto the resistances they tone.
+//! wire's Pd from the root and distal pressures ([`WirePressure`]), the controllers' factors onto
+//! the resistances they tone.
 
 use counterpulse_params::ParamError;
 
@@ -28,7 +29,7 @@ use crate::components::{
     Access, AorticSegment, Autoregulation, Baroreflex, BranchArtery, CentrifugalPump, Chamber,
     Compliance, HeartActivation, IliacArtery, Impella, IschaemicTerritory, Occlusion, Orifice,
     OstiumCover, Resistance, Stenosis, StenoticArtery, TerritoryOxygen, TissuePressure, Valve,
-    Waterfall,
+    Waterfall, WirePressure,
 };
 use crate::parameters::CirculationParams;
 
@@ -268,11 +269,14 @@ pub fn reference_circuit(
     // LAD territory: the contracting LV compresses its intramyocardial vessels.
     let tissue_law = TissuePressure::new(cor.intramyocardial_pressure_fraction, lv.pressure);
     let tissue = c.coupling("intramyocardial_pressure_mmhg", tissue_law);
+    // The arteries distal to the lesion, behind the small arteries' resistance; the wire's
+    // Pd (`coronary_distal_pressure_mmhg`) is a coupling below.
     let distal = c.node(
         "coronary_distal",
         Compliance::new(cor.distal_compliance_ml_mmhg, 0.0),
         80.0,
     );
+    c.rename(distal.pressure, "coronary_small_artery_pressure_mmhg");
     let intramyocardial = c.node(
         "coronary_intramyocardial",
         Compliance::new(cor.intramyocardial_compliance_ml_mmhg, 0.0).under(tissue_law),
@@ -287,6 +291,10 @@ pub fn reference_circuit(
         "hyperemic_coronary_distal",
         Compliance::new(cor.distal_compliance_ml_mmhg, 0.0),
         70.0,
+    );
+    c.rename(
+        hyperemic_distal.pressure,
+        "hyperemic_coronary_small_artery_pressure_mmhg",
     );
     let hyperemic_intramyocardial = c.probe_node(
         "hyperemic_coronary_intramyocardial",
@@ -304,6 +312,18 @@ pub fn reference_circuit(
             rho,
         )
     };
+    let wire = WirePressure::new(
+        StenoticArtery::new(lesion(), cor.epicardial_resistance_mmhg_s_ml),
+        cor.small_artery_resistance_mmhg_s_ml,
+        root.pressure,
+        distal.pressure,
+    );
+    c.coupling("coronary_distal_pressure_mmhg", wire);
+    let hyperemic_wire = WirePressure {
+        small_artery_pressure: hyperemic_distal.pressure,
+        ..wire
+    };
+    c.coupling("hyperemic_coronary_distal_pressure_mmhg", hyperemic_wire);
     let resting_arterioles = if cor.vasodilated {
         cor.arteriolar_resistance_mmhg_s_ml * cor.vasodilated_resistance_fraction
     } else {
@@ -549,12 +569,7 @@ pub fn reference_circuit(
         ra,
         Resistance::new(p.systemic.venous_resistance_mmhg_s_ml),
     );
-    let lad = c.link(
-        "coronary",
-        root,
-        distal,
-        StenoticArtery::new(lesion(), cor.epicardial_resistance_mmhg_s_ml),
-    );
+    let lad = c.link("coronary", root, distal, wire.link());
     c.link(
         "coronary_arteriolar",
         distal,
@@ -595,7 +610,7 @@ pub fn reference_circuit(
         "hyperemic_coronary",
         root,
         hyperemic_distal,
-        StenoticArtery::new(lesion(), cor.epicardial_resistance_mmhg_s_ml),
+        hyperemic_wire.link(),
     );
     c.link(
         "hyperemic_coronary_arteriolar",
@@ -660,6 +675,7 @@ pub fn reference_circuit(
                     initial_capacity_ml_s: lesion().flow(
                         70.0,
                         cor.epicardial_resistance_mmhg_s_ml
+                            + cor.small_artery_resistance_mmhg_s_ml
                             + cor.arteriolar_resistance_mmhg_s_ml
                                 * cor.vasodilated_resistance_fraction
                             + cor.venular_resistance_mmhg_s_ml,

@@ -4,14 +4,14 @@
 use std::cell::RefCell;
 
 use crate::components::{
-    Chamber, ControllerKind, ControllerLaw, Drive, HeartActivation, LinkSet, NodeSet, Signal,
-    StateSpec, TissuePressure, Workspace,
+    Chamber, ControllerKind, ControllerLaw, CouplingKind, Drive, HeartActivation, LinkSet, NodeSet,
+    Signal, StateSpec, Workspace,
 };
 
 /// A coupling at run time: its law and its signal.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Coupling {
-    pub(crate) law: TissuePressure,
+    pub(crate) law: CouplingKind,
     pub(crate) out: Signal,
 }
 

@@ -205,7 +205,9 @@ param_group! {
         pub artery_diameter_mm: f64 = ["mm", 1.5, 6],
         /// Resistance of the epicardial artery besides the stenosis
         pub epicardial_resistance_mmhg_s_ml: f64 = ["mmHg s/mL", 0.01, 50],
-        /// Compliance of the epicardial artery distal to the stenosis
+        /// Resistance of the small arteries between the wire distal to the stenosis (Pd) and their compliance (not vasoactive)
+        pub small_artery_resistance_mmhg_s_ml: f64 = ["mmHg s/mL", 0, 100],
+        /// Compliance of the arteries distal to the stenosis (epicardial and small arteries, behind the small-artery resistance)
         pub distal_compliance_ml_mmhg: f64 = ["mL/mmHg", 0.0001, 0.1],
         /// Arteriolar (microvascular, vasoactive) resistance at rest
         pub arteriolar_resistance_mmhg_s_ml: f64 = ["mmHg s/mL", 1, 1000],

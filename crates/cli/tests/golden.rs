@@ -12,7 +12,13 @@
 //! bit-identical wherever both ostia of a branch are covered alike, changed where a membrane
 //! ends between the coeliac trunk and the SMA (`regional-perfusion/coverage`, shock-cohort
 //! patients: CO gain within 0.003 L/min) and in `regional-perfusion`'s new eccentricity and lean
-//! axes and pig runs). Numbers must agree to 1e-9 relative; text columns exactly.
+//! axes and pig runs; then for issue 12's coronary recalibration, the LAD's compliance (0.004 ->
+//! 0.0005 mL/mmHg) moved behind a 4 mmHg s/mL small-artery resistance, with the wire's Pd read
+//! before it, and the tissue pressure 0.9 -> 0.7 P_LV, so that inflow peaks in diastole, with
+//! the new `coronary_diastolic_systolic_peak_ratio` column and the autoregulation time
+//! constant recalibrated to 6 s: coronary columns move, and with them the ischaemic territory's
+//! function and the CO gain behind a stenosis). Numbers must agree
+//! to 1e-9 relative; text columns exactly.
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -105,6 +105,8 @@ metrics_struct! {
     coronary_flow_ml_min,
     /// Share of the beat's net coronary inflow that arrives in diastole (outside onset of contraction to valve closure).
     coronary_diastolic_flow_fraction,
+    /// Peak coronary inflow in diastole (aortic valve closure to the next onset of contraction) over its peak during ejection: the Doppler diastolic-to-systolic peak velocity ratio of the proximal LAD (about 2 at rest, 1.5–4). Summaries: the mean over the summary beats (at 1:2 an assisted and an unassisted beat).
+    coronary_diastolic_systolic_peak_ratio,
     /// Mean coronary pressure distal to the stenosis (Pd), mmHg.
     coronary_distal_pressure_mmhg,
     /// Fractional flow reserve: mean Pd / mean Pa of the maximally vasodilated bed (a replica fed by the same aortic pressure).
@@ -416,6 +418,14 @@ pub fn beat_metrics(tr: &BeatTrace, next: Option<&BeatTrace>) -> BeatMetrics {
             if total.abs() > 1e-12 {
                 m.coronary_diastolic_flow_fraction = Some((total - trapz(q, dt, s0, s1)) / total);
             }
+            if let Some((open, _)) = eject {
+                // Diastole of the trace: after valve closure, and before this beat's onset.
+                let diastolic = max_in(q, close, last).max(max_in(q, 0, s0));
+                let systolic = max_in(q, open, close);
+                if systolic > 1e-9 {
+                    m.coronary_diastolic_systolic_peak_ratio = Some(diastolic / systolic);
+                }
+            }
         }
         if let (Some(o2), Some(pva)) = (tr.oxygen, m.pressure_volume_area_mmhg_ml) {
             let delivery = q_mean * 60.0 * o2.arterial_content_ml_per_ml;
@@ -524,6 +534,9 @@ fn null_reasons(
                 | "diastolic_pressure_time_index_mmhg_s_min"
                 | "endocardial_viability_ratio"
                 | "coronary_diastolic_flow_fraction" => "no end-systole found in the beat",
+                "coronary_diastolic_systolic_peak_ratio" if !tr.coronary_flow_ml_s.is_empty() => {
+                    "no ejection in the beat, or no forward coronary inflow during it"
+                }
                 "mitral_regurgitant_fraction" => "no mitral backflow and no aortic forward flow",
                 "coronary_flow_reserve" => "no resting coronary flow",
                 "o2_supply_demand_ratio" => "no myocardial O2 demand",

@@ -129,7 +129,8 @@ fn autoregulation_holds_resting_flow_until_the_reserve_is_used_up() {
         (75.0..=90.0).contains(&falls_at),
         "falls by 10 % at {falls_at} %"
     );
-    // Maximal flow falls from ~40 % (Gould KL et al., Am J Cardiol 1974;33:87: 30-45 %).
+    // Maximal flow is down 5 % by 40 % and 10 % at ~45 % (Gould KL et al., Am J Cardiol
+    // 1974;33:87: 30-45 %).
     let (_, max40, _) = at(40.0);
     assert!(max40 < 0.95 * open_max && at(25.0).1 > 0.95 * open_max);
     // Why not to 85 % as in the dogs: Young–Tsai alone, with the distal pressure at 0 (no bed),

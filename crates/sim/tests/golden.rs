@@ -12,7 +12,9 @@
 //! `cardiogenic-shock-nonischaemic`; later for issues 12 and 18; then for the four visceral
 //! arteries as separate links (left and right renal, coeliac, SMA: each half of its bed; the
 //! same flows, summed in another order, so steady states moved within their stated error:
-//! CO <= 1.6e-4 relative, VA-ECMO assisted).
+//! CO <= 1.6e-4 relative, VA-ECMO assisted); then for issue 12's coronary recalibration (the
+//! LAD's compliance behind a small-artery resistance, the wire's Pd a coupling, tissue pressure
+//! 0.7 P_LV: inflow peaks in diastole; autoregulation time constant 6 s).
 
 use counterpulse_metrics::BeatMetrics;
 use counterpulse_sim::{RunResult, Scenario, simulate};

@@ -39,6 +39,7 @@ pub mod stenosis;
 pub mod tissue_pressure;
 pub mod valve;
 pub mod waterfall;
+pub mod wire_pressure;
 
 pub use activation::{DoubleHill, Drive, HeartActivation, HeartParams};
 pub use aortic_segment::{AorticSegment, Occlusion};
@@ -59,6 +60,47 @@ pub use stenosis::{Stenosis, StenoticArtery};
 pub use tissue_pressure::TissuePressure;
 pub use valve::{Valve, ValveParams};
 pub use waterfall::Waterfall;
+pub use wire_pressure::WirePressure;
+
+/// A signal computed from node pressures, after every node and before the links.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CouplingKind {
+    /// Tissue pressure on intramyocardial vessels ([`TissuePressure`]).
+    Tissue(TissuePressure),
+    /// Pressure a coronary wire reads distal to a stenosis ([`WirePressure`]).
+    Wire(WirePressure),
+}
+
+impl CouplingKind {
+    /// Its value from the workspace.
+    #[inline]
+    pub fn value(&self, w: &Workspace) -> f64 {
+        match self {
+            Self::Tissue(t) => t.value(w),
+            Self::Wire(p) => p.value(w),
+        }
+    }
+
+    /// Signals it reads.
+    pub fn reads(&self) -> Vec<Signal> {
+        match self {
+            Self::Tissue(t) => vec![t.chamber_pressure],
+            Self::Wire(p) => p.reads(),
+        }
+    }
+}
+
+impl From<TissuePressure> for CouplingKind {
+    fn from(t: TissuePressure) -> Self {
+        Self::Tissue(t)
+    }
+}
+
+impl From<WirePressure> for CouplingKind {
+    fn from(p: WirePressure) -> Self {
+        Self::Wire(p)
+    }
+}
 
 /// 1 mmHg in dyn/cm² (g·cm⁻¹·s⁻²).
 pub const DYN_CM2_PER_MMHG: f64 = 1333.22;
