@@ -245,6 +245,64 @@ fn statistic(spec: &toml::Table, sel: &[f64], ctx: &str) -> Result<f64> {
     }
 }
 
+/// `{ run = R, beats = COLUMN, from_s, to_s, assisted_beat, last }`: the mean of a column of
+/// the assisted run's beats, in a time window after the run's start, optionally only the beats
+/// with (true) or without (false) an inflation in their diastole, and only the last N of those
+/// (the steady state of a run at 1:2 or 1:4).
+fn observe_beats(spec: &toml::Table, col: &str, run: &str, dir: &Path, ctx: &str) -> Result<f64> {
+    // Usage errors first, before any file is read.
+    let flag = match spec.get("assisted_beat") {
+        None => None,
+        Some(toml::Value::Boolean(f)) => Some(*f),
+        Some(_) => {
+            return Err(usage(format!(
+                "{ctx}: `assisted_beat` must be true or false"
+            )));
+        }
+    };
+    let last = match spec.get("last") {
+        None => None,
+        Some(toml::Value::Integer(n)) if *n > 0 => Some(*n as usize),
+        Some(_) => return Err(usage(format!("{ctx}: `last` must be a positive integer"))),
+    };
+    let m = manifest(dir)?;
+    let start = m
+        .pointer("/runs/assisted/start_time_s")
+        .and_then(Json::as_f64)
+        .unwrap_or(0.0);
+    let (a, b) = (
+        spec.get("from_s")
+            .and_then(num)
+            .unwrap_or(f64::NEG_INFINITY),
+        spec.get("to_s").and_then(num).unwrap_or(f64::INFINITY),
+    );
+    let file = dir.join("beats.parquet");
+    let runs = read_str_column(&file, "run")?;
+    let cols = read_f64_columns(&file, &["start_time_s", "assisted", col])?;
+    let column = |name: &str| {
+        cols.iter()
+            .find(|(c, _)| c == name)
+            .map(|(_, v)| v)
+            .ok_or_else(|| anyhow!("{ctx}: {} has no column `{name}`", file.display()))
+    };
+    let (t, assisted, v) = (column("start_time_s")?, column("assisted")?, column(col)?);
+    let mut sel: Vec<f64> = (0..runs.len())
+        .filter(|&i| runs[i] == "assisted")
+        .filter(|&i| t[i].is_some_and(|x| x - start >= a && x - start < b))
+        .filter(|&i| flag.is_none_or(|f| assisted[i] == Some(if f { 1.0 } else { 0.0 })))
+        .filter_map(|i| v[i])
+        .collect();
+    if let Some(n) = last {
+        sel.drain(..sel.len().saturating_sub(n));
+    }
+    if sel.is_empty() {
+        return Err(anyhow!(
+            "{ctx}: no matching beats of `{run}` between {a} and {b} s"
+        ));
+    }
+    Ok(sel.iter().sum::<f64>() / sel.len() as f64)
+}
+
 fn observe_one(spec: &toml::Table, out: &Path, ctx: &str) -> Result<f64> {
     if let Some(file) = spec.get("table").and_then(|v| v.as_str()) {
         return observe_table(spec, file, out, ctx);
@@ -264,58 +322,7 @@ fn observe_one(spec: &toml::Table, out: &Path, ctx: &str) -> Result<f64> {
     let run = str_of(spec, "run", ctx)?;
     let dir = out.join(run);
     if let Some(col) = spec.get("beats").and_then(|v| v.as_str()) {
-        let m = manifest(&dir)?;
-        let start = m
-            .pointer("/runs/assisted/start_time_s")
-            .and_then(Json::as_f64)
-            .unwrap_or(0.0);
-        let (a, b) = (
-            spec.get("from_s")
-                .and_then(num)
-                .unwrap_or(f64::NEG_INFINITY),
-            spec.get("to_s").and_then(num).unwrap_or(f64::INFINITY),
-        );
-        // Optionally only the beats with (true) or without (false) an inflation in their
-        // diastole, and only the last N of those (the steady state of a run at 1:2 or 1:4).
-        let flag = match spec.get("assisted_beat") {
-            None => None,
-            Some(toml::Value::Boolean(f)) => Some(*f),
-            Some(_) => {
-                return Err(usage(format!(
-                    "{ctx}: `assisted_beat` must be true or false"
-                )));
-            }
-        };
-        let last = match spec.get("last") {
-            None => None,
-            Some(toml::Value::Integer(n)) if *n > 0 => Some(*n as usize),
-            Some(_) => return Err(usage(format!("{ctx}: `last` must be a positive integer"))),
-        };
-        let file = dir.join("beats.parquet");
-        let runs = read_str_column(&file, "run")?;
-        let cols = read_f64_columns(&file, &["start_time_s", "assisted", col])?;
-        let column = |name: &str| {
-            cols.iter()
-                .find(|(c, _)| c == name)
-                .map(|(_, v)| v)
-                .ok_or_else(|| anyhow!("{ctx}: {} has no column `{name}`", file.display()))
-        };
-        let (t, assisted, v) = (column("start_time_s")?, column("assisted")?, column(col)?);
-        let mut sel: Vec<f64> = (0..runs.len())
-            .filter(|&i| runs[i] == "assisted")
-            .filter(|&i| t[i].is_some_and(|x| x - start >= a && x - start < b))
-            .filter(|&i| flag.is_none_or(|f| assisted[i] == Some(if f { 1.0 } else { 0.0 })))
-            .filter_map(|i| v[i])
-            .collect();
-        if let Some(n) = last {
-            sel.drain(..sel.len().saturating_sub(n));
-        }
-        if sel.is_empty() {
-            return Err(anyhow!(
-                "{ctx}: no matching beats of `{run}` between {a} and {b} s"
-            ));
-        }
-        return Ok(sel.iter().sum::<f64>() / sel.len() as f64);
+        return observe_beats(spec, col, run, &dir, ctx);
     }
     let metric = str_of(spec, "metric", ctx)?;
     let which = spec
@@ -867,5 +874,24 @@ mod tests {
         assert_eq!(first_crossing(&x, &[0.0, 2.0, 0.0, 2.0], 1.0), Some(5.0));
         assert!((interpolate(&x, &y, 25.0).expect("inside") - 0.625).abs() < 1e-12);
         assert_eq!(interpolate(&x, &y, 31.0), None);
+    }
+
+    #[test]
+    fn a_beats_observation_with_bad_options_is_a_usage_error_naming_the_key() {
+        let dir = Path::new("/nonexistent-run-folder");
+        for (text, key) in [
+            (
+                "beats = \"stroke_volume_ml\"\nassisted_beat = \"yes\"",
+                "assisted_beat",
+            ),
+            ("beats = \"stroke_volume_ml\"\nlast = 0", "last"),
+            ("beats = \"stroke_volume_ml\"\nlast = 1.5", "last"),
+        ] {
+            let spec: toml::Table = toml::from_str(text).expect("toml");
+            let e =
+                observe_beats(&spec, "stroke_volume_ml", "r", dir, "row 1").expect_err("refused");
+            let msg = format!("{e:#}");
+            assert!(msg.contains(key) && msg.contains("row 1"), "{msg}");
+        }
     }
 }

@@ -10,8 +10,8 @@
 //!
 //! **Error estimate.** Near the orbit `G` is contracting with spectral radius `λ < 1` (the
 //! slowest modes: the venous/arterial volume shift, 0.8–0.9 a beat; the LAD territory's function
-//! (τ = 10 s) and the coronary autoregulation (τ = 6 s), about 0.9–0.95 a beat). For a contraction,
-//! `‖x − x*‖ ≤ ‖G(x) − x‖ / (1 − λ)`, so each period gives
+//! (τ = 10 s) and the coronary autoregulation (τ = 6 s), about 0.9–0.95 a beat). For a
+//! contraction, `‖x − x*‖ ≤ ‖G(x) − x‖ / (1 − λ)`, so each period gives
 //! `error = max_i |G(x)_i − x_i| / s_i / (1 − λ̂)`: the estimated largest relative distance of
 //! a carried state to the orbit. It is an estimate, not a bound: the beat map is not normal and
 //! `λ̂` is estimated; against tight reference orbits (tests/steady_state.rs prints the table)
@@ -65,7 +65,8 @@ pub const STALL_PERIODS: usize = 2 * DEPTH;
 pub const STALL_RESTARTS: usize = 3;
 /// Contraction factor assumed when there is no reliable estimate, and the largest one
 /// reported: a mode slower than 100 periods (τ > 100 beats, a minute at rest; the model's
-/// slowest, the LAD territory and autoregulation, have τ = 10 s and 6 s) cannot be told from a drift.
+/// slowest, the LAD territory and autoregulation, have τ = 10 s and 6 s) cannot be told from a
+/// drift.
 pub const MAX_CONTRACTION: f64 = 0.99;
 /// An estimate of `λ` is made only from periods whose residual is above this many times the
 /// integrator's relative tolerance: below it the beat map's numerical noise (different step

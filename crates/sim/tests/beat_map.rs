@@ -106,8 +106,8 @@ impl StepObserver<Model> for Lowest {
 
 /// In shock at 140 bpm behind a 72 % LAD stenosis the coronary autoregulation sits on its
 /// vasodilation limit for about 110 ms of every beat (70 % until issue 12's recalibration of
-/// the bed, which moved the limit: at 70 % it now touches it for 10 ms). Its anti-windup stops the state there,
-/// but the integrator does not locate where the limit is reached: the step that reaches it
+/// the bed, which moved the limit: at 70 % it now touches it for 10 ms). Its anti-windup stops
+/// the state there, but the integrator does not locate where the limit is reached: the step that reaches it
 /// ended past it by an amount set by the step pattern, which the state carried into the rest
 /// of the beat. At the orbit its value at successive R waves jittered by about 25 × rtol with
 /// alternating sign (sweep point 289 of the default sweep never converged). Now a step ends on
