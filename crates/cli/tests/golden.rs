@@ -17,7 +17,10 @@
 //! before it, and the tissue pressure 0.9 -> 0.7 P_LV, so that inflow peaks in diastole, with
 //! the new `coronary_diastolic_systolic_peak_ratio` column and the autoregulation time
 //! constant recalibrated to 6 s: coronary columns move, and with them the ischaemic territory's
-//! function and the CO gain behind a stenosis). Numbers must agree
+//! function and the CO gain behind a stenosis; then for issue 14's steady-state path: Anderson
+//! depth 6, the baroreflex's states measured against their spans, and sweep warm starts that
+//! begin as cold runs: steady states moved within their stated error, beat counts changed;
+//! `reproduce --all --check` 77 of 77 inside). Numbers must agree
 //! to 1e-9 relative; text columns exactly.
 
 use std::path::PathBuf;

@@ -17,6 +17,6 @@ pub mod steady;
 pub use model::{EventKind, LoggedEvent, Model};
 pub use run::{
     BeatRecord, RunOptions, RunResult, SimError, Simulation, Waveforms, assisted_run,
-    baseline_scenario, run, run_phase, simulate,
+    assisted_run_warm, baseline_scenario, run, run_phase, simulate,
 };
 pub use scenario::{Scenario, SolverBackend};

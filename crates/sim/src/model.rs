@@ -377,6 +377,27 @@ impl Model {
         y
     }
 
+    /// A warm start: the state `current` of this model at an R wave with the states it
+    /// shares with another run's final state (`names` = `values`, a neighbouring sweep point's
+    /// periodic orbit at its R wave) taken from that run, except the balloon's block (this
+    /// run's balloon and console go on as they are).
+    pub fn warm_state(&self, current: &[f64], names: &[String], values: &[f64]) -> Vec<f64> {
+        let mut y = current.to_vec();
+        let balloon = self
+            .balloon
+            .as_ref()
+            .map(|b| b.offset..b.offset + BalloonSt::COUNT);
+        for (i, name) in self.circulation.state_names().iter().enumerate() {
+            if balloon.as_ref().is_some_and(|r| r.contains(&i)) {
+                continue;
+            }
+            if let Some(j) = names.iter().position(|n| n == name) {
+                y[i] = values[j];
+            }
+        }
+        y
+    }
+
     /// Puts an empty balloon into its block of `y`.
     fn start_balloon(&self, y: &mut [f64]) {
         if let Some(b) = &self.balloon {

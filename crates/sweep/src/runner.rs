@@ -26,7 +26,7 @@ use counterpulse_io::{
 use counterpulse_metrics::{BeatMetrics, delta};
 use counterpulse_sim::assist::AssistReport;
 use counterpulse_sim::{
-    RunOptions, RunResult, SimError, assisted_run, baseline_scenario, run_phase,
+    RunOptions, RunResult, SimError, assisted_run, assisted_run_warm, baseline_scenario, run_phase,
 };
 use rayon::prelude::*;
 use serde_json::json;
@@ -180,12 +180,14 @@ type Cell = OnceLock<Result<RunResult, PointError>>;
 
 /// Steady states shared by the points of a sweep (of this process's shard), whatever their
 /// chunk: each distinct baseline is run once, and the points that share a baseline (they
-/// differ only in balloon settings) start their assisted run from the assisted steady state of
-/// the group's **leader**, its lowest point id in the whole sweep. The leader is a function of
-/// the spec, and its assisted run starts from the baseline, so every point's path (and result)
-/// is the same whatever the thread count, the order, the chunking or the shard; the warm start
-/// changes the path only, and each run meets the same steady-state error bound. Not used for
-/// irregular rhythms or protocols, whose result depends on the path.
+/// differ only in balloon settings) warm-start their assisted run from the assisted steady
+/// state of the group's **leader**, its lowest point id in the whole sweep
+/// ([`assisted_run_warm`]: the run begins as a cold one, so the console learns its timing from
+/// the baseline, and jumps onto the leader's orbit at its first assisted beat). The leader is a
+/// function of the spec, and its assisted run starts from the baseline, so every point's path
+/// (and result) is the same whatever the thread count, the order, the chunking or the shard;
+/// the warm start changes the path only, and each run meets the same steady-state error bound.
+/// Not used for irregular rhythms or protocols, whose result depends on the path.
 #[derive(Default)]
 struct SharedRuns {
     /// Baseline run by baseline key.
@@ -315,13 +317,9 @@ fn run_row(spec: &SweepSpec, id: u64, shared: &SharedRuns, opts: &SweepOptions) 
                 _ => None,
             };
             let a = match leader {
-                Some(Ok(start)) => run_phase(
-                    &s,
-                    &plain,
-                    Some(&start),
-                    b.summary.mean_arterial_pressure_mmhg,
-                    "assisted",
-                )?,
+                // A warm start that cannot be integrated is no result: the cold run decides.
+                Some(Ok(start)) => assisted_run_warm(&s, &plain, &b, &start)
+                    .or_else(|_| assisted_run(&s, &plain, &b))?,
                 _ => assisted_run(&s, &plain, &b)?,
             };
             Ok((b, Some(a)))

@@ -122,11 +122,20 @@ impl ControllerLaw for Baroreflex {
             steady_scale,
             memory: Memory::CARRIED,
         };
+        // The steady-state test measures each arm's state relative to its span (the
+        // saturation X_max), as a volume is measured relative to its size: a fixed 100 mL for
+        // the venous arm held its 500 mL range to 5x, and the heart-rate arm (10 bpm of 40)
+        // to 4x, the relative accuracy of every volume, and made the venous arm (20 s) decide
+        // when assisted runs stopped (issue 14: default sweep median 36 -> 31 beats).
         vec![
             s("baroreflex_sensed_pressure_mmhg", self.set_point_mmhg, 10.0),
-            s("baroreflex_resistance_change", 0.0, 1.0),
-            s(HEART_RATE_STATE, 0.0, 10.0),
-            s("baroreflex_venous_volume_change_ml", 0.0, 100.0),
+            s("baroreflex_resistance_change", 0.0, self.p[2].max(1e-3)),
+            s(HEART_RATE_STATE, 0.0, self.p[5].max(1e-3)),
+            s(
+                "baroreflex_venous_volume_change_ml",
+                0.0,
+                self.p[8].max(1e-3),
+            ),
         ]
     }
 

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""The default sweep's cost and its steady states, side by side for several builds.
+
+    python3 benches/steady_state.py --bin new=target/release/counterpulse \
+        --bin old=/path/to/old/counterpulse [--rounds 3] [--threads 2] [--rev a9c1813]
+
+Runs `counterpulse sweep` (the embedded default sweep) with every binary, interleaved
+(A B C, A B C, ...: load from other processes hits all of them alike), and prints a Markdown
+table per binary: CPU time (user + system of the child, each round), wall time, the median,
+90th percentile and largest beats to steady state of the baseline and assisted runs, the points'
+statuses, the mean cardiac-output gain, and the largest difference of each point's gain from the
+first binary's. `--rev REV` builds that commit of this repository first (a git worktree under
+target/bench-revs/, `cargo build --release -p counterpulse`: ~10 min on 2 cores) and adds it as
+`REV`. Issue 14's targets are read off this table: median beats <= 12 at the default tolerance,
+and the sweep 4x faster than a9c1813 measured in one sitting.
+"""
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def build_rev(rev: str) -> Path:
+    """The release binary of commit `rev` (built once into target/bench-revs/REV)."""
+    tree = ROOT / "target" / "bench-revs" / rev
+    binary = tree / "target" / "release" / "counterpulse"
+    if binary.exists():
+        return binary
+    if not tree.exists():
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), rev],
+            check=True,
+        )
+    subprocess.run(
+        ["cargo", "build", "--release", "--quiet", "-p", "counterpulse"], cwd=tree, check=True
+    )
+    return binary
+
+
+def run_once(binary: Path, out: Path, threads: int) -> tuple[float, float]:
+    """CPU seconds (user + system of the child) and wall seconds of one default sweep."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    # No `--quiet`: older builds (a9c1813) do not have it; progress bars need a terminal.
+    done = subprocess.run(
+        [str(binary), "sweep", "--out", str(out), "--force", "--threads", str(threads)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{binary} sweep failed ({done.returncode}):\n{done.stderr}")
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall
+
+
+def summary(points: Path) -> dict:
+    t = pq.read_table(
+        points,
+        columns=[
+            "point_id",
+            "status",
+            "baseline_beats_to_steady_state",
+            "assisted_beats_to_steady_state",
+            "baseline_cardiac_output_l_min",
+            "assisted_cardiac_output_l_min",
+        ],
+    ).to_pydict()
+
+    def beats(name):
+        v = sorted(x for x in t[name] if x is not None)
+        if not v:
+            return "-"
+        p90 = v[min(len(v) - 1, int(0.9 * len(v)))]
+        return f"{statistics.median(v):g} / {p90:g} / {v[-1]:g}"
+
+    statuses: dict[str, int] = {}
+    for s in t["status"]:
+        statuses[s] = statuses.get(s, 0) + 1
+    gains = {}
+    for i, b, a in zip(
+        t["point_id"], t["baseline_cardiac_output_l_min"], t["assisted_cardiac_output_l_min"]
+    ):
+        if a is not None and b is not None:
+            gains[i] = a - b
+    return {
+        "baseline": beats("baseline_beats_to_steady_state"),
+        "assisted": beats("assisted_beats_to_steady_state"),
+        "statuses": ", ".join(f"{n} {s}" for s, n in sorted(statuses.items(), key=lambda x: -x[1])),
+        "gains": gains,
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--bin", action="append", default=[], metavar="NAME=PATH")
+    ap.add_argument("--rev", action="append", default=[], metavar="REV")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    bins: list[tuple[str, Path]] = []
+    for b in args.bin:
+        name, sep, path = b.partition("=")
+        if not sep or not Path(path).is_file():
+            print(f"--bin {b!r}: expected NAME=PATH to an existing binary", file=sys.stderr)
+            return 2
+        bins.append((name, Path(path)))
+    for rev in args.rev:
+        bins.append((rev, build_rev(rev)))
+    if not bins or args.rounds < 1 or args.threads < 1:
+        print("give at least one --bin or --rev, --rounds >= 1, --threads >= 1", file=sys.stderr)
+        return 2
+    times: dict[str, list[tuple[float, float]]] = {n: [] for n, _ in bins}
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in range(args.rounds):
+            for name, binary in bins:
+                times[name].append(run_once(binary, Path(tmp) / name, args.threads))
+        results = {n: summary(Path(tmp) / n / "points.parquet") for n, _ in bins}
+    ref = results[bins[0][0]]["gains"]
+    load = os.getloadavg()[0]
+    print(
+        f"default sweep, --threads {args.threads}, {args.rounds} interleaved rounds, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {load:.1f}\n"
+    )
+    print(
+        "| build | CPU time per round (s) | wall time, mean (s) | beats baseline: median / p90 / max "
+        "| beats assisted: median / p90 / max | statuses | mean CO gain (L/min) "
+        f"| largest |gain − {bins[0][0]}'s| (L/min) |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name, _ in bins:
+        res = results[name]
+        cpu = " / ".join(f"{c:.2f}" for c, _ in times[name])
+        wall = statistics.mean(w for _, w in times[name])
+        g = res["gains"]
+        mean_gain = statistics.mean(g.values()) if g else float("nan")
+        common = [i for i in g if i in ref]
+        diff = max((abs(g[i] - ref[i]) for i in common), default=float("nan"))
+        print(
+            f"| {name} | {cpu} | {wall:.2f} | {res['baseline']} | {res['assisted']} "
+            f"| {res['statuses']} | {mean_gain:.4f} | {diff:.2e} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
