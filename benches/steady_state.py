@@ -31,14 +31,22 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def build_rev(rev: str) -> Path:
-    """The release binary of commit `rev` (built once into target/bench-revs/REV)."""
-    tree = ROOT / "target" / "bench-revs" / rev
+    """The release binary of commit `rev` (built once into target/bench-revs/<commit id>)."""
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--verify", f"{rev}^{{commit}}"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    tree = ROOT / "target" / "bench-revs" / commit
     binary = tree / "target" / "release" / "counterpulse"
     if binary.exists():
         return binary
     if not tree.exists():
+        # A worktree whose folder was removed (cargo clean) is still registered: forget it.
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], check=True)
         subprocess.run(
-            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), rev],
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), commit],
             check=True,
         )
     subprocess.run(
@@ -117,11 +125,15 @@ def main() -> int:
             print(f"--bin {b!r}: expected NAME=PATH to an existing binary", file=sys.stderr)
             return 2
         bins.append((name, Path(path)))
+    names = [n for n, _ in bins] + args.rev
+    if not names or args.rounds < 1 or args.threads < 1 or len(set(names)) != len(names):
+        print(
+            "give at least one --bin or --rev, each name once, --rounds >= 1, --threads >= 1",
+            file=sys.stderr,
+        )
+        return 2
     for rev in args.rev:
         bins.append((rev, build_rev(rev)))
-    if not bins or args.rounds < 1 or args.threads < 1:
-        print("give at least one --bin or --rev, --rounds >= 1, --threads >= 1", file=sys.stderr)
-        return 2
     times: dict[str, list[tuple[float, float]]] = {n: [] for n, _ in bins}
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
@@ -135,9 +147,10 @@ def main() -> int:
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {load:.1f}\n"
     )
     print(
-        "| build | CPU time per round (s) | wall time, mean (s) | beats baseline: median / p90 / max "
-        "| beats assisted: median / p90 / max | statuses | mean CO gain (L/min) "
-        f"| largest |gain − {bins[0][0]}'s| (L/min) |"
+        "| build | CPU time per round (s) | wall time, mean (s) "
+        "| beats to steady state, baseline: median / p90 / max "
+        "| beats to steady state, assisted: median / p90 / max | statuses | mean CO gain (L/min) "
+        f"| largest difference of a point's gain from {bins[0][0]}'s (L/min) |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, _ in bins:

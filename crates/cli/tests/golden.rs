@@ -19,7 +19,8 @@
 //! constant recalibrated to 6 s: coronary columns move, and with them the ischaemic territory's
 //! function and the CO gain behind a stenosis; then for issue 14's steady-state path: Anderson
 //! depth 6, the baroreflex's states measured against their spans, and sweep warm starts that
-//! begin as cold runs: steady states moved within their stated error, beat counts changed;
+//! run as the cold run until the balloon has inflated once: steady states moved within their
+//! stated error; the `*_beats_to_steady_state` columns now hold that, not the beats simulated;
 //! `reproduce --all --check` 77 of 77 inside). Numbers must agree
 //! to 1e-9 relative; text columns exactly.
 

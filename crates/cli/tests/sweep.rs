@@ -15,6 +15,18 @@ fn run(args: &[&str]) -> Output {
     bin().args(args).output().expect("binary runs")
 }
 
+/// `counterpulse sweep SPEC --out OUT --threads THREADS`.
+fn sweep_into(spec: &str, out: &Path, threads: &str) -> Output {
+    run(&[
+        "sweep",
+        spec,
+        "--out",
+        &out.display().to_string(),
+        "--threads",
+        threads,
+    ])
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -67,14 +79,7 @@ fn threads_and_shards_give_identical_parquet_and_physical_rows() {
     let two = d.join("t2");
     let sharded = d.join("sh");
     for (out, threads) in [(&one, "1"), (&two, "2")] {
-        let o = run(&[
-            "sweep",
-            &spec,
-            "--out",
-            &out.display().to_string(),
-            "--threads",
-            threads,
-        ]);
+        let o = sweep_into(&spec, out, threads);
         assert!(o.status.success(), "{}", stderr(&o));
         assert!(stdout(&o).contains("6 points: 6 ok"), "{}", stdout(&o));
     }
@@ -522,81 +527,86 @@ iabp.position_cm = 4
 
 /// A sweep point whose assisted run is warm-started from its group leader's steady state
 /// gives what `simulate` gives for the same point (a cold start from the baseline), within
-/// the stated steady-state error: the warm start may change the path, never the result.
-/// Before issue 14's fix the warm-started run began on the leader's assisted orbit, so its
-/// console learned the dicrotic notch from an unassisted beat run from that orbit instead of
-/// from the baseline's: inflation 0.56 ms later than the cold run's and a balloon root volume
-/// 1.4 % larger (HR 100, 95 % stenosis, 30 mL warm-started from 25 mL).
+/// the stated steady-state error, at 1:1 and 1:2: the warm start may change the path, never
+/// the result. And the row's `baseline_beats_to_steady_state` is that, not the beats simulated. Before issue 14's fix the warm-started run began on the leader's assisted orbit,
+/// so its console learned the dicrotic notch from an unassisted beat run from that orbit
+/// instead of from the baseline's: at 1:1 inflation 0.56 ms later than the cold run's and a
+/// balloon root volume 1.4 % larger (HR 100, 95 % stenosis, 30 mL warm-started from 25 mL).
 #[test]
 fn a_warm_started_point_agrees_with_its_cold_run_within_the_stated_error() {
     let d = tmp("warm");
-    let spec = write(
-        &d,
-        "pair.toml",
-        r#"
+    for ratio in ["1:1", "1:2"] {
+        let spec = write(
+            &d,
+            "pair.toml",
+            &format!(
+                r#"
 [sweep]
 name = "pair"
 preset = "cardiogenic-shock"
 [set]
 iabp.enabled = true
-iabp.ratio = "1:1"
+iabp.ratio = "{ratio}"
 iabp.timing = "auto"
 "heart.rate_bpm" = 100
 "coronary.stenosis_percent" = 95
 [axes]
 "iabp.volume_ml" = [25, 30]
-"#,
-    );
-    let out = d.join("out");
-    let o = run(&[
-        "sweep",
-        &spec,
-        "--out",
-        &out.display().to_string(),
-        "--threads",
-        "1",
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    // The same point (the sweep's second) as `simulate` runs it, from its own baseline.
-    let mut args = vec!["simulate", "--preset", "cardiogenic-shock", "--json"];
-    for set in [
-        "iabp.enabled=true",
-        "iabp.ratio=1:1",
-        "iabp.timing=auto",
-        "heart.rate_bpm=100",
-        "coronary.stenosis_percent=95",
-        "iabp.volume_ml=30",
-    ] {
-        args.extend(["--set", set]);
-    }
-    let o = run(&args);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let cold: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
-    let f = out.join("points.parquet");
-    let swept = |name: &str| col(&f, &format!("assisted_{name}"))[1].expect(name);
-    let simulated = |name: &str| cold["assisted"][name].as_f64().expect(name);
-    let error = swept("steady_state_error");
-    assert!(error < 1e-3, "stated error {error}");
-    let inflation = "balloon_inflation_after_valve_closure_ms";
-    let (w, c) = (swept(inflation), simulated(inflation));
-    assert!(
-        (w - c).abs() < 0.1,
-        "inflation after valve closure: warm {w} ms, cold {c} ms"
-    );
-    for name in [
-        "balloon_root_volume_fraction",
-        "cardiac_output_l_min",
-        "mean_arterial_pressure_mmhg",
-        "augmented_diastolic_pressure_mmhg",
-        "heart_rate_bpm",
-    ] {
-        let (w, c) = (swept(name), simulated(name));
-        // Summary quantities of two runs each within `error` of the orbit (carried states,
-        // relative): a few times the error covers the map from states to summaries.
-        assert!(
-            ((w - c) / c).abs() < 3.0 * error.max(1e-4),
-            "{name}: warm {w}, cold {c} (stated error {error:.1e})"
+"#
+            ),
         );
+        let out = d.join(ratio.replace(':', "-"));
+        let o = sweep_into(&spec, &out, "1");
+        assert!(o.status.success(), "{}", stderr(&o));
+        // The same point (the sweep's second) as `simulate` runs it, from its own baseline.
+        let ratio_set = format!("iabp.ratio={ratio}");
+        let mut args = vec!["simulate", "--preset", "cardiogenic-shock", "--json"];
+        for set in [
+            "iabp.enabled=true",
+            &ratio_set,
+            "iabp.timing=auto",
+            "heart.rate_bpm=100",
+            "coronary.stenosis_percent=95",
+            "iabp.volume_ml=30",
+        ] {
+            args.extend(["--set", set]);
+        }
+        let o = run(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let cold: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+        let f = out.join("points.parquet");
+        let swept = |name: &str| col(&f, &format!("assisted_{name}"))[1].expect(name);
+        let simulated = |name: &str| cold["assisted"][name].as_f64().expect(name);
+        let error = swept("steady_state_error");
+        assert!(error < 1e-3, "{ratio}: stated error {error}");
+        // The shared baseline is the run `simulate` makes: the same beats to steady state
+        // (the column held the beats simulated, 2 more, until issue 14).
+        let beats = read_u64_column(&f, "baseline_beats_to_steady_state").expect("beats")[1];
+        assert_eq!(
+            Some(beats),
+            cold["run"]["baseline"]["beats_to_steady_state"].as_u64(),
+            "{ratio}: baseline_beats_to_steady_state"
+        );
+        let inflation = "balloon_inflation_after_valve_closure_ms";
+        let (w, c) = (swept(inflation), simulated(inflation));
+        assert!(
+            (w - c).abs() < 0.1,
+            "{ratio}: inflation after valve closure: warm {w} ms, cold {c} ms"
+        );
+        for name in [
+            "balloon_root_volume_fraction",
+            "cardiac_output_l_min",
+            "mean_arterial_pressure_mmhg",
+            "augmented_diastolic_pressure_mmhg",
+            "heart_rate_bpm",
+        ] {
+            let (w, c) = (swept(name), simulated(name));
+            // Summary quantities of two runs each within `error` of the orbit (carried
+            // states, relative): a few times the error covers the map from states to summaries.
+            assert!(
+                ((w - c) / c).abs() < 3.0 * error.max(1e-4),
+                "{ratio}: {name}: warm {w}, cold {c} (stated error {error:.1e})"
+            );
+        }
     }
 }

@@ -568,14 +568,17 @@ pub fn assisted_run(
 /// The assisted run of `scenario` warm-started from `neighbour`, the assisted steady state of
 /// a scenario that differs only in balloon settings (a sweep point's neighbour).
 ///
-/// The run starts as [`assisted_run`] does, from the baseline's steady state, so the console
-/// learns the dicrotic notch from the same unassisted beat; at the R wave of the first
-/// assisted beat the circulation's states are replaced by the neighbour's orbit there, and the
-/// balloon (still empty) and its console go on as they are. Only the path changes: the run
-/// stops on the same error bound, and its result agrees with the cold run's within it
-/// (`crates/cli/tests/sweep.rs`). Starting the whole run on the neighbour's orbit, as sweeps
-/// did before, let the console learn the notch from a beat run from that orbit and moved
-/// inflation by 0.56 ms. Regular rhythms without a protocol only; others run cold.
+/// The run starts as [`assisted_run`] does, from the baseline's steady state, and runs as it
+/// until the balloon has inflated once: the console learns the dicrotic notch and the
+/// unassisted valve opening from the same beats. At the next R wave (the first assisted
+/// diastole is over and the balloon is deflating, as on the neighbour's orbit at its R wave)
+/// the circulation's states are replaced by the neighbour's orbit, the balloon and its console
+/// going on as they are, and the steady-state test starts afresh. Only the path changes: the
+/// run stops on the same error bound, and its result agrees with the cold run's within it
+/// (`crates/cli/tests/sweep.rs`, at 1:1 and 1:2). Starting the whole run on the neighbour's
+/// orbit, as sweeps did before, let the console learn the notch from a beat run from that
+/// orbit and moved inflation by 0.56 ms. Regular rhythms without a protocol only; others run
+/// cold.
 pub fn assisted_run_warm(
     scenario: &Scenario,
     opts: &RunOptions,
@@ -814,6 +817,7 @@ fn run_phase_from(
     // extrapolated start cannot be integrated (a state pushed out of the model's range), the
     // run goes back to it and continues without extrapolation.
     let mut rollback: Option<Box<Snapshot>> = None;
+    let mut warm_pending = warm;
     loop {
         let out = match sim.run_until(f64::INFINITY, &mut rec) {
             Ok(out) => out,
@@ -914,14 +918,19 @@ fn run_phase_from(
         // `Integrator::restart_step`): the beat map stays smooth near the orbit.
         sim.integrator.restart_step(BEAT_START_STEP_S);
         let mut y_now = sim.y().to_vec();
-        if k == 1
-            && let Some(w) = warm
+        // A warm start jumps onto the neighbour's orbit once the balloon has inflated (see
+        // `assisted_run_warm`); the periods before the jump are not tested.
+        if let Some(w) = warm_pending
+            && cycles.iter().any(|c| c.gas_start_s.is_some())
         {
+            warm_pending = None;
             y_now = sim
                 .model
                 .warm_state(&y_now, &w.final_state_names, &w.final_state);
             sim.set_state(&y_now);
             sim.model.replan_beat(&y_now, &mut sim.calendar);
+            solver.reset();
+            period_start = None;
         }
         // The assist period can change during the run (a weaning protocol).
         let period = sim.model.assist_period();

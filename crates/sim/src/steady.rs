@@ -64,7 +64,8 @@ pub const RESTART_GROWTH: f64 = 2.0;
 pub const STALL_PERIODS: usize = 2 * DEPTH;
 /// Fresh starts of the extrapolation after a stall (see [`STALL_PERIODS`]). Giving up at the
 /// first stall left some default-sweep points to plain iteration at λ ≈ 0.98–0.997 (up to 678
-/// beats); with 2 fresh starts the slowest took 143 beats, with 5 106 (2026-12-01).
+/// beats); with 2 fresh starts the slowest took 143 beats, with 5 106 (2026-12-01, at depth 5,
+/// i.e. stalls after 10 periods).
 pub const STALL_RESTARTS: usize = 3;
 /// Contraction factor assumed when there is no reliable estimate, and the largest one
 /// reported: a mode slower than 100 periods (τ > 100 beats, a minute at rest; the model's

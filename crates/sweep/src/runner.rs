@@ -183,7 +183,7 @@ type Cell = OnceLock<Result<RunResult, PointError>>;
 /// differ only in balloon settings) warm-start their assisted run from the assisted steady
 /// state of the group's **leader**, its lowest point id in the whole sweep
 /// ([`assisted_run_warm`]: the run begins as a cold one, so the console learns its timing from
-/// the baseline, and jumps onto the leader's orbit at its first assisted beat). The leader is a
+/// the same beats, and jumps onto the leader's orbit once the balloon has inflated). The leader is a
 /// function of the spec, and its assisted run starts from the baseline, so every point's path
 /// (and result) is the same whatever the thread count, the order, the chunking or the shard;
 /// the warm start changes the path only, and each run meets the same steady-state error bound.
@@ -317,9 +317,13 @@ fn run_row(spec: &SweepSpec, id: u64, shared: &SharedRuns, opts: &SweepOptions) 
                 _ => None,
             };
             let a = match leader {
-                // A warm start that cannot be integrated is no result: the cold run decides.
-                Some(Ok(start)) => assisted_run_warm(&s, &plain, &b, &start)
-                    .or_else(|_| assisted_run(&s, &plain, &b))?,
+                // A warm start that cannot be integrated (the leader's orbit outside what this
+                // point's model can run) is no result: the cold run decides. A work budget
+                // that runs out is the point's result either way.
+                Some(Ok(start)) => match assisted_run_warm(&s, &plain, &b, &start) {
+                    Err(SimError::Solve { .. }) => assisted_run(&s, &plain, &b)?,
+                    other => other?,
+                },
                 _ => assisted_run(&s, &plain, &b)?,
             };
             Ok((b, Some(a)))
@@ -340,7 +344,7 @@ fn run_row(spec: &SweepSpec, id: u64, shared: &SharedRuns, opts: &SweepOptions) 
         }
         Ok(Err(PointError::Failed(m))) => row.message = m,
         Ok(Ok((b, a))) => {
-            row.baseline_beats = Some(b.beats_simulated);
+            row.baseline_beats = Some(b.beats_to_steady_state);
             row.baseline_error = Some(b.steady_state_error).filter(|e| e.is_finite());
             row.baseline = Some(b.summary.clone());
             let mut problems = Vec::new();
@@ -370,7 +374,7 @@ fn run_row(spec: &SweepSpec, id: u64, shared: &SharedRuns, opts: &SweepOptions) 
                 ));
             }
             if let Some(a) = &a {
-                row.assisted_beats = Some(a.beats_simulated);
+                row.assisted_beats = Some(a.beats_to_steady_state);
                 row.assisted_error = Some(a.steady_state_error).filter(|e| e.is_finite());
                 row.assisted = Some(a.summary.clone());
                 if let Some(p) = unconverged("assisted", a) {

@@ -199,8 +199,8 @@ pub struct StateSpec {
     /// Value at the start of a run.
     pub initial: f64,
     /// Scale of the steady-state test: the state is steady when its change over an assist period
-    /// is below `steady.tolerance × max(|y|, scale)`. A controller's deviation, which starts at
-    /// 0, takes the span of what it changes (the baroreflex: each arm's saturation).
+    /// is below `steady.tolerance × max(|y|, scale)`. For a controller's deviation, which starts
+    /// at 0, this is its scale: the baroreflex's arms take their span (saturation).
     pub steady_scale: f64,
     /// Whether the state carries the circulation's memory from one beat to the next.
     pub memory: Memory,
