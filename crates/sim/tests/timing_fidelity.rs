@@ -194,7 +194,14 @@ fn va_ecmo_metrics_count_the_circuit_flow_and_explain_every_null() {
         let r = common::base("va-ecmo", &[flow]);
         let m = &r.summary;
         let qp_qs = get(m, "qp_qs");
-        assert!(qp_qs > 0.0 && qp_qs < 1.0, "{flow}: Qp/Qs {qp_qs}");
+        // At 7 L/min the circuit takes the whole venous return: the lungs carry no net flow
+        // and Qp/Qs is 0 to within the run's steady-state error (-4.5e-8 at
+        // steady.tolerance 1e-7; at the default 1e-3, +8e-4 or -6e-5 depending on the path).
+        assert!(
+            qp_qs > -r.steady_state_error && qp_qs < 1.0,
+            "{flow}: Qp/Qs {qp_qs} (steady-state error {:.1e})",
+            r.steady_state_error
+        );
         let svr = get(m, "systemic_vascular_resistance_dyn_s_cm5");
         assert!(svr > 500.0 && svr < 2000.0, "{flow}: SVR {svr}");
         for (name, v) in m.values() {
