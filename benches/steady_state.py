@@ -10,8 +10,10 @@ table per binary: CPU time (user + system of the child, each round), wall time, 
 90th percentile and largest beats to steady state of the baseline and assisted runs, the points'
 statuses, the mean cardiac-output gain, and the largest difference of each point's gain from the
 first binary's. `--rev REV` builds that commit of this repository first (a git worktree under
-target/bench-revs/, `cargo build --release -p counterpulse`: ~10 min on 2 cores) and adds it as
-`REV`. Issue 14's targets are read off this table: median beats <= 12 at the default tolerance,
+target/bench-revs/<full commit id>, `cargo build --release -p counterpulse`: ~10 min on 2
+cores) and adds it as `REV`. The beats are the points' `*_beats_to_steady_state` columns; before
+2026-12-02 (issue 14) those held the beats simulated, 2 more at the default
+`steady.summary_beats`. Issue 14's targets are read off this table: median beats <= 12 at the default tolerance,
 and the sweep 4x faster than a9c1813 measured in one sitting.
 """
 

@@ -528,10 +528,12 @@ iabp.position_cm = 4
 /// A sweep point whose assisted run is warm-started from its group leader's steady state
 /// gives what `simulate` gives for the same point (a cold start from the baseline), within
 /// the stated steady-state error, at 1:1 and 1:2: the warm start may change the path, never
-/// the result. And the row's `baseline_beats_to_steady_state` is that, not the beats simulated. Before issue 14's fix the warm-started run began on the leader's assisted orbit,
+/// the result. Before issue 14's fix the warm-started run began on the leader's assisted orbit,
 /// so its console learned the dicrotic notch from an unassisted beat run from that orbit
-/// instead of from the baseline's: at 1:1 inflation 0.56 ms later than the cold run's and a
-/// balloon root volume 1.4 % larger (HR 100, 95 % stenosis, 30 mL warm-started from 25 mL).
+/// instead of from the baseline's: inflation 0.56 ms (1:1) and 0.80 ms (1:2) later than the
+/// cold run's and a balloon root volume 1.1-1.4 % larger (HR 100, 95 % stenosis, 30 mL
+/// warm-started from 25 mL). And the row's `baseline_beats_to_steady_state` is the beats to
+/// steady state, not the beats simulated (2 more), as it was before.
 #[test]
 fn a_warm_started_point_agrees_with_its_cold_run_within_the_stated_error() {
     let d = tmp("warm");

@@ -368,11 +368,7 @@ impl Model {
     /// started with the balloon) start at rest, and the balloon starts empty.
     pub fn continue_state(&self, names: &[String], values: &[f64]) -> Vec<f64> {
         let mut y = self.circulation.initial_state();
-        for (i, name) in self.circulation.state_names().iter().enumerate() {
-            if let Some(j) = names.iter().position(|n| n == name) {
-                y[i] = values[j];
-            }
-        }
+        self.take_named_states(&mut y, names, values);
         self.start_balloon(&mut y);
         y
     }
@@ -383,6 +379,13 @@ impl Model {
     /// run's balloon and console go on as they are).
     pub fn warm_state(&self, current: &[f64], names: &[String], values: &[f64]) -> Vec<f64> {
         let mut y = current.to_vec();
+        self.take_named_states(&mut y, names, values);
+        y
+    }
+
+    /// Sets the states of `y` outside the balloon's block that another run's state
+    /// (`names` = `values`) also has to that run's values.
+    fn take_named_states(&self, y: &mut [f64], names: &[String], values: &[f64]) {
         let balloon = self
             .balloon
             .as_ref()
@@ -395,7 +398,6 @@ impl Model {
                 y[i] = values[j];
             }
         }
-        y
     }
 
     /// Puts an empty balloon into its block of `y`.

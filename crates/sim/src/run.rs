@@ -652,8 +652,8 @@ pub fn run_phase(
     run_phase_from(scenario, opts, start, reflex_set_point_mmhg, run_name, None)
 }
 
-/// [`run_phase`], jumping to `warm`'s final state at the first R wave (see
-/// [`assisted_run_warm`]).
+/// [`run_phase`], jumping to `warm`'s final state at the first R wave after the balloon has
+/// inflated (see [`assisted_run_warm`]).
 fn run_phase_from(
     scenario: &Scenario,
     opts: &RunOptions,

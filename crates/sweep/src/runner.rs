@@ -182,12 +182,12 @@ type Cell = OnceLock<Result<RunResult, PointError>>;
 /// chunk: each distinct baseline is run once, and the points that share a baseline (they
 /// differ only in balloon settings) warm-start their assisted run from the assisted steady
 /// state of the group's **leader**, its lowest point id in the whole sweep
-/// ([`assisted_run_warm`]: the run begins as a cold one, so the console learns its timing from
-/// the same beats, and jumps onto the leader's orbit once the balloon has inflated). The leader is a
-/// function of the spec, and its assisted run starts from the baseline, so every point's path
-/// (and result) is the same whatever the thread count, the order, the chunking or the shard;
-/// the warm start changes the path only, and each run meets the same steady-state error bound.
-/// Not used for irregular rhythms or protocols, whose result depends on the path.
+/// ([`assisted_run_warm`]: the run begins as a cold one, so the console learns its timing
+/// from the same beats, and jumps onto the leader's orbit once the balloon has inflated). The
+/// leader is a function of the spec, and its assisted run starts from the baseline, so every
+/// point's path (and result) is the same whatever the thread count, the order, the chunking or
+/// the shard; the warm start changes the path only, and each run meets the same steady-state
+/// error bound. Not used for irregular rhythms or protocols, whose result depends on the path.
 #[derive(Default)]
 struct SharedRuns {
     /// Baseline run by baseline key.
