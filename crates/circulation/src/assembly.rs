@@ -168,6 +168,7 @@ impl CircuitBuilder {
             initial: 0.0,
             steady_scale: 10.0,
             memory: Memory::CARRIED,
+            relaxation_time_s: None,
         }])[0];
         let index = self.nodes.len();
         let rank = law.rank();
@@ -248,6 +249,7 @@ impl CircuitBuilder {
                     steady_scale: 10.0,
                     // A device's own block: its owner decides (the balloon empties every beat).
                     memory: Memory::Slaved,
+                    relaxation_time_s: None,
                 })
                 .collect(),
         );

@@ -118,6 +118,12 @@ impl Circulation {
         self.states[i].steady_scale
     }
 
+    /// Relaxation time of state `i` when it is a first-order lag (see
+    /// [`StateSpec::relaxation_time_s`](crate::components::StateSpec::relaxation_time_s)), s.
+    pub fn relaxation_time_s(&self, i: usize) -> Option<f64> {
+        self.states[i].relaxation_time_s
+    }
+
     /// Whether state `i` carries memory from beat to beat (see [`crate::Memory`]).
     pub fn memory(&self, i: usize) -> crate::Memory {
         self.states[i].memory

@@ -467,6 +467,7 @@ impl Model {
                     scale_floor: c.steady_scale(i),
                     min,
                     max,
+                    relaxation_time_s: c.relaxation_time_s(i),
                 }),
                 Memory::Slaved => None,
             })

@@ -178,6 +178,7 @@ impl LinkLaw for AorticSegment {
             steady_scale: 10.0,
             // L/Zc of a few ms: slaved to the pressures within the beat.
             memory: Memory::Slaved,
+            relaxation_time_s: None,
         }]
     }
 

@@ -94,6 +94,9 @@ impl ControllerLaw for Autoregulation {
                 min: self.x_min,
                 max: self.x_max,
             },
+            // The flow follows the tone within the beat, so the loop closes at once and the
+            // state relaxes with τ (module docs), not with the open loop's τ/(1 − Gc).
+            relaxation_time_s: self.enabled.then_some(self.time_constant_s),
         }]
     }
 

@@ -116,11 +116,14 @@ impl Baroreflex {
 
 impl ControllerLaw for Baroreflex {
     fn states(&self, _name: &str) -> Vec<StateSpec> {
-        let s = |name: &str, initial: f64, steady_scale: f64| StateSpec {
+        // An arm's state stays within its saturation (its target does), and an extrapolated
+        // start is kept there too.
+        let s = |name: &str, initial: f64, span: Option<f64>, tau: f64| StateSpec {
             name: name.into(),
             initial,
-            steady_scale,
-            memory: Memory::CARRIED,
+            steady_scale: span.unwrap_or(10.0),
+            memory: span.map_or(Memory::CARRIED, |x| Memory::Carried { min: -x, max: x }),
+            relaxation_time_s: Some(tau),
         };
         // The steady-state test measures each arm's state relative to its span (the
         // saturation X_max), as a volume is measured relative to its size: a fixed 100 mL for
@@ -128,13 +131,24 @@ impl ControllerLaw for Baroreflex {
         // to 4x, the relative accuracy of every volume, and made the venous arm (20 s) decide
         // when assisted runs stopped (issue 14: default sweep median 36 -> 31 beats).
         vec![
-            s("baroreflex_sensed_pressure_mmhg", self.set_point_mmhg, 10.0),
-            s("baroreflex_resistance_change", 0.0, self.p[2].max(1e-3)),
-            s(HEART_RATE_STATE, 0.0, self.p[5].max(1e-3)),
+            s(
+                "baroreflex_sensed_pressure_mmhg",
+                self.set_point_mmhg,
+                None,
+                self.p[0],
+            ),
+            s(
+                "baroreflex_resistance_change",
+                0.0,
+                Some(self.p[2].max(1e-3)),
+                self.p[3],
+            ),
+            s(HEART_RATE_STATE, 0.0, Some(self.p[5].max(1e-3)), self.p[6]),
             s(
                 "baroreflex_venous_volume_change_ml",
                 0.0,
-                self.p[8].max(1e-3),
+                Some(self.p[8].max(1e-3)),
+                self.p[9],
             ),
         ]
     }

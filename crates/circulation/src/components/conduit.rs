@@ -38,6 +38,7 @@ impl LinkLaw for Conduit {
             initial: 0.0,
             steady_scale: 10.0,
             memory: Memory::Slaved,
+            relaxation_time_s: None,
         }]
     }
 

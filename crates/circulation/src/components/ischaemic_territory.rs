@@ -179,11 +179,13 @@ impl ControllerLaw for IschaemicTerritory {
         } else {
             1.0
         };
-        let spec = |name: &str, initial: f64, steady_scale: f64, max: f64| StateSpec {
+        let filter = Some(0.5 * self.tau_average_s);
+        let spec = |name: &str, initial: f64, steady_scale: f64, max: f64, tau| StateSpec {
             name: name.into(),
             initial,
             steady_scale,
             memory: Memory::Carried { min: 0.0, max },
+            relaxation_time_s: tau,
         };
         vec![
             spec(
@@ -191,21 +193,36 @@ impl ControllerLaw for IschaemicTerritory {
                 delivery,
                 0.01,
                 f64::INFINITY,
+                filter,
             ),
             spec(
                 "lad_territory_o2_delivery_ml_s",
                 delivery,
                 0.01,
                 f64::INFINITY,
+                filter,
             ),
             spec(
                 "lad_territory_o2_demand_stage1_ml_s",
                 demand,
                 0.01,
                 f64::INFINITY,
+                filter,
             ),
-            spec("lad_territory_o2_demand_ml_s", demand, 0.01, f64::INFINITY),
-            spec("lad_territory_function", function, 1.0, 1.0),
+            spec(
+                "lad_territory_o2_demand_ml_s",
+                demand,
+                0.01,
+                f64::INFINITY,
+                filter,
+            ),
+            spec(
+                "lad_territory_function",
+                function,
+                1.0,
+                1.0,
+                self.couples_function.then_some(self.tau_function_s),
+            ),
         ]
     }
 

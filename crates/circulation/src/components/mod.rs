@@ -204,6 +204,12 @@ pub struct StateSpec {
     pub steady_scale: f64,
     /// Whether the state carries the circulation's memory from one beat to the next.
     pub memory: Memory,
+    /// `τ` when the state relaxes to an input as a first-order lag, `τ ẋ = u(t) − x` (a
+    /// controller's filter or effector arm), s; `None` otherwise. Over a beat of length `T`
+    /// from `x₀`, `x(T) = a x₀ + (1 − a) ū` with `a = e^{−T/τ}`, so the beat's periodic value
+    /// for the same input is `ū = (x(T) − a x₀) / (1 − a)`: the steady-state search uses it to
+    /// remove the controller's own slow relaxation (see `counterpulse_sim::steady`).
+    pub relaxation_time_s: Option<f64>,
 }
 
 /// How a state carries over from one beat to the next.

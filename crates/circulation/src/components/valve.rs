@@ -132,12 +132,14 @@ impl LinkLaw for Valve {
                 initial: 0.0,
                 steady_scale: 10.0,
                 memory: Memory::Slaved,
+                relaxation_time_s: None,
             },
             StateSpec {
                 name: format!("{valve}_valve_opening"),
                 initial: if self.initially_open { 1.0 } else { 0.0 },
                 steady_scale: 1.0,
                 memory: Memory::Slaved,
+                relaxation_time_s: None,
             },
         ]
     }
