@@ -418,8 +418,13 @@ fn simulate(
             );
         }
         if !r.converged && !r.irregular {
+            let why = if r.steady_state_error > s.steady.tolerance {
+                ">"
+            } else {
+                "<= (the balloon's gas was still changing)"
+            };
             errln!(
-                "warning: {name} run: no periodic steady state within {} beats (estimated distance to the orbit {:.2e} > steady.tolerance {:.1e} when it stopped); the summary is of the last beats",
+                "warning: {name} run: no periodic steady state within {} beats (estimated distance to the orbit {:.2e} {why} steady.tolerance {:.1e} when it stopped); the summary is of the last beats",
                 s.steady.max_beats,
                 r.steady_state_error,
                 s.steady.tolerance

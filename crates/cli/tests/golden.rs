@@ -23,9 +23,9 @@
 //! stated error; the `*_beats_to_steady_state` columns now hold that, not the beats simulated;
 //! `reproduce --all --check` 77 of 77 inside; then for the search on the controllers' lags'
 //! periodic values, with the contraction at least the slowest lag's, convergence confirmed on
-//! a plain period, the baroreflex's arms bounded by their saturations and a fresh history after
-//! an extrapolated start that failed: steady states moved within their stated error, 77 of 77
-//! inside). Numbers must agree
+//! a plain period, the baroreflex's arms bounded by their saturations, a fresh history after an
+//! extrapolated start that failed, a lag ramped onto a bound only when its periodic value is
+//! there: steady states moved within their stated error, 77 of 77 inside). Numbers must agree
 //! to 1e-9 relative; text columns exactly.
 
 use std::path::PathBuf;

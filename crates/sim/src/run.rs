@@ -72,7 +72,9 @@ pub const RTOL_PER_STEADY_TOLERANCE: f64 = 1e-3;
 
 /// The integrator's relative tolerance for a scenario: `solver.rtol`, tightened to
 /// `steady.tolerance × RTOL_PER_STEADY_TOLERANCE` when the steady state asked for is tighter
-/// than the integrator could resolve (at the defaults, 1e-6 and 1e-3, it is `solver.rtol`).
+/// than the integrator could resolve (at the defaults, 1e-6 and 1e-3, it is `solver.rtol`),
+/// and never below 1e-12, near the round-off of the states (so a `steady.tolerance` below
+/// 1e-9 asks for more than the integrator's noise allows).
 pub fn effective_rtol(s: &Scenario) -> f64 {
     s.solver
         .rtol
@@ -965,7 +967,9 @@ fn run_phase_from(
                         met_criterion = true;
                     } else {
                         let y_plain = y_now.clone();
-                        if k < max_beats && !confirm && solver.extrapolate(&mut y_now) {
+                        // The period that reaches `steady.max_beats` starts plain, so that it can
+                        // stop the run (an extrapolated one would only ask for a confirmation).
+                        if k + period < max_beats && !confirm && solver.extrapolate(&mut y_now) {
                             rollback = Some(Box::new(Snapshot {
                                 sim: sim.clone(),
                                 rec: rec.clone(),

@@ -77,7 +77,7 @@ pub fn steady_state_text(r: &RunResult) -> String {
         )
     } else {
         format!(
-            "not converged: estimated distance to the orbit {:.1e} > steady.tolerance when the beat budget ran out (|change over an assist period| {:.1e}, contraction {:.3})",
+            "not converged when the beat budget ran out: estimated distance to the orbit {:.1e} (|change over an assist period| {:.1e}, contraction {:.3}; above steady.tolerance, or the balloon's gas was still changing)",
             r.steady_state_error, r.final_residual, r.contraction_estimate
         )
     }

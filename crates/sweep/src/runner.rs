@@ -350,8 +350,13 @@ fn run_row(spec: &SweepSpec, id: u64, shared: &SharedRuns, opts: &SweepOptions) 
             let mut problems = Vec::new();
             let unconverged = |name: &str, r: &RunResult| {
                 (!r.converged && !r.irregular).then(|| {
+                    let why = if r.steady_state_error > s.steady.tolerance {
+                        ">"
+                    } else {
+                        "<= (the balloon's gas was still changing)"
+                    };
                     format!(
-                        "no periodic steady state in the {name} run within `steady.max_beats` = {} (estimated distance to the orbit {:.2e} > `steady.tolerance` = {:.1e})",
+                        "no periodic steady state in the {name} run within `steady.max_beats` = {} (estimated distance to the orbit {:.2e} {why} `steady.tolerance` = {:.1e})",
                         s.steady.max_beats, r.steady_state_error, s.steady.tolerance
                     )
                 })

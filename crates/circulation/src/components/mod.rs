@@ -205,10 +205,11 @@ pub struct StateSpec {
     /// Whether the state carries the circulation's memory from one beat to the next.
     pub memory: Memory,
     /// `τ` when the state relaxes to an input as a first-order lag, `τ ẋ = u(t) − x` (a
-    /// controller's filter or effector arm), s; `None` otherwise. Over a beat of length `T`
-    /// from `x₀`, `x(T) = a x₀ + (1 − a) ū` with `a = e^{−T/τ}`, so the beat's periodic value
-    /// for the same input is `ū = (x(T) − a x₀) / (1 − a)`: the steady-state search uses it to
-    /// remove the controller's own slow relaxation (see `counterpulse_sim::steady`).
+    /// controller's filter or effector arm), s; `None` otherwise. Over an assist period of
+    /// length `T` (k beats at 1:k) from `x₀`, `x(T) = a x₀ + (1 − a) ū` with `a = e^{−T/τ}`,
+    /// so the periodic value for the same input is `ū = (x(T) − a x₀) / (1 − a)`: the
+    /// steady-state search uses it to remove the controller's own slow relaxation (see
+    /// `counterpulse_sim::steady`).
     pub relaxation_time_s: Option<f64>,
 }
 
