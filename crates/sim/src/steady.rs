@@ -60,8 +60,8 @@
 //! further from a `steady.tolerance = 1e-6` reference than their stated error (up to 3.3×;
 //! `tests/steady_state.rs` checks one of them in the states). Measured on the default sweep
 //! (2026-12-02, against main at 83a6e40): assisted runs median / p90 / largest 27 / 37 / 72 →
-//! 25 / 34 / 63 beats to steady state, 8.9k → 8.1k beats in all, the largest relative
-//! difference of an assisted CO from the tight reference 3.7e-4 → 2.3e-4.
+//! 24 / 33 / 47 beats to steady state, 8.9k → 8.0k beats in all, the largest relative
+//! difference of an assisted CO from the tight reference 3.7e-4 → 2.7e-4.
 
 use std::collections::VecDeque;
 
