@@ -32,8 +32,11 @@ fn bench(c: &mut Criterion) {
     }
     g.finish();
 
-    // The balloon's cost: the assisted run (continuing from the baseline's steady state) beside
-    // the same number of beats without the balloon.
+    // The balloon's cost: baseline + assisted (`simulate`) beside the baseline alone
+    // (`shock_rtol1e-6` above, the same run). A run of the same beats without the balloon, as
+    // this group had before, cannot be asked for since the integrator's tolerance follows
+    // `steady.tolerance` (a tolerance of 1e-12 to hold it to a beat count integrated it at
+    // rtol 1e-12: 3 224 steps a beat).
     let mut g = c.benchmark_group("balloon_cost");
     g.sample_size(30);
     let sim = simulate_preset(
@@ -44,17 +47,6 @@ fn bench(c: &mut Criterion) {
     let a = sim.assisted.expect("assisted run");
     eprintln!("{}", describe("shock_assisted_1:1", &a));
     let n = a.beats_simulated;
-    let fixed = [
-        "steady.tolerance=1e-12".to_string(),
-        format!("steady.max_beats={n}"),
-    ];
-    let fixed: Vec<&str> = fixed.iter().map(String::as_str).collect();
-    let plain = run_preset("cardiogenic-shock", &fixed, &RunOptions::default());
-    eprintln!("{}", describe("shock_no_balloon_same_beats", &plain));
-    g.throughput(Throughput::Elements(plain.beats_simulated));
-    g.bench_function("shock_no_balloon", |b| {
-        b.iter(|| run_preset("cardiogenic-shock", &fixed, &RunOptions::default()))
-    });
     // simulate() = baseline + assisted; count both runs' beats.
     let total = sim.baseline.beats_simulated + n;
     g.throughput(Throughput::Elements(total));
