@@ -822,7 +822,8 @@ fn run_phase_from(
     let summary_range = |conv: u64| conv..conv + summary_beats;
     // The run as it was before the last extrapolation, while its period is running: if the
     // extrapolated start cannot be integrated (a state pushed out of the model's range), the
-    // run goes back to it and continues without extrapolation.
+    // run goes back to it and the extrapolation starts again from a fresh history
+    // (`PeriodicSolver::failed_start`).
     let mut rollback: Option<Box<Snapshot>> = None;
     let mut warm_pending = warm;
     loop {
