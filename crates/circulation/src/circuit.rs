@@ -93,6 +93,9 @@ pub struct CircuitOptions {
     pub balloon_states: Option<&'static [&'static str]>,
     /// Shape of the balloon in place, for the gap it leaves in the descending aorta.
     pub balloon_shape: Option<BalloonShape>,
+    /// Largest error of the heart's activation curves (dimensionless, peak 1) when they are
+    /// tabulated once instead of evaluated at every right-hand side; `None`: exact.
+    pub activation_tolerance: Option<f64>,
 }
 
 /// Shape of a balloon: the inflated membrane is taken as a cylinder of the nominal volume and
@@ -137,7 +140,8 @@ pub fn reference_circuit(
     let mut c = CircuitBuilder::new();
 
     // Sources: the heart's activation and what devices outside the circulation provide.
-    let (ventricles, atria) = c.activation(HeartActivation::new(&p.heart));
+    let (ventricles, atria) =
+        c.activation(HeartActivation::new(&p.heart).tabulated(options.activation_tolerance));
     let balloon_gas = c.input(BALLOON_VOLUME_INPUT);
     let reflex = p
         .baroreflex

@@ -197,6 +197,16 @@ impl Circulation {
         let d = &mut self.activation.drive;
         d.ventricular_onset_s = t_s;
         d.ventricular_scale = scale;
+        d.ventricular_rising = true;
+    }
+
+    /// The ventricular activation that began at `onset_s` has peaked: its rise is over (a
+    /// peak of an earlier activation, overtaken by a premature beat, changes nothing).
+    pub fn end_ventricular_rise(&mut self, onset_s: f64) {
+        let d = &mut self.activation.drive;
+        if d.ventricular_onset_s == onset_s {
+            d.ventricular_rising = false;
+        }
     }
 
     /// Starts an atrial activation at `t_s` for a beat whose RR interval is `rr_s`.

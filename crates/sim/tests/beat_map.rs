@@ -1,13 +1,21 @@
 //! The beat map that the steady-state test and the extrapolation work on (issue 14): an
-//! extrapolated start runs the beat that the model runs from that state, and a controller
-//! held at its limit carries no step-dependent offset from beat to beat.
+//! extrapolated start runs the beat that the model runs from that state, a controller held at
+//! its limit carries no step-dependent offset from beat to beat, and near the orbit a tiny
+//! perturbation moves the next R wave's state by about as much, not by the integrator's
+//! step-pattern noise. The search's secants, its contraction estimate and its stopping test rest
+//! on this: at rtol 1e-6 the default tolerance asks for a change per beat below about 3e-5 (the
+//! baroreflex's venous arm relaxes at 0.96 a beat), so noise of that size leaves the search
+//! wandering at the threshold.
 
 use counterpulse_engine::{
-    AnyIntegrator, Backend, DenseStep, Integrator, RunOutcome, Simulator, SolverSettings,
-    StepObserver,
+    AnyIntegrator, Backend, DenseStep, Dopri5, Integrator, NoObserver, RunOutcome, Simulator,
+    SolverSettings, StepObserver,
 };
 use counterpulse_sim::model::Event;
-use counterpulse_sim::{EventKind, Model, RunOptions, Scenario, simulate};
+use counterpulse_sim::run::{effective_atol, effective_rtol};
+use counterpulse_sim::{
+    EventKind, Model, RunOptions, RunResult, Scenario, baseline_scenario, run_phase, simulate,
+};
 
 fn scenario(preset: &str, sets: &[&str]) -> Scenario {
     let mut s = Scenario::from_preset(preset).expect("preset");
@@ -185,5 +193,95 @@ fn the_autoregulation_on_its_limit_carries_no_step_dependent_offset() {
         lowest.min >= x_min,
         "a step ended past the limit: {} < {x_min}",
         lowest.min
+    );
+}
+
+fn shock_baseline() -> Scenario {
+    let mut s = Scenario::from_preset("cardiogenic-shock").expect("preset");
+    for a in ["heart.rate_bpm=90", "coronary.stenosis_percent=80"] {
+        s.set_cli(a).expect("valid override");
+    }
+    baseline_scenario(&s)
+}
+
+/// The state at the next R wave of `scenario` started at `orbit`'s last R wave with the
+/// circulation's states `y` (in `orbit.final_state_names`' order), as the run integrates a beat.
+fn next_r_wave(scenario: &Scenario, orbit: &RunResult, y: &[f64]) -> Vec<f64> {
+    let mut model = Model::new(scenario, None).expect("model");
+    let y0 = model.continue_state(&orbit.final_state_names, y);
+    model.circulation.set_drive(orbit.final_drive);
+    let settings = SolverSettings {
+        rtol: effective_rtol(scenario),
+        atol: effective_atol(scenario),
+        max_step_s: scenario.solver.max_step_ms * 1e-3,
+        ..SolverSettings::default()
+    };
+    let dim = counterpulse_engine::OdeSystem::dim(&model);
+    let t0 = orbit.end_time_s;
+    let mut sim = Simulator::new(model, Dopri5::new(dim, settings), t0, &y0);
+    sim.calendar.schedule(
+        t0,
+        Event::RWave {
+            beat: 0,
+            premature: false,
+        },
+    );
+    // The first pause is the R wave at t0, the second the next one; every beat starts with the
+    // same step, as in a run.
+    for _ in 0..2 {
+        sim.integrator.restart_step(1e-3);
+        let out = sim
+            .run_until(f64::INFINITY, &mut NoObserver)
+            .expect("integrates");
+        assert!(matches!(out, RunOutcome::Paused { .. }));
+    }
+    sim.y()[..orbit.final_state.len()].to_vec()
+}
+
+#[test]
+fn a_perturbation_of_the_orbit_moves_the_o2_balance_by_about_as_much_not_by_noise() {
+    // Cardiogenic shock behind an 80 % LAD stenosis (a default-sweep point): the territory's O2
+    // demand integrates the LV's pressure-volume area, whose elastic-energy term ends with a
+    // jump at peak activation, where a step boundary sits. It used to be switched by the sign
+    // of the activation's rate, which is ±1e-15 at the boundary itself: the step ending there
+    // and the step starting there could both see either side, and the demand filter's first
+    // stage changed by 1.9e-5 (scaled) after a perturbation of 1e-7 of the RV's volume, more
+    // than the volumes' own noise (at most 5e-6). Now a mode switched by the peak event
+    // decides (`Drive::ventricular_rising`): 2e-7.
+    let s = shock_baseline();
+    let orbit = run_phase(&s, &RunOptions::default(), None, None, "baseline").expect("runs");
+    let names = &orbit.final_state_names;
+    let x = &orbit.final_state;
+    let g = next_r_wave(&s, &orbit, x);
+    let watched: Vec<usize> = (0..names.len())
+        .filter(|&i| names[i].starts_with("lad_territory_o2_"))
+        .collect();
+    assert_eq!(
+        watched.len(),
+        4,
+        "the territory's two O2 filters, two stages each"
+    );
+    let mut worst = (0.0_f64, String::new());
+    for (j, name) in names.iter().enumerate() {
+        if !name.ends_with("_volume_ml") || x[j].abs() < 1.0 {
+            continue;
+        }
+        let delta = 1e-7;
+        let mut y = x.clone();
+        y[j] += delta * x[j].abs();
+        let gp = next_r_wave(&s, &orbit, &y);
+        for &i in &watched {
+            let change = (gp[i] - g[i]).abs() / g[i].abs().max(0.01);
+            if change > worst.0 {
+                worst = (change, format!("{} after {}", names[i], name));
+            }
+        }
+    }
+    // The response itself is O(delta): the O2 balance follows the volumes with gains of order 1.
+    assert!(
+        worst.0 <= 3e-6,
+        "a 1e-7 perturbation moved {} by {:.1e} (scaled)",
+        worst.1,
+        worst.0
     );
 }

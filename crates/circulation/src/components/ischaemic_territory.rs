@@ -10,6 +10,11 @@
 //!
 //! `PVȦ = −P_LV V̇_LV + [ė > 0] (½ ė Ees F (V − V₀)² + e Ees F (V − V₀) V̇_LV)`,
 //!
+//! where `[ė > 0]` is the activation's rising phase, a mode that the event at peak activation
+//! ends (the jump of the second term then falls on a step boundary, and the steps on either
+//! side see their own side of it; the rate's sign, ±1e-15 at the boundary, made the demand
+//! filter's beat map noisy: `crates/sim/tests/beat_map.rs`),
+//!
 //! `Ḋ* = f_T · [A · PVȦ + B M/100 · HR/60]`  (mL O2/s),
 //!
 //! and `D` its running average: two first-order stages of `τ_a/2` each
@@ -102,7 +107,7 @@ pub struct IschaemicTerritory {
     tau_average_s: f64,
     /// The ventricular activation e(t).
     pub activation: Signal,
-    /// Rate of the ventricular activation, 1/s.
+    /// Rate of the ventricular activation while it rises, 0 after its peak, 1/s.
     pub activation_rate: Signal,
     /// LV pressure, mmHg.
     pub lv_pressure: Signal,

@@ -36,6 +36,7 @@ pub mod orifice;
 pub mod resistance;
 pub mod smooth;
 pub mod stenosis;
+pub mod tabulated;
 pub mod tissue_pressure;
 pub mod valve;
 pub mod waterfall;
