@@ -57,7 +57,7 @@ param_group! {
 ///
 /// Evaluated at every right-hand side (a logarithm and two exponentials), it can be tabulated
 /// once ([`DoubleHill::tabulated`]: cubic Hermite interpolation, [`super::tabulated`]) on
-/// `[0.2 τ₁, τ₂ · min(10^{15/m₂}, 6)]`, where the curve is smooth on the knots' scale; it is
+/// `[0.05 τ₁, τ₂ · min(10^{15/m₂}, 6)]`, where the curve is smooth on the knots' scale; it is
 /// evaluated exactly outside that range (the rise `(τ/τ₁)^m₁` has unbounded derivatives at the
 /// onset; beyond it `e` < 1e-15 or the tail is long).
 #[derive(Debug, Clone, PartialEq)]
