@@ -512,6 +512,13 @@ impl Integrator for Dopri5 {
     fn settings(&self) -> &SolverSettings {
         &self.settings
     }
+
+    fn set_tolerances(&mut self, rtol: f64, atol: f64) {
+        self.settings.rtol = rtol;
+        self.settings.atol = atol;
+        // The per-state absolute tolerances are rebuilt at the next step.
+        self.atol_ready = false;
+    }
 }
 
 #[cfg(test)]
@@ -550,6 +557,42 @@ mod tests {
             assert!(w[1] < w[0], "error shrinks with tolerance: {errs:?}");
         }
         assert!(errs[3] < 1e-8, "{errs:?}");
+    }
+
+    #[test]
+    fn looser_tolerances_take_fewer_steps_and_the_run_s_own_come_back() {
+        let s = SolverSettings {
+            rtol: 1e-8,
+            atol: 1e-11,
+            max_step_s: 1.0,
+            ..SolverSettings::default()
+        };
+        let steps = |d: &Dopri5| d.stats().accepted_steps;
+        let mut d = Dopri5::new(1, s);
+        d.init(0.0, &[1.0]);
+        d.advance(&Decay, 2.0, &mut NoObserver).expect("integrates");
+        let tight = steps(&d);
+        // The same span again at 100 times the tolerances: fewer steps (∝ tol^(−1/5)).
+        d.set_tolerances(1e-6, 1e-9);
+        d.restart_step(1e-3);
+        d.advance(&Decay, 4.0, &mut NoObserver).expect("integrates");
+        let loose = steps(&d) - tight;
+        assert!(
+            (loose as f64) < 0.75 * tight as f64,
+            "{loose} loose steps vs {tight} tight"
+        );
+        // Back to the tight ones: as many steps as the first span, the state still accurate.
+        d.set_tolerances(1e-8, 1e-11);
+        d.restart_step(1e-3);
+        let before = steps(&d);
+        d.advance(&Decay, 6.0, &mut NoObserver).expect("integrates");
+        let again = steps(&d) - before;
+        assert!(
+            again + 2 >= tight && again <= tight + 2,
+            "{again} vs {tight}"
+        );
+        let exact = (-6f64).exp();
+        assert!(((d.y()[0] - exact) / exact).abs() < 1e-5, "{}", d.y()[0]);
     }
 
     /// Harmonic oscillator with an event when x crosses zero going down.

@@ -185,4 +185,7 @@ pub trait Integrator {
     fn stats(&self) -> Stats;
     /// The settings in use.
     fn settings(&self) -> &SolverSettings;
+    /// Sets the relative and absolute tolerances of the steps that follow (a run that
+    /// integrates its transient more loosely than the periods it is judged on).
+    fn set_tolerances(&mut self, rtol: f64, atol: f64);
 }

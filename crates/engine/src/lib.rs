@@ -136,4 +136,10 @@ impl Integrator for AnyIntegrator {
             AnyIntegrator::OdeSolvers(i) => i.settings(),
         }
     }
+    fn set_tolerances(&mut self, rtol: f64, atol: f64) {
+        match self {
+            AnyIntegrator::Dopri5(i) => i.set_tolerances(rtol, atol),
+            AnyIntegrator::OdeSolvers(i) => i.set_tolerances(rtol, atol),
+        }
+    }
 }

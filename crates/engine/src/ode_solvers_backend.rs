@@ -342,4 +342,10 @@ impl Integrator for OdeSolversDopri5 {
     fn settings(&self) -> &SolverSettings {
         &self.settings
     }
+
+    fn set_tolerances(&mut self, rtol: f64, atol: f64) {
+        // Each segment's stepper is built from the settings.
+        self.settings.rtol = rtol;
+        self.settings.atol = atol;
+    }
 }

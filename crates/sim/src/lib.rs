@@ -13,6 +13,7 @@ pub mod rng;
 pub mod run;
 pub mod scenario;
 pub mod steady;
+pub mod transient;
 
 pub use model::{EventKind, LoggedEvent, Model};
 pub use run::{

@@ -24,6 +24,7 @@ use thiserror::Error;
 use crate::model::{Event, LoggedEvent, Model};
 use crate::scenario::{Scenario, SolverBackend};
 use crate::steady::{Assessment, PeriodicSolver};
+use crate::transient::TransientTolerance;
 
 /// The integrator's absolute tolerance: `solver.atol`, tightened in proportion when the
 /// relative tolerance is (see [`effective_rtol`]); otherwise the absolute tolerance (1e-6 mL at
@@ -186,6 +187,9 @@ pub struct RunResult {
     pub contraction_estimate: f64,
     /// Assist periods that started from an extrapolated state.
     pub extrapolations: u64,
+    /// Assist periods of the transient integrated at the looser tolerance (see
+    /// [`TransientTolerance`]).
+    pub loose_periods: u64,
     /// Time at the start of the run, s.
     pub start_time_s: f64,
     /// Simulated time at the end, s.
@@ -794,6 +798,18 @@ fn run_phase_from(
         scenario.steady.accelerate && scenario.protocol.is_empty(),
         effective_rtol(scenario),
     );
+    // The transient runs at a looser tolerance; the periods that decide run at the run's own.
+    let mut transient = TransientTolerance::new(
+        (effective_rtol(scenario), effective_atol(scenario)),
+        scenario.steady.accelerate
+            && scenario.protocol.is_empty()
+            && !irregular
+            && !opts.record_all_beats,
+    );
+    if let Some((rtol, atol)) = transient.loose() {
+        sim.integrator.set_tolerances(rtol, atol);
+        solver.set_rtol(rtol);
+    }
     // The period being tested: its first beat, its start state, its length in beats and its
     // start time.
     let mut period_start: Option<(u64, Vec<f64>, u64, f64)> = None;
@@ -963,7 +979,15 @@ fn run_phase_from(
                     // state is still off (a beat map that is not normal): the error is
                     // confirmed on the plain period that follows.
                     let confirm = a.error < tol && solver.last_extrapolated();
-                    if a.error < tol && !console_drifting && !confirm {
+                    // A period at the looser tolerance never decides: the run goes on at its
+                    // own once the residual is down to the looser tolerance's noise.
+                    let refine = transient.refine_after(&a, tol);
+                    if refine {
+                        let (rtol, atol) = transient.tolerances();
+                        sim.integrator.set_tolerances(rtol, atol);
+                        solver.set_rtol(rtol);
+                    }
+                    if a.error < tol && !console_drifting && !confirm && !refine {
                         converged_at = Some(k);
                         met_criterion = true;
                     } else {
@@ -1001,9 +1025,12 @@ fn run_phase_from(
         if converged_at.is_none() && protocol_done && irregular && k >= max_beats {
             converged_at = Some(k);
         }
-        // Unconverged: summarise the last beats anyway.
+        // Unconverged: summarise the last beats anyway (at the run's own tolerance).
         if converged_at.is_none() && k >= max_beats && protocol_done {
             converged_at = Some(k);
+            if let Some((rtol, atol)) = transient.end() {
+                sim.integrator.set_tolerances(rtol, atol);
+            }
         }
         if converged_at == Some(k) {
             decided = assessment;
@@ -1104,6 +1131,7 @@ fn run_phase_from(
         steady_state_error,
         contraction_estimate,
         extrapolations,
+        loose_periods: transient.loose_periods(),
         start_time_s: t0,
         end_time_s: sim.t(),
         stats: add_stats(sim.integrator.stats(), wasted, Stats::default()),

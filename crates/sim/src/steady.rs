@@ -205,6 +205,12 @@ impl PeriodicSolver {
         }
     }
 
+    /// The integrator's relative tolerance changed to `rtol` for the periods that follow:
+    /// contraction estimates are then made above its noise.
+    pub fn set_rtol(&mut self, rtol: f64) {
+        self.reliable_above = RELIABLE_PER_RTOL * rtol;
+    }
+
     /// Whether the last recorded period started from an extrapolated state.
     pub fn last_extrapolated(&self) -> bool {
         self.extrapolated.back().copied().unwrap_or(false)

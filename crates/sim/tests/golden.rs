@@ -24,7 +24,10 @@
 //! 1.3e-4; then for the O2 demand's elastic-energy term switched by the peak-activation event
 //! (not by the rate's sign at the step boundary) and the activations tabulated once (cubic
 //! Hermite within 1e-3 × rtol): CO <= 6.4e-5 relative, MAP <= 6.9e-5, coronary flow <= 4.5e-4
-//! (pre-shock assisted, stated error 5.5e-4).
+//! (pre-shock assisted, stated error 5.5e-4); then for the transient integrated at 10 × rtol
+//! until near the orbit (`transient.rs`, with the run's new `loose_periods`): CO <= 1.6e-4
+//! relative, MAP <= 1.3e-4, coronary flow <= 2.4e-4 (non-ischaemic shock assisted, stated error
+//! 8.9e-4).
 
 use counterpulse_metrics::BeatMetrics;
 use counterpulse_sim::{RunResult, Scenario, simulate};

@@ -77,6 +77,10 @@ fn accelerated_and_plain_iteration_reach_the_same_orbit_within_the_stated_error(
             plain.steady_state_error
         );
         assert!(fast.extrapolations > 0, "{preset}: no extrapolation");
+        // The accelerated run integrates its transient at the looser tolerance; plain
+        // iteration, the reference, never does.
+        assert!(fast.loose_periods > 0, "{preset}: no loose transient");
+        assert_eq!(plain.loose_periods, 0, "{preset}");
         assert!(
             fast.beats_simulated < plain.beats_simulated,
             "{preset}: {} accelerated beats vs {} plain",
@@ -209,6 +213,8 @@ fn a_protocol_run_records_its_transient_without_extrapolated_jumps() {
         .assisted
         .expect("assisted");
     assert_eq!(a.extrapolations, 0);
+    // Its beats are the result: all at the run's own tolerance.
+    assert_eq!(a.loose_periods, 0);
     let tau_s = s.circulation.ischaemia.function_time_constant_s;
     let f: Vec<(f64, f64)> = a
         .beats
@@ -356,4 +362,66 @@ fn a_run_that_meets_the_tolerance_within_its_beat_budget_says_so() {
             );
         }
     }
+}
+
+#[test]
+fn a_transient_at_the_looser_tolerance_ends_on_the_orbit_of_the_run_s_own() {
+    // Cardiogenic shock, balloon 40 mL 1:1, baroreflex on: the run as `simulate` makes it (its
+    // transient at 10 × rtol until the residual is near that tolerance's noise) and the same
+    // run with every beat recorded (all at the run's own rtol, 1e-6), against a reference
+    // orbit at `steady.tolerance = 1e-7` (rtol 1e-10). The looser transient changes the path
+    // only: both runs are as close to the reference as they state, and it takes fewer
+    // integrator steps.
+    let s = |tol: &str| {
+        scenario(
+            "cardiogenic-shock",
+            &[
+                "iabp.enabled=true",
+                "iabp.volume_ml=40",
+                "heart.rate_bpm=90",
+                "coronary.stenosis_percent=80",
+                &format!("steady.tolerance={tol}"),
+            ],
+        )
+    };
+    let assisted = |tol: &str, opts: &RunOptions| {
+        simulate(&s(tol), opts)
+            .expect("runs")
+            .assisted
+            .expect("assisted")
+    };
+    let loose = assisted("1e-3", &RunOptions::default());
+    let own = assisted(
+        "1e-3",
+        &RunOptions {
+            record_all_beats: true,
+            ..RunOptions::default()
+        },
+    );
+    let reference = assisted("1e-7", &RunOptions::default());
+    assert!(loose.converged && own.converged && reference.converged);
+    assert!(loose.loose_periods > 0, "no loose transient");
+    assert_eq!(own.loose_periods, 0);
+    let scenario = s("1e-3");
+    for (what, run) in [("loose transient", &loose), ("own tolerance", &own)] {
+        let d = assisted_state_distance(&scenario, run, &reference);
+        let stated = run.steady_state_error + reference.steady_state_error;
+        println!(
+            "{what}: {} beats, {} loose periods, {} steps, stated {:.2e}, distance {d:.2e}",
+            run.beats_to_steady_state,
+            run.loose_periods,
+            run.stats.accepted_steps,
+            run.steady_state_error
+        );
+        assert!(
+            d <= stated,
+            "{what}: distance {d:.2e} > stated {stated:.2e}"
+        );
+    }
+    assert!(
+        loose.stats.accepted_steps < own.stats.accepted_steps,
+        "{} steps with the loose transient vs {} without",
+        loose.stats.accepted_steps,
+        own.stats.accepted_steps
+    );
 }

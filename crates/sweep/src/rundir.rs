@@ -102,6 +102,7 @@ pub fn run_json(r: &RunResult, assisted: bool) -> serde_json::Value {
         "steady_state_error": finite(r.steady_state_error),
         "contraction_estimate": finite(r.contraction_estimate),
         "extrapolations": r.extrapolations,
+        "loose_periods": r.loose_periods,
         "start_time_s": r.start_time_s,
         "simulated_time_s": r.simulated_time_s(),
         "wall_time_s": r.wall_time_s,
