@@ -801,10 +801,10 @@ fn run_phase_from(
     // The transient runs at a looser tolerance; the periods that decide run at the run's own.
     let mut transient = TransientTolerance::new(
         (effective_rtol(scenario), effective_atol(scenario)),
-        scenario.steady.accelerate
+        scenario.steady.loose_transient
+            && scenario.steady.accelerate
             && scenario.protocol.is_empty()
-            && !irregular
-            && !opts.record_all_beats,
+            && !irregular,
     );
     if let Some((rtol, atol)) = transient.loose() {
         sim.integrator.set_tolerances(rtol, atol);

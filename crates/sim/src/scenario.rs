@@ -70,6 +70,8 @@ param_group! {
         pub tolerance: f64 = ["1", 1e-12, 0.1],
         /// Extrapolate towards the periodic orbit (Anderson acceleration on the beat map); off: plain beat-to-beat iteration. Never in a run with a `[[protocol]]` (its beats are a transient to record)
         pub accelerate: bool = ["1", 0, 1],
+        /// With `accelerate`: integrate the transient at 10 × rtol (at most 1e-4) until a period's residual is near that tolerance's noise; the periods that decide and the summary run at rtol. Off: every beat at rtol (a reference run)
+        pub loose_transient: bool = ["1", 0, 1],
         /// Beats after which the run stops unconverged
         pub max_beats: u64 = ["beats", 1, 100000],
         /// Beats averaged into the steady-state summary

@@ -23,8 +23,10 @@
 //!
 //! Not used where the transient's beats are the result or the reference: a run with a
 //! `[[protocol]]`, an irregular rhythm, `steady.accelerate = false` (plain iteration, the
-//! reference the accelerated path is checked against), or every beat recorded
-//! (`record_all_beats`: waveforms and per-beat metrics of the whole run).
+//! reference the accelerated path is checked against), or `steady.loose_transient = false`.
+//! It is used whether or not the run records its beats, so that `simulate`, `simulate --out`
+//! and the Python package give the same numbers: the beats of an accelerated transient, with
+//! its extrapolated jumps, are a path to the orbit, not a physiological transient.
 
 use crate::steady::{Assessment, RELIABLE_PER_RTOL};
 

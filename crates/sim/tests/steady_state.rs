@@ -368,11 +368,11 @@ fn a_run_that_meets_the_tolerance_within_its_beat_budget_says_so() {
 fn a_transient_at_the_looser_tolerance_ends_on_the_orbit_of_the_run_s_own() {
     // Cardiogenic shock, balloon 40 mL 1:1, baroreflex on: the run as `simulate` makes it (its
     // transient at 10 × rtol until the residual is near that tolerance's noise) and the same
-    // run with every beat recorded (all at the run's own rtol, 1e-6), against a reference
-    // orbit at `steady.tolerance = 1e-7` (rtol 1e-10). The looser transient changes the path
-    // only: both runs are as close to the reference as they state, and it takes fewer
-    // integrator steps.
-    let s = |tol: &str| {
+    // run with `steady.loose_transient = false` (every beat at the run's own rtol, 1e-6),
+    // against a reference orbit at `steady.tolerance = 1e-7` (rtol 1e-10). The looser
+    // transient changes the path only: both runs are as close to the reference as they state,
+    // and it takes fewer integrator steps.
+    let s = |tol: &str, loose: bool| {
         scenario(
             "cardiogenic-shock",
             &[
@@ -381,28 +381,23 @@ fn a_transient_at_the_looser_tolerance_ends_on_the_orbit_of_the_run_s_own() {
                 "heart.rate_bpm=90",
                 "coronary.stenosis_percent=80",
                 &format!("steady.tolerance={tol}"),
+                &format!("steady.loose_transient={loose}"),
             ],
         )
     };
-    let assisted = |tol: &str, opts: &RunOptions| {
-        simulate(&s(tol), opts)
+    let assisted = |tol: &str, loose: bool| {
+        simulate(&s(tol, loose), &RunOptions::default())
             .expect("runs")
             .assisted
             .expect("assisted")
     };
-    let loose = assisted("1e-3", &RunOptions::default());
-    let own = assisted(
-        "1e-3",
-        &RunOptions {
-            record_all_beats: true,
-            ..RunOptions::default()
-        },
-    );
-    let reference = assisted("1e-7", &RunOptions::default());
+    let loose = assisted("1e-3", true);
+    let own = assisted("1e-3", false);
+    let reference = assisted("1e-7", false);
     assert!(loose.converged && own.converged && reference.converged);
     assert!(loose.loose_periods > 0, "no loose transient");
     assert_eq!(own.loose_periods, 0);
-    let scenario = s("1e-3");
+    let scenario = s("1e-3", true);
     for (what, run) in [("loose transient", &loose), ("own tolerance", &own)] {
         let d = assisted_state_distance(&scenario, run, &reference);
         let stated = run.steady_state_error + reference.steady_state_error;
@@ -424,4 +419,36 @@ fn a_transient_at_the_looser_tolerance_ends_on_the_orbit_of_the_run_s_own() {
         loose.stats.accepted_steps,
         own.stats.accepted_steps
     );
+}
+
+#[test]
+fn recording_the_beats_does_not_change_the_result() {
+    // `simulate --out` and the Python package record every beat, `simulate` alone does not:
+    // the same path and the same numbers either way (the looser transient is used in both).
+    let s = scenario(
+        "cardiogenic-shock",
+        &["iabp.enabled=true", "iabp.ratio=1:2", "heart.rate_bpm=100"],
+    );
+    let plain = simulate(&s, &RunOptions::default()).expect("runs");
+    let recorded = simulate(
+        &s,
+        &RunOptions {
+            record_all_beats: true,
+            waveforms: true,
+            log_events: true,
+        },
+    )
+    .expect("runs");
+    let assisted = |r: &counterpulse_sim::Simulation| r.assisted.clone().expect("assisted");
+    let (pa, ra) = (assisted(&plain), assisted(&recorded));
+    for (a, b) in [(&plain.baseline, &recorded.baseline), (&pa, &ra)] {
+        assert!(a.loose_periods > 0);
+        assert_eq!(a.loose_periods, b.loose_periods);
+        assert_eq!(a.beats_simulated, b.beats_simulated);
+        assert_eq!(a.final_state, b.final_state);
+        assert_eq!(
+            a.summary.cardiac_output_l_min,
+            b.summary.cardiac_output_l_min
+        );
+    }
 }
