@@ -30,7 +30,7 @@
 //! tabulated once: converged points' CO within 1.6e-4 relative, the two not-converged
 //! shock-cohort points (alternating timing) by up to 7.8 %, 77 of 77 inside; then for the
 //! transient integrated at 10 × rtol until near the orbit (`crates/sim/src/transient.rs`),
-//! recorded runs included: converged points' CO within 4.1e-4 relative, 19 of the shock
+//! recorded runs included: converged points' CO within 4.1e-4 relative, 20 of the shock
 //! cohort's 39 `not_converged` points by 1e-3 to 7.0 %, every point's status unchanged; the run
 //! folders' transient beats moved with their path, their last beats' CO by at most 1.4e-3
 //! (`impella-vs-iabp/shock-iabp`, assisted); 77 of 77 inside). Numbers must agree to 1e-9

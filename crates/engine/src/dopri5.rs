@@ -593,6 +593,26 @@ mod tests {
         );
         let exact = (-6f64).exp();
         assert!(((d.y()[0] - exact) / exact).abs() < 1e-5, "{}", d.y()[0]);
+        // Where the absolute tolerance dominates (rtol negligible), loosening it alone counts
+        // too: the per-state absolute tolerances are rebuilt.
+        let fine = SolverSettings {
+            rtol: 1e-14,
+            atol: 1e-10,
+            max_step_s: 1.0,
+            ..SolverSettings::default()
+        };
+        let mut d = Dopri5::new(1, fine);
+        d.init(0.0, &[1.0]);
+        d.advance(&Decay, 2.0, &mut NoObserver).expect("integrates");
+        let tight = steps(&d);
+        d.set_tolerances(1e-14, 1e-7);
+        d.restart_step(1e-3);
+        d.advance(&Decay, 4.0, &mut NoObserver).expect("integrates");
+        let loose = steps(&d) - tight;
+        assert!(
+            (loose as f64) < 0.75 * tight as f64,
+            "{loose} steps at atol 1e-7 vs {tight} at 1e-10"
+        );
     }
 
     /// Harmonic oscillator with an event when x crosses zero going down.

@@ -1022,6 +1022,16 @@ fn run_phase_from(
                 }
             }
         }
+        // The period that can reach `steady.max_beats` runs at the run's own tolerance, so that
+        // it can decide (a looser one never does).
+        if converged_at.is_none()
+            && k + period >= max_beats
+            && period_start.as_ref().is_some_and(|(b0, ..)| *b0 == k)
+            && let Some((rtol, atol)) = transient.end()
+        {
+            sim.integrator.set_tolerances(rtol, atol);
+            solver.set_rtol(rtol);
+        }
         if converged_at.is_none() && protocol_done && irregular && k >= max_beats {
             converged_at = Some(k);
         }

@@ -158,6 +158,9 @@ pub struct PeriodicSolver {
     extrapolated: VecDeque<bool>,
     /// Residuals of the recorded periods.
     residuals: VecDeque<f64>,
+    /// The reliability threshold of each recorded period: [`RELIABLE_PER_RTOL`] times the
+    /// integrator's relative tolerance it ran at (a looser transient's periods keep theirs).
+    reliable_above_at: VecDeque<f64>,
     /// Whether the next period starts from an extrapolated state.
     next_extrapolated: bool,
     periods: usize,
@@ -191,6 +194,7 @@ impl PeriodicSolver {
             hs: VecDeque::new(),
             extrapolated: VecDeque::new(),
             residuals: VecDeque::new(),
+            reliable_above_at: VecDeque::new(),
             next_extrapolated: false,
             periods: 0,
             accelerate,
@@ -205,8 +209,9 @@ impl PeriodicSolver {
         }
     }
 
-    /// The integrator's relative tolerance changed to `rtol` for the periods that follow:
-    /// contraction estimates are then made above its noise.
+    /// The integrator's relative tolerance changed to `rtol` for the periods that follow: their
+    /// residuals give contraction estimates above its noise (the periods already recorded keep
+    /// the threshold of the tolerance they ran at).
     pub fn set_rtol(&mut self, rtol: f64) {
         self.reliable_above = RELIABLE_PER_RTOL * rtol;
     }
@@ -235,6 +240,7 @@ impl PeriodicSolver {
         self.hs.clear();
         self.extrapolated.clear();
         self.residuals.clear();
+        self.reliable_above_at.clear();
         self.next_extrapolated = false;
         self.periods = 0;
     }
@@ -282,6 +288,7 @@ impl PeriodicSolver {
         self.gs.push_back(g);
         self.extrapolated.push_back(self.next_extrapolated);
         self.residuals.push_back(residual);
+        self.reliable_above_at.push_back(self.reliable_above);
         if residual < self.best {
             self.best = residual;
             self.since_best = 0;
@@ -306,6 +313,7 @@ impl PeriodicSolver {
             self.hs.pop_front();
             self.extrapolated.pop_front();
             self.residuals.pop_front();
+            self.reliable_above_at.pop_front();
         }
         // The slowest mode persists to the orbit, but the Ritz values of a few secant pairs can
         // miss it once Anderson has damped it (an estimate of 0.09 right after an extrapolation
@@ -343,7 +351,13 @@ impl PeriodicSolver {
     /// when the periods it comes from are above the noise.
     fn contraction(&self) -> Option<f64> {
         let n = self.residuals.len();
-        if n < 3 || self.residuals.iter().any(|r| *r < self.reliable_above) {
+        if n < 3
+            || self
+                .residuals
+                .iter()
+                .zip(&self.reliable_above_at)
+                .any(|(r, floor)| r < floor)
+        {
             return None;
         }
         let mut lambda: f64 = 0.0;
@@ -365,18 +379,20 @@ impl PeriodicSolver {
 
     /// Forgets the history but the last period (kept as a plain one) and counts `periods`.
     fn restart_from_last(&mut self, periods: usize) {
-        let (x, g, h, r) = (
+        let (x, g, h, r, floor) = (
             self.xs.pop_back(),
             self.gs.pop_back(),
             self.hs.pop_back(),
             self.residuals.pop_back(),
+            self.reliable_above_at.pop_back(),
         );
         self.reset();
-        if let (Some(x), Some(g), Some(h), Some(r)) = (x, g, h, r) {
+        if let (Some(x), Some(g), Some(h), Some(r), Some(floor)) = (x, g, h, r, floor) {
             self.xs.push_back(x);
             self.gs.push_back(g);
             self.hs.push_back(h);
             self.residuals.push_back(r);
+            self.reliable_above_at.push_back(floor);
             self.extrapolated.push_back(false);
         }
         self.periods = periods;

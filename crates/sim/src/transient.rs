@@ -8,18 +8,20 @@
 //! [`MAX_LOOSE_RTOL`]), and the run goes back to its own for good after the first period whose
 //! residual is below [`RELIABLE_PER_RTOL`] times the looser tolerance (about ten times its
 //! noise, where contraction estimates stop being reliable too) or whose error estimate already
-//! meets `steady.tolerance`. A period at the looser tolerance never decides convergence, and
-//! the summary beats run at the run's own tolerance: the result is that of the orbit at the
-//! run's tolerance, reached by another path, and meets the same error bound.
+//! meets `steady.tolerance`, and for the period that can reach `steady.max_beats`. A period at
+//! the looser tolerance never decides convergence, its residual gives contraction estimates only
+//! above the looser tolerance's noise threshold (also after the switch), and the summary beats
+//! run at the run's own tolerance: the result is that of the orbit at the run's tolerance,
+//! reached by another path, and meets the same error bound.
 //!
 //! Dormand–Prince takes `∝ rtol^(−1/5)` steps a beat where accuracy limits them: at the
-//! default rtol 1e-6 a loose beat takes about 0.65 of the steps. Measured on the default sweep
-//! (2026-12-03, `--threads 2`, this machine): CPU time 10.3 → 8.8 s a round (−14 %), median
-//! beats to steady state unchanged (baseline 20 → 19, assisted 23), every point's CO gain within
-//! 0.0013 L/min and its assisted CO within 2.1e-4 (relative) of the run without it, stated
-//! errors all below 1e-3. Factors 30 and 100, or refining at 30 or 300 times the looser
-//! tolerance, gave 8.7–9.3 s; a fresh extrapolation history at the switch gave none of the gain
-//! (10.4 s, assisted median 28 beats).
+//! default rtol 1e-6 a loose beat takes about 0.65 of the steps. The constants were chosen on
+//! the default sweep (2026-12-03, `--threads 2`, one run each, CPU time a round): 10.3 s
+//! without; factor 10 refining at 100× the looser tolerance, 8.8 s; factors 30 and 100, or
+//! refining at 30× or 300×, 8.7–9.3 s; a fresh extrapolation history at the switch, 10.4 s
+//! (assisted median 28 beats instead of 23: the loose periods' secants are worth more than
+//! their noise). The side-by-side measurement and the accuracy against a tight reference are in
+//! the README ("Speed").
 //!
 //! Not used where the transient's beats are the result or the reference: a run with a
 //! `[[protocol]]`, an irregular rhythm, `steady.accelerate = false` (plain iteration, the
@@ -86,8 +88,9 @@ impl TransientTolerance {
         near
     }
 
-    /// Ends the transient (a run that gives up at its beat budget summarises its last beats
-    /// at its own tolerance): the run's own tolerances if it was still in it.
+    /// Ends the transient: the run's own tolerances if it was still in it. The period that can
+    /// reach `steady.max_beats` runs at them, so that it can decide, and a run that gives up
+    /// summarises its last beats at them.
     pub fn end(&mut self) -> Option<(f64, f64)> {
         self.loose.take().map(|_| self.own)
     }
