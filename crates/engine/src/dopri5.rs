@@ -559,24 +559,29 @@ mod tests {
         assert!(errs[3] < 1e-8, "{errs:?}");
     }
 
-    #[test]
-    fn looser_tolerances_take_fewer_steps_and_the_run_s_own_come_back() {
+    /// Accepted steps over [0, 2] at `(rtol, atol)`, then over [2, 4] after
+    /// `set_tolerances(looser)`; the integrator is returned for more.
+    fn steps_before_and_after(tight: (f64, f64), looser: (f64, f64)) -> (u64, u64, Dopri5) {
         let s = SolverSettings {
-            rtol: 1e-8,
-            atol: 1e-11,
+            rtol: tight.0,
+            atol: tight.1,
             max_step_s: 1.0,
             ..SolverSettings::default()
         };
-        let steps = |d: &Dopri5| d.stats().accepted_steps;
         let mut d = Dopri5::new(1, s);
         d.init(0.0, &[1.0]);
         d.advance(&Decay, 2.0, &mut NoObserver).expect("integrates");
-        let tight = steps(&d);
-        // The same span again at 100 times the tolerances: fewer steps (∝ tol^(−1/5)).
-        d.set_tolerances(1e-6, 1e-9);
+        let first = d.stats().accepted_steps;
+        d.set_tolerances(looser.0, looser.1);
         d.restart_step(1e-3);
         d.advance(&Decay, 4.0, &mut NoObserver).expect("integrates");
-        let loose = steps(&d) - tight;
+        (first, d.stats().accepted_steps - first, d)
+    }
+
+    #[test]
+    fn looser_tolerances_take_fewer_steps_and_the_run_s_own_come_back() {
+        // The same span again at 100 times the tolerances: fewer steps (∝ tol^(−1/5)).
+        let (tight, loose, mut d) = steps_before_and_after((1e-8, 1e-11), (1e-6, 1e-9));
         assert!(
             (loose as f64) < 0.75 * tight as f64,
             "{loose} loose steps vs {tight} tight"
@@ -584,9 +589,9 @@ mod tests {
         // Back to the tight ones: as many steps as the first span, the state still accurate.
         d.set_tolerances(1e-8, 1e-11);
         d.restart_step(1e-3);
-        let before = steps(&d);
+        let before = d.stats().accepted_steps;
         d.advance(&Decay, 6.0, &mut NoObserver).expect("integrates");
-        let again = steps(&d) - before;
+        let again = d.stats().accepted_steps - before;
         assert!(
             again + 2 >= tight && again <= tight + 2,
             "{again} vs {tight}"
@@ -595,20 +600,7 @@ mod tests {
         assert!(((d.y()[0] - exact) / exact).abs() < 1e-5, "{}", d.y()[0]);
         // Where the absolute tolerance dominates (rtol negligible), loosening it alone counts
         // too: the per-state absolute tolerances are rebuilt.
-        let fine = SolverSettings {
-            rtol: 1e-14,
-            atol: 1e-10,
-            max_step_s: 1.0,
-            ..SolverSettings::default()
-        };
-        let mut d = Dopri5::new(1, fine);
-        d.init(0.0, &[1.0]);
-        d.advance(&Decay, 2.0, &mut NoObserver).expect("integrates");
-        let tight = steps(&d);
-        d.set_tolerances(1e-14, 1e-7);
-        d.restart_step(1e-3);
-        d.advance(&Decay, 4.0, &mut NoObserver).expect("integrates");
-        let loose = steps(&d) - tight;
+        let (tight, loose, _) = steps_before_and_after((1e-14, 1e-10), (1e-14, 1e-7));
         assert!(
             (loose as f64) < 0.75 * tight as f64,
             "{loose} steps at atol 1e-7 vs {tight} at 1e-10"

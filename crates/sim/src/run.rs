@@ -806,9 +806,15 @@ fn run_phase_from(
             && scenario.protocol.is_empty()
             && !irregular,
     );
-    if let Some((rtol, atol)) = transient.loose() {
+    // The integrator and the solver's noise threshold always change together.
+    let use_tolerances = |sim: &mut Simulator<Model, AnyIntegrator>,
+                          solver: &mut PeriodicSolver,
+                          (rtol, atol): (f64, f64)| {
         sim.integrator.set_tolerances(rtol, atol);
         solver.set_rtol(rtol);
+    };
+    if let Some(loose) = transient.loose() {
+        use_tolerances(&mut sim, &mut solver, loose);
     }
     // The period being tested: its first beat, its start state, its length in beats and its
     // start time.
@@ -981,12 +987,11 @@ fn run_phase_from(
                     let confirm = a.error < tol && solver.last_extrapolated();
                     // A period at the looser tolerance never decides: the run goes on at its
                     // own once the residual is down to the looser tolerance's noise.
-                    let refine = transient.refine_after(&a, tol);
-                    if refine {
-                        let (rtol, atol) = transient.tolerances();
-                        sim.integrator.set_tolerances(rtol, atol);
-                        solver.set_rtol(rtol);
+                    let refined = transient.refine_after(&a, tol);
+                    if let Some(own) = refined {
+                        use_tolerances(&mut sim, &mut solver, own);
                     }
+                    let refine = refined.is_some();
                     if a.error < tol && !console_drifting && !confirm && !refine {
                         converged_at = Some(k);
                         met_criterion = true;
@@ -1027,10 +1032,9 @@ fn run_phase_from(
         if converged_at.is_none()
             && k + period >= max_beats
             && period_start.as_ref().is_some_and(|(b0, ..)| *b0 == k)
-            && let Some((rtol, atol)) = transient.end()
+            && let Some(own) = transient.end()
         {
-            sim.integrator.set_tolerances(rtol, atol);
-            solver.set_rtol(rtol);
+            use_tolerances(&mut sim, &mut solver, own);
         }
         if converged_at.is_none() && protocol_done && irregular && k >= max_beats {
             converged_at = Some(k);
@@ -1038,8 +1042,8 @@ fn run_phase_from(
         // Unconverged: summarise the last beats anyway (at the run's own tolerance).
         if converged_at.is_none() && k >= max_beats && protocol_done {
             converged_at = Some(k);
-            if let Some((rtol, atol)) = transient.end() {
-                sim.integrator.set_tolerances(rtol, atol);
+            if let Some(own) = transient.end() {
+                use_tolerances(&mut sim, &mut solver, own);
             }
         }
         if converged_at == Some(k) {

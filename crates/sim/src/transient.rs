@@ -69,23 +69,16 @@ impl TransientTolerance {
         self.loose
     }
 
-    /// The tolerances the run integrates at now.
-    pub fn tolerances(&self) -> (f64, f64) {
-        self.loose.unwrap_or(self.own)
-    }
-
-    /// After a period assessed as `a` (against `steady.tolerance` = `tol`): whether the run
-    /// goes back to its own tolerance now (then this period does not decide convergence).
-    pub fn refine_after(&mut self, a: &Assessment, tol: f64) -> bool {
-        let Some((rtol, _)) = self.loose else {
-            return false;
-        };
+    /// After a period assessed as `a` (against `steady.tolerance` = `tol`): the run's own
+    /// tolerances when it goes back to them now (then this period does not decide convergence).
+    pub fn refine_after(&mut self, a: &Assessment, tol: f64) -> Option<(f64, f64)> {
+        let (rtol, _) = self.loose?;
         self.loose_periods += 1;
-        let near = a.error < tol || a.residual < RELIABLE_PER_RTOL * rtol;
-        if near {
-            self.loose = None;
+        if a.error < tol || a.residual < RELIABLE_PER_RTOL * rtol {
+            self.end()
+        } else {
+            None
         }
-        near
     }
 
     /// Ends the transient: the run's own tolerances if it was still in it. The period that can
@@ -122,15 +115,18 @@ mod tests {
         let mut t = TransientTolerance::new((1e-6, 1e-6), true);
         assert!(close(t.loose().expect("loose"), (1e-5, 1e-5)));
         // Far from the orbit: stays loose.
-        assert!(!t.refine_after(&assessed(1e-2, 1.0), 1e-3));
-        assert!(close(t.tolerances(), (1e-5, 1e-5)));
+        assert_eq!(t.refine_after(&assessed(1e-2, 1.0), 1e-3), None);
+        assert!(close(t.loose().expect("still loose"), (1e-5, 1e-5)));
         // Residual below 100 × 1e-5: back to the run's own.
-        assert!(t.refine_after(&assessed(5e-4, 5e-2), 1e-3));
-        assert_eq!(t.tolerances(), (1e-6, 1e-6));
+        assert_eq!(
+            t.refine_after(&assessed(5e-4, 5e-2), 1e-3),
+            Some((1e-6, 1e-6))
+        );
+        assert_eq!(t.loose(), None);
         assert_eq!(t.loose_periods(), 2);
         // For good: a larger residual later does not loosen it again.
-        assert!(!t.refine_after(&assessed(1e-1, 1.0), 1e-3));
-        assert_eq!(t.tolerances(), (1e-6, 1e-6));
+        assert_eq!(t.refine_after(&assessed(1e-1, 1.0), 1e-3), None);
+        assert_eq!(t.loose(), None);
         assert_eq!(t.loose_periods(), 2);
     }
 
@@ -138,21 +134,26 @@ mod tests {
     fn a_run_that_ends_loose_goes_back_to_its_own_once() {
         let mut t = TransientTolerance::new((1e-6, 1e-7), true);
         assert_eq!(t.end(), Some((1e-6, 1e-7)));
-        assert_eq!(t.tolerances(), (1e-6, 1e-7));
+        assert_eq!(t.loose(), None);
         assert_eq!(t.end(), None);
     }
 
     #[test]
     fn a_period_that_meets_the_tolerance_while_loose_only_refines() {
         let mut t = TransientTolerance::new((1e-6, 1e-6), true);
-        assert!(t.refine_after(&assessed(2e-3, 5e-4), 1e-3));
+        assert_eq!(
+            t.refine_after(&assessed(2e-3, 5e-4), 1e-3),
+            Some((1e-6, 1e-6))
+        );
     }
 
     #[test]
     fn disabled_or_already_loose_runs_keep_their_own_tolerance() {
-        let off = TransientTolerance::new((1e-6, 1e-6), false);
+        let mut off = TransientTolerance::new((1e-6, 1e-6), false);
         assert_eq!(off.loose(), None);
-        assert_eq!(off.tolerances(), (1e-6, 1e-6));
+        assert_eq!(off.refine_after(&assessed(1e-2, 1.0), 1e-3), None);
+        assert_eq!(off.end(), None);
+        assert_eq!(off.loose_periods(), 0);
         // A run at rtol 1e-4 has no looser transient (capped at MAX_LOOSE_RTOL).
         assert_eq!(TransientTolerance::new((1e-4, 1e-4), true).loose(), None);
         // One at 3e-5 gets 1e-4, its absolute tolerance in proportion.
