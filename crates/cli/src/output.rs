@@ -99,7 +99,12 @@ fn fmt_metric(v: f64) -> String {
 }
 
 fn run_line(name: &str, r: &RunResult) -> String {
-    let state = if r.converged {
+    let state = if r.converged && r.cycle_beats > r.assist_period {
+        format!(
+            "periodic steady state over a cycle of {} beats after {} beats (estimated distance to the cycle {:.1e}; the summary averages the cycle)",
+            r.cycle_beats, r.beats_to_steady_state, r.steady_state_error
+        )
+    } else if r.converged {
         format!(
             "periodic steady state after {} beats (estimated distance to the orbit {:.1e})",
             r.beats_to_steady_state, r.steady_state_error

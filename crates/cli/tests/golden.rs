@@ -33,8 +33,11 @@
 //! recorded runs included: converged points' CO within 4.1e-4 relative, 20 of the shock
 //! cohort's 39 `not_converged` points by 1e-3 to 7.0 %, every point's status unchanged; the run
 //! folders' transient beats moved with their path, their last beats' CO by at most 1.4e-3
-//! (`impella-vs-iabp/shock-iabp`, assisted); 77 of 77 inside). Numbers must agree to 1e-9
-//! relative; text columns exactly.
+//! (`impella-vs-iabp/shock-iabp`, assisted); 77 of 77 inside); then for multi-beat cycles
+//! (`crates/sim/src/cycle.rs`) and the `*_cycle_beats` columns: only the shock cohort's 39
+//! `not_converged` points moved (33 now stop on a cycle of 2 to 57 beats with the cycle's mean,
+//! 6 stay `not_converged`, 4 of them with a cycle's mean), every other row bit-identical; 77 of
+//! 77 inside. Numbers must agree to 1e-9 relative; text columns exactly.
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod assist;
+pub mod cycle;
 pub mod input;
 pub mod model;
 pub mod rhythm;

@@ -21,6 +21,7 @@ use counterpulse_metrics::{
 };
 use thiserror::Error;
 
+use crate::cycle::CycleDetector;
 use crate::model::{Event, LoggedEvent, Model};
 use crate::scenario::{Scenario, SolverBackend};
 use crate::steady::{Assessment, PeriodicSolver};
@@ -218,6 +219,9 @@ pub struct RunResult {
     pub balloon_cycles: Vec<CycleRecord>,
     /// Assist period in beats (1 without balloon, k at 1:k).
     pub assist_period: u64,
+    /// Beats over which the orbit repeats: the assist period, or a multi-beat cycle of several
+    /// assist periods (see [`crate::cycle`]); the summary averages whole cycles.
+    pub cycle_beats: u64,
     /// Impella suction alarms raised during the run.
     pub impella_suction_alarms: u64,
 }
@@ -769,7 +773,7 @@ fn run_phase_from(
 
     // Whole assist periods of the final ratio.
     let final_period = scenario_final_period(scenario, period);
-    let summary_beats = if irregular {
+    let mut summary_beats = if irregular {
         (scenario.steady.irregular_beats / 2).max(1)
     } else {
         scenario.steady.summary_beats.div_ceil(final_period) * final_period
@@ -793,11 +797,19 @@ fn run_phase_from(
         .map_err(solve_err(0))?;
     // A run with a protocol records a transient (PCI, weaning) whose beats are the result, and
     // the protocol's times count from the run's start: no extrapolated jumps in it.
+    let accelerate = scenario.steady.accelerate && scenario.protocol.is_empty();
     let mut solver = PeriodicSolver::new(
         sim.model.tested_states(),
-        scenario.steady.accelerate && scenario.protocol.is_empty(),
+        accelerate,
         effective_rtol(scenario),
     );
+    // An orbit that repeats over several assist periods (see `crate::cycle`): once one is
+    // found, the run tests the map over the whole cycle, `cycle` periods.
+    let mut multi_beat = CycleDetector::new(
+        sim.model.tested_states(),
+        usize::try_from(scenario.steady.max_cycle_beats / final_period).unwrap_or(usize::MAX),
+    );
+    let mut cycle: u64 = 1;
     // The transient runs at a looser tolerance; the periods that decide run at the run's own.
     let mut transient = TransientTolerance::new(
         (effective_rtol(scenario), effective_atol(scenario)),
@@ -841,7 +853,6 @@ fn run_phase_from(
         opts.waveforms,
         true,
     );
-    let summary_range = |conv: u64| conv..conv + summary_beats;
     // The run as it was before the last extrapolation, while its period is running: if the
     // extrapolated start cannot be integrated (a state pushed out of the model's range), the
     // run goes back to it and the extrapolation starts again from a fresh history
@@ -870,7 +881,7 @@ fn run_phase_from(
                     summary_in.truncate(saved.summary_in);
                     extrapolations -= 1;
                     solver.failed_start();
-                    period_start = Some((k, y.clone(), sim.model.assist_period(), sim.t()));
+                    period_start = Some((k, y.clone(), sim.model.assist_period() * cycle, sim.t()));
                     rec.begin_beat(
                         &sim.model,
                         &y,
@@ -923,7 +934,8 @@ fn run_phase_from(
         };
         if let Some((prev, rr)) = pending.take() {
             let m = beat_metrics(&prev, this.as_ref().map(|(t, _)| t));
-            let in_summary = converged_at.is_some_and(|c| summary_range(c).contains(&prev.beat));
+            let in_summary =
+                converged_at.is_some_and(|c| (c..c + summary_beats).contains(&prev.beat));
             if in_summary {
                 summary_in.push(SummaryBeat {
                     duration_s: rr,
@@ -960,10 +972,13 @@ fn run_phase_from(
             sim.set_state(&y_now);
             sim.model.replan_beat(&y_now, &mut sim.calendar);
             solver.reset();
+            multi_beat.clear();
             period_start = None;
         }
         // The assist period can change during the run (a weaning protocol).
         let period = sim.model.assist_period();
+        // The beats of the period tested: one assist period, or a whole multi-beat cycle.
+        let tested = period * cycle;
         // Both states compared must come after the last protocol step.
         if protocol_done_at.is_none() && sim.t() >= protocol_end {
             protocol_done_at = Some(k);
@@ -971,7 +986,7 @@ fn run_phase_from(
         let protocol_done = protocol_done_at.is_some_and(|b| k >= b + period);
         if converged_at.is_none() && protocol_done_at.is_some() && !irregular {
             match &period_start {
-                Some((b0, x0, p0, ts)) if *p0 == period && k - b0 == period => {
+                Some((b0, x0, p0, ts)) if *p0 == tested && k - b0 == tested => {
                     let a = solver.record(x0, &y_now, sim.t() - ts);
                     assessment = Some(a);
                     rollback = None;
@@ -995,11 +1010,26 @@ fn run_phase_from(
                     if a.error < tol && !console_drifting && !confirm && !refine {
                         converged_at = Some(k);
                         met_criterion = true;
+                    } else if let Some(n) = (cycle == 1)
+                        .then(|| multi_beat.record(x0, &y_now))
+                        .flatten()
+                    {
+                        // The orbit repeats over n periods: test the map over the whole cycle
+                        // from here, with a fresh history, and summarise whole cycles.
+                        cycle = n as u64;
+                        let beats = period * cycle;
+                        summary_beats = summary_beats.div_ceil(beats) * beats;
+                        solver = PeriodicSolver::new(
+                            sim.model.tested_states(),
+                            accelerate,
+                            transient.current().0,
+                        );
+                        period_start = Some((k, y_now.clone(), beats, sim.t()));
                     } else {
                         let y_plain = y_now.clone();
                         // The period that reaches `steady.max_beats` starts plain, so that it can
                         // stop the run (an extrapolated one would only ask for a confirmation).
-                        if k + period < max_beats && !confirm && solver.extrapolate(&mut y_now) {
+                        if k + tested < max_beats && !confirm && solver.extrapolate(&mut y_now) {
                             rollback = Some(Box::new(Snapshot {
                                 sim: sim.clone(),
                                 rec: rec.clone(),
@@ -1017,12 +1047,14 @@ fn run_phase_from(
                             sim.model.replan_beat(&y_now, &mut sim.calendar);
                             extrapolations += 1;
                         }
-                        period_start = Some((k, y_now.clone(), period, sim.t()));
+                        period_start = Some((k, y_now.clone(), tested, sim.t()));
                     }
                 }
-                Some((_, _, p0, _)) if *p0 == period => {}
+                Some((_, _, p0, _)) if *p0 == tested => {}
                 _ => {
                     solver.reset();
+                    multi_beat.clear();
+                    cycle = 1;
                     period_start = Some((k, y_now.clone(), period, sim.t()));
                 }
             }
@@ -1030,7 +1062,7 @@ fn run_phase_from(
         // The period that can reach `steady.max_beats` runs at the run's own tolerance, so that
         // it can decide (a looser one never does).
         if converged_at.is_none()
-            && k + period >= max_beats
+            && k + tested >= max_beats
             && period_start.as_ref().is_some_and(|(b0, ..)| *b0 == k)
             && let Some(own) = transient.end()
         {
@@ -1160,6 +1192,7 @@ fn run_phase_from(
         alarms: std::mem::take(&mut sim.model.alarms),
         balloon_cycles,
         assist_period: sim.model.assist_period(),
+        cycle_beats: sim.model.assist_period() * cycle,
         impella_suction_alarms: sim.model.impella_suction_alarms,
     })
 }

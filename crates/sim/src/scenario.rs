@@ -74,6 +74,8 @@ param_group! {
         pub loose_transient: bool = ["1", 0, 1],
         /// Beats after which the run stops unconverged
         pub max_beats: u64 = ["beats", 1, 100000],
+        /// Longest multi-beat cycle recognised as a steady state (an orbit that repeats over several assist periods, e.g. the balloon console's timing settling into a cycle; the summary then averages whole cycles); at most one assist period: only periodic orbits of one period
+        pub max_cycle_beats: u64 = ["beats", 1, 1000],
         /// Beats averaged into the steady-state summary
         pub summary_beats: u64 = ["beats", 1, 1000],
         /// Sample interval of the per-beat traces used by the metrics

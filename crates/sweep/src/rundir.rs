@@ -63,7 +63,16 @@ fn finite(x: f64) -> serde_json::Value {
 
 /// How a run's steady state was judged, in words.
 pub fn steady_state_text(r: &RunResult) -> String {
-    if r.converged {
+    if r.converged && r.cycle_beats > r.assist_period {
+        format!(
+            "periodic over a multi-beat cycle of {} beats (the orbit repeats every {} assist periods, not every one; the summary averages whole cycles): estimated distance of the carried states to the cycle {:.1e} (|change over the cycle| {:.1e} / (1 - contraction {:.3}))",
+            r.cycle_beats,
+            r.cycle_beats / r.assist_period.max(1),
+            r.steady_state_error,
+            r.final_residual,
+            r.contraction_estimate
+        )
+    } else if r.converged {
         format!(
             "periodic: estimated distance of the carried states to the orbit {:.1e} (|change over an assist period| {:.1e} / (1 - contraction {:.3}))",
             r.steady_state_error, r.final_residual, r.contraction_estimate
@@ -98,6 +107,7 @@ pub fn run_json(r: &RunResult, assisted: bool) -> serde_json::Value {
         "beats_to_steady_state": r.beats_to_steady_state,
         "beats_simulated": r.beats_simulated,
         "assist_period_beats": r.assist_period,
+        "cycle_beats": r.cycle_beats,
         "final_residual": finite(r.final_residual),
         "steady_state_error": finite(r.steady_state_error),
         "contraction_estimate": finite(r.contraction_estimate),

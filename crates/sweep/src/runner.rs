@@ -99,6 +99,8 @@ struct Row {
     assisted_beats: Option<u64>,
     baseline_error: Option<f64>,
     assisted_error: Option<f64>,
+    baseline_cycle_beats: Option<u64>,
+    assisted_cycle_beats: Option<u64>,
     alarms: Option<u64>,
     alarm_kinds: String,
     delivered_fraction: Option<f64>,
@@ -233,6 +235,8 @@ fn run_row(spec: &SweepSpec, id: u64, shared: &SharedRuns, opts: &SweepOptions) 
         assisted_beats: None,
         baseline_error: None,
         assisted_error: None,
+        baseline_cycle_beats: None,
+        assisted_cycle_beats: None,
         alarms: None,
         alarm_kinds: String::new(),
         delivered_fraction: None,
@@ -346,6 +350,7 @@ fn run_row(spec: &SweepSpec, id: u64, shared: &SharedRuns, opts: &SweepOptions) 
         Ok(Ok((b, a))) => {
             row.baseline_beats = Some(b.beats_to_steady_state);
             row.baseline_error = Some(b.steady_state_error).filter(|e| e.is_finite());
+            row.baseline_cycle_beats = Some(b.cycle_beats);
             row.baseline = Some(b.summary.clone());
             let mut problems = Vec::new();
             let unconverged = |name: &str, r: &RunResult| {
@@ -362,6 +367,7 @@ fn run_row(spec: &SweepSpec, id: u64, shared: &SharedRuns, opts: &SweepOptions) 
                 })
             };
             problems.extend(unconverged("baseline", &b));
+            problems.extend(multi_beat_cycle("baseline", &b));
             let mut status = if problems.is_empty() {
                 "ok"
             } else {
@@ -381,11 +387,13 @@ fn run_row(spec: &SweepSpec, id: u64, shared: &SharedRuns, opts: &SweepOptions) 
             if let Some(a) = &a {
                 row.assisted_beats = Some(a.beats_to_steady_state);
                 row.assisted_error = Some(a.steady_state_error).filter(|e| e.is_finite());
+                row.assisted_cycle_beats = Some(a.cycle_beats);
                 row.assisted = Some(a.summary.clone());
                 if let Some(p) = unconverged("assisted", a) {
                     problems.push(p);
                     status = "not_converged";
                 }
+                problems.extend(multi_beat_cycle("assisted", a));
                 let report = AssistReport::of(a);
                 row.alarms = Some(base_alarms.alarms + report.alarms);
                 if report.alarms > 0 {
@@ -410,6 +418,17 @@ fn run_row(spec: &SweepSpec, id: u64, shared: &SharedRuns, opts: &SweepOptions) 
         }
     }
     row
+}
+
+/// A note on a converged run whose orbit repeats over several assist periods (see
+/// [`counterpulse_sim::cycle`]): its metrics are means over the cycle.
+fn multi_beat_cycle(name: &str, r: &RunResult) -> Option<String> {
+    (r.converged && r.cycle_beats > r.assist_period).then(|| {
+        format!(
+            "the {name} orbit repeats every {} beats, not every {} (a multi-beat cycle, e.g. the console's timing); its metrics are means over the cycle",
+            r.cycle_beats, r.assist_period
+        )
+    })
 }
 
 fn rows_table(spec: &SweepSpec, rows: &[Row]) -> Table {
@@ -472,6 +491,14 @@ fn rows_table(spec: &SweepSpec, rows: &[Row]) -> Table {
     t.push(
         "assisted_beats_to_steady_state",
         ColumnData::OptU64(rows.iter().map(|r| r.assisted_beats).collect()),
+    );
+    t.push(
+        "baseline_cycle_beats",
+        ColumnData::OptU64(rows.iter().map(|r| r.baseline_cycle_beats).collect()),
+    );
+    t.push(
+        "assisted_cycle_beats",
+        ColumnData::OptU64(rows.iter().map(|r| r.assisted_cycle_beats).collect()),
     );
     t.push(
         "baseline_steady_state_error",
