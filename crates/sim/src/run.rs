@@ -220,7 +220,8 @@ pub struct RunResult {
     /// Assist period in beats (1 without balloon, k at 1:k).
     pub assist_period: u64,
     /// Beats over which the orbit repeats: the assist period, or a multi-beat cycle of several
-    /// assist periods (see [`crate::cycle`]); the summary averages whole cycles.
+    /// assist periods (see [`crate::cycle`]; the summary averages whole cycles). For a run that
+    /// did not converge: the cycle it was testing when it stopped.
     pub cycle_beats: u64,
     /// Impella suction alarms raised during the run.
     pub impella_suction_alarms: u64,
@@ -797,10 +798,9 @@ fn run_phase_from(
         .map_err(solve_err(0))?;
     // A run with a protocol records a transient (PCI, weaning) whose beats are the result, and
     // the protocol's times count from the run's start: no extrapolated jumps in it.
-    let accelerate = scenario.steady.accelerate && scenario.protocol.is_empty();
     let mut solver = PeriodicSolver::new(
         sim.model.tested_states(),
-        accelerate,
+        scenario.steady.accelerate && scenario.protocol.is_empty(),
         effective_rtol(scenario),
     );
     // An orbit that repeats over several assist periods (see `crate::cycle`): once one is
@@ -810,6 +810,9 @@ fn run_phase_from(
         usize::try_from(scenario.steady.max_cycle_beats / final_period).unwrap_or(usize::MAX),
     );
     let mut cycle: u64 = 1;
+    // The beat the cycle's test began at, and the cycle reported at convergence (periods).
+    let mut cycle_from: u64 = 0;
+    let mut cycle_reported: Option<u64> = None;
     // The transient runs at a looser tolerance; the periods that decide run at the run's own.
     let mut transient = TransientTolerance::new(
         (effective_rtol(scenario), effective_atol(scenario)),
@@ -979,6 +982,15 @@ fn run_phase_from(
         let period = sim.model.assist_period();
         // The beats of the period tested: one assist period, or a whole multi-beat cycle.
         let tested = period * cycle;
+        // While a cycle is tested (plainly), every period's end continues the detector's
+        // sequence: at convergence it tells a true cycle from a decaying oscillation.
+        if cycle > 1
+            && converged_at.is_none()
+            && k > cycle_from
+            && (k - cycle_from).is_multiple_of(period)
+        {
+            multi_beat.observe(&y_now);
+        }
         // Both states compared must come after the last protocol step.
         if protocol_done_at.is_none() && sim.t() >= protocol_end {
             protocol_done_at = Some(k);
@@ -1010,18 +1022,27 @@ fn run_phase_from(
                     if a.error < tol && !console_drifting && !confirm && !refine {
                         converged_at = Some(k);
                         met_criterion = true;
+                        if cycle > 1 {
+                            cycle_reported =
+                                Some(multi_beat.shortest_repeat(cycle as usize, tol) as u64);
+                        }
                     } else if let Some(n) = (cycle == 1)
                         .then(|| multi_beat.record(x0, &y_now))
                         .flatten()
                     {
                         // The orbit repeats over n periods: test the map over the whole cycle
-                        // from here, with a fresh history, and summarise whole cycles.
+                        // from here, plainly and at the run's own tolerance (see
+                        // `crate::cycle`), and summarise whole cycles.
                         cycle = n as u64;
+                        cycle_from = k;
                         let beats = period * cycle;
                         summary_beats = summary_beats.div_ceil(beats) * beats;
+                        if let Some((rtol, atol)) = transient.end() {
+                            sim.integrator.set_tolerances(rtol, atol);
+                        }
                         solver = PeriodicSolver::new(
                             sim.model.tested_states(),
-                            accelerate,
+                            false,
                             transient.current().0,
                         );
                         period_start = Some((k, y_now.clone(), beats, sim.t()));
@@ -1192,7 +1213,7 @@ fn run_phase_from(
         alarms: std::mem::take(&mut sim.model.alarms),
         balloon_cycles,
         assist_period: sim.model.assist_period(),
-        cycle_beats: sim.model.assist_period() * cycle,
+        cycle_beats: sim.model.assist_period() * cycle_reported.unwrap_or(cycle),
         impella_suction_alarms: sim.model.impella_suction_alarms,
     })
 }

@@ -84,6 +84,11 @@ pub fn steady_state_text(r: &RunResult) -> String {
             r.beats_simulated - r.beats_to_steady_state,
             r.steady_state_error
         )
+    } else if r.cycle_beats > r.assist_period {
+        format!(
+            "not converged when the beat budget ran out on a multi-beat cycle of {} beats (its summary is the mean over whole cycles): estimated distance to the cycle {:.1e} (|change over the cycle| {:.1e}, contraction {:.3}; above steady.tolerance, or the balloon's gas was still changing)",
+            r.cycle_beats, r.steady_state_error, r.final_residual, r.contraction_estimate
+        )
     } else {
         format!(
             "not converged when the beat budget ran out: estimated distance to the orbit {:.1e} (|change over an assist period| {:.1e}, contraction {:.3}; above steady.tolerance, or the balloon's gas was still changing)",
