@@ -74,10 +74,14 @@ def main(run_dir):
         fail("coronary_flow_reserve is not hyperaemic / resting flow")
     if pq.ParquetFile(d / "beats.parquet").schema_arrow.field("ffr").type != "double":
         fail("ffr should be a double column")
-    # The summary is the time average over the last whole assist period(s) of each run.
+    # The summary is the time average over the last whole assist period(s) of each run (or whole
+    # multi-beat cycles), as many beats as the run says.
     for run, info in manifest["runs"].items():
         period = int(info["assist_period_beats"])
-        n = -(-int(manifest["scenario"]["steady.summary_beats"]) // period) * period
+        cycle = int(info["cycle_beats"])
+        n = int(info["summary_beats"])
+        if n % period or n % cycle or n < int(manifest["scenario"]["steady.summary_beats"]):
+            fail(f"{run}: {n} summary beats are not whole assist periods ({period}) and cycles ({cycle})")
         last = beats.filter(pl.col("run") == run).tail(n)
         co = (last["cardiac_output_l_min"] * last["rr_s"]).sum() / last["rr_s"].sum()
         s = manifest["steady_state_summary"][run]["cardiac_output_l_min"]

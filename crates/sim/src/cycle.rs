@@ -35,7 +35,7 @@
 
 use std::collections::VecDeque;
 
-use crate::steady::TestedState;
+use crate::steady::{TestedState, scaled_states};
 
 /// A cycle is detected when its states repeat at least this much more closely than they change
 /// from one period to the next (see the module documentation).
@@ -69,18 +69,7 @@ impl CycleDetector {
     }
 
     fn scaled(&mut self, y: &[f64]) -> Vec<f64> {
-        if self.scale.is_empty() {
-            self.scale = self
-                .states
-                .iter()
-                .map(|s| y[s.index].abs().max(s.scale_floor))
-                .collect();
-        }
-        self.states
-            .iter()
-            .zip(&self.scale)
-            .map(|(s, sc)| y[s.index] / sc)
-            .collect()
+        scaled_states(&self.states, &mut self.scale, y)
     }
 
     /// Records the end of the next period of the same sequence (the run is testing a cycle and
@@ -150,17 +139,7 @@ impl CycleDetector {
 mod tests {
     use super::*;
 
-    fn states(n: usize) -> Vec<TestedState> {
-        (0..n)
-            .map(|index| TestedState {
-                index,
-                scale_floor: 1.0,
-                min: f64::NEG_INFINITY,
-                max: f64::INFINITY,
-                relaxation_time_s: None,
-            })
-            .collect()
-    }
+    use crate::steady::unbounded_states as states;
 
     /// Feeds `periods` consecutive periods of the map `next` from `x0`; the first detection.
     fn detect(

@@ -223,6 +223,10 @@ pub struct RunResult {
     /// assist periods (see [`crate::cycle`]; the summary averages whole cycles). For a run that
     /// did not converge: the cycle it was testing when it stopped.
     pub cycle_beats: u64,
+    /// Beats averaged into the summary: `steady.summary_beats` rounded up to whole assist
+    /// periods, or to whole cycles of the multi-beat cycle the run tested (which can be longer
+    /// than `cycle_beats` where that cycle turned out to repeat over fewer beats).
+    pub summary_beats: u64,
     /// Impella suction alarms raised during the run.
     pub impella_suction_alarms: u64,
 }
@@ -1214,6 +1218,7 @@ fn run_phase_from(
         balloon_cycles,
         assist_period: sim.model.assist_period(),
         cycle_beats: sim.model.assist_period() * cycle_reported.unwrap_or(cycle),
+        summary_beats,
         impella_suction_alarms: sim.model.impella_suction_alarms,
     })
 }

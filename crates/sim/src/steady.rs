@@ -132,6 +132,36 @@ pub struct TestedState {
     pub relaxation_time_s: Option<f64>,
 }
 
+/// The tested `states` of `y` divided by their scales, `s_i = max(|x_i|, floor_i)` taken from
+/// the first state scaled (`scale` is empty until then; see the module documentation).
+pub(crate) fn scaled_states(states: &[TestedState], scale: &mut Vec<f64>, y: &[f64]) -> Vec<f64> {
+    if scale.is_empty() {
+        *scale = states
+            .iter()
+            .map(|s| y[s.index].abs().max(s.scale_floor))
+            .collect();
+    }
+    states
+        .iter()
+        .zip(scale.iter())
+        .map(|(s, sc)| y[s.index] / sc)
+        .collect()
+}
+
+/// Unbounded states `0..n` of scale floor 1 and no relaxation time, for tests.
+#[cfg(test)]
+pub(crate) fn unbounded_states(n: usize) -> Vec<TestedState> {
+    (0..n)
+        .map(|index| TestedState {
+            index,
+            scale_floor: 1.0,
+            min: f64::NEG_INFINITY,
+            max: f64::INFINITY,
+            relaxation_time_s: None,
+        })
+        .collect()
+}
+
 /// What one period says about the state it started from.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Assessment {
@@ -246,18 +276,7 @@ impl PeriodicSolver {
     }
 
     fn scaled(&mut self, y: &[f64]) -> Vec<f64> {
-        if self.scale.is_empty() {
-            self.scale = self
-                .states
-                .iter()
-                .map(|s| y[s.index].abs().max(s.scale_floor))
-                .collect();
-        }
-        self.states
-            .iter()
-            .zip(&self.scale)
-            .map(|(s, sc)| y[s.index] / sc)
-            .collect()
+        scaled_states(&self.states, &mut self.scale, y)
     }
 
     /// Records a period of `period_s` seconds that started at `start` and ended at `end` (full
@@ -606,15 +625,7 @@ mod tests {
     use super::*;
 
     fn tested(n: usize) -> Vec<TestedState> {
-        (0..n)
-            .map(|index| TestedState {
-                index,
-                scale_floor: 1.0,
-                min: f64::NEG_INFINITY,
-                max: f64::INFINITY,
-                relaxation_time_s: None,
-            })
-            .collect()
+        unbounded_states(n)
     }
 
     /// A linear beat map `x ↦ A x + c` with slow modes 0.95, 0.9 and a fast one 0.3.

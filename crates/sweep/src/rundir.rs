@@ -113,6 +113,7 @@ pub fn run_json(r: &RunResult, assisted: bool) -> serde_json::Value {
         "beats_simulated": r.beats_simulated,
         "assist_period_beats": r.assist_period,
         "cycle_beats": r.cycle_beats,
+        "summary_beats": r.summary_beats,
         "final_residual": finite(r.final_residual),
         "steady_state_error": finite(r.steady_state_error),
         "contraction_estimate": finite(r.contraction_estimate),
