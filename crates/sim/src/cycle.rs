@@ -18,9 +18,9 @@
 //! were `k` periods before far more closely than they move from period to period. The smallest
 //! such `k` from 2 to the largest asked for is taken (a cycle of `k` also repeats over `2k`).
 //!
-//! **What the run does with it.** It tests the `k`-fold map `G^k` with the same
-//! [`crate::steady::PeriodicSolver`] (error estimate, acceleration, confirmation), so the error
-//! it states is the distance to the cycle, and summarises whole cycles: the metrics are means
+//! **What the run does with it.** It tests the `k`-fold map `G^k` with a fresh
+//! [`crate::steady::PeriodicSolver`] (the same error estimate; plain iteration, see below), so
+//! the error it states is the distance to the cycle, and summarises whole cycles: the metrics are means
 //! over the cycle's beats, as a monitor averaging over a minute would show them. A slowly
 //! decaying oscillation of a period-1 orbit could pass the detection too; then the `k`-fold
 //! map's fixed point is that orbit: when the run has met its tolerance, the cycle it reports is
@@ -113,11 +113,7 @@ impl CycleDetector {
             self.ends.clear();
             self.ends.push_back(x);
         }
-        let g = self.scaled(end);
-        self.ends.push_back(g);
-        while self.ends.len() > 2 * self.max_periods + 1 {
-            self.ends.pop_front();
-        }
+        self.observe(end);
         let n = self.ends.len();
         let change = |j: usize, k: usize| {
             self.ends[j]
@@ -126,10 +122,12 @@ impl CycleDetector {
                 .map(|(a, b)| (a - b).abs())
                 .fold(0.0, f64::max)
         };
+        // The largest change over one period in the last k periods, grown with k.
+        let mut per_period = 0.0_f64;
         (2..=self.max_periods).take_while(|k| n > 2 * k).find(|&k| {
-            let window = n - k..n;
-            let per_period = window.clone().map(|j| change(j, 1)).fold(0.0, f64::max);
-            let per_cycle = window.map(|j| change(j, k)).fold(0.0, f64::max);
+            let first = if k == 2 { n - 2..n } else { n - k..n - k + 1 };
+            per_period = first.map(|j| change(j, 1)).fold(per_period, f64::max);
+            let per_cycle = (n - k..n).map(|j| change(j, k)).fold(0.0, f64::max);
             per_period > 0.0 && per_cycle <= CYCLE_SEPARATION * per_period
         })
     }

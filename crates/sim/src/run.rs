@@ -1041,14 +1041,14 @@ fn run_phase_from(
                         cycle_from = k;
                         let beats = period * cycle;
                         summary_beats = summary_beats.div_ceil(beats) * beats;
-                        if let Some((rtol, atol)) = transient.end() {
-                            sim.integrator.set_tolerances(rtol, atol);
-                        }
                         solver = PeriodicSolver::new(
                             sim.model.tested_states(),
                             false,
-                            transient.current().0,
+                            effective_rtol(scenario),
                         );
+                        if let Some(own) = transient.end() {
+                            use_tolerances(&mut sim, &mut solver, own);
+                        }
                         period_start = Some((k, y_now.clone(), beats, sim.t()));
                     } else {
                         let y_plain = y_now.clone();

@@ -64,11 +64,6 @@ impl TransientTolerance {
         }
     }
 
-    /// The tolerances the run integrates at now.
-    pub fn current(&self) -> (f64, f64) {
-        self.loose.unwrap_or(self.own)
-    }
-
     /// The transient's tolerances, while the run is in it.
     pub fn loose(&self) -> Option<(f64, f64)> {
         self.loose
