@@ -23,6 +23,7 @@ pub mod error;
 pub mod guard;
 pub mod rundir;
 pub mod runner;
+mod shared;
 pub mod sobol;
 pub mod spec;
 

@@ -11,10 +11,8 @@
 //! OUT/points/point-000012/...       beats/waveforms/events of `record_points`
 //! ```
 
-use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::time::Instant;
 
 use counterpulse_circulation::Value;
@@ -165,58 +163,8 @@ fn part_path(out: &Path, chunk: u64) -> PathBuf {
     out.join("parts").join(format!("part-{chunk:06}.parquet"))
 }
 
-fn baseline_key(s: &counterpulse_sim::Scenario) -> String {
-    let b = baseline_scenario(s);
-    let mut key = String::new();
-    for (k, v) in b.resolved() {
-        if !k.starts_with("iabp.") && !k.starts_with("output.") {
-            key.push_str(&k);
-            key.push('=');
-            key.push_str(&format!("{v:?};"));
-        }
-    }
-    key
-}
-
-type Cell = OnceLock<Result<RunResult, PointError>>;
-
-/// Steady states shared by the points of a sweep (of this process's shard), whatever their
-/// chunk: each distinct baseline is run once, and the points that share a baseline (they
-/// differ only in balloon settings) warm-start their assisted run from the assisted steady
-/// state of the group's **leader**, its lowest point id in the whole sweep
-/// ([`assisted_run_warm`]: the run begins as a cold one, so the console learns its timing
-/// from the same beats, and jumps onto the leader's orbit once the balloon has inflated). The
-/// leader is a function of the spec, and its assisted run starts from the baseline, so every
-/// point's path (and result) is the same whatever the thread count, the order, the chunking or
-/// the shard; the warm start changes the path only, and each run meets the same steady-state
-/// error bound. Not used for irregular rhythms or protocols, whose result depends on the path.
-#[derive(Default)]
-struct SharedRuns {
-    /// Baseline run by baseline key.
-    baselines: HashMap<String, Cell>,
-    /// The leader of each baseline key and its assisted run.
-    leaders: HashMap<String, (u64, Cell)>,
-}
-
-impl SharedRuns {
-    /// The cells for the points `ids` (the leaders found among all points of the sweep).
-    fn for_points(spec: &SweepSpec, ids: &[u64]) -> Self {
-        let mut shared = SharedRuns::default();
-        for &id in ids {
-            if let Ok(s) = spec.scenario(id) {
-                shared.baselines.entry(baseline_key(&s)).or_default();
-            }
-        }
-        for id in 0..spec.n_points() {
-            let Ok(s) = spec.scenario(id) else { continue };
-            let key = baseline_key(&s);
-            if shared.baselines.contains_key(&key) && !shared.leaders.contains_key(&key) {
-                shared.leaders.insert(key, (id, Cell::new()));
-            }
-        }
-        shared
-    }
-}
+/// The runs shared by a sweep's points (see [`crate::shared`]).
+type SharedRuns = crate::shared::SharedRuns<Result<RunResult, PointError>>;
 
 /// Whether a point's assisted run may start from another point's assisted steady state.
 fn warm_startable(s: &counterpulse_sim::Scenario) -> bool {
@@ -251,6 +199,9 @@ fn run_row(spec: &SweepSpec, id: u64, shared: &SharedRuns, opts: &SweepOptions) 
         }
     };
     row.seed = s.rhythm.seed;
+    // This point's group keeps its shared runs until the point is done (also if it panics).
+    let group = shared.group_name(&s);
+    let _held = shared.hold(&group);
     let record = spec.record_points.contains(&id);
     let result = catch_unwind(AssertUnwindSafe(
         || -> Result<(RunResult, Option<RunResult>), PointError> {
@@ -286,38 +237,27 @@ fn run_row(spec: &SweepSpec, id: u64, shared: &SharedRuns, opts: &SweepOptions) 
                 )
                 .map_err(PointError::from)
             };
-            let key = baseline_key(&s);
-            let b = match shared.baselines.get(&key) {
-                Some(cell) => cell.get_or_init(compute).clone(),
-                None => compute(),
-            }?;
+            let b = shared.baseline(&group, compute)?;
             let plain = RunOptions::default();
             if !s.iabp.enabled {
                 return Ok((b, None));
             }
             // The leader's own assisted run is the one its group starts from: run it once.
-            if let Some((leader, cell)) = shared.leaders.get(&key)
-                && *leader == id
-                && warm_startable(&s)
-            {
-                let a = cell
-                    .get_or_init(|| assisted_run(&s, &plain, &b).map_err(PointError::from))
-                    .clone()?;
+            let leader_id = shared.leader(&group);
+            if leader_id == Some(id) && warm_startable(&s) {
+                let a = shared.leader_run(&group, || {
+                    assisted_run(&s, &plain, &b).map_err(PointError::from)
+                })?;
                 return Ok((b, Some(a)));
             }
             // The leader's assisted steady state, when this point may start from it.
-            let leader = match shared.leaders.get(&key) {
-                Some((leader, cell)) if *leader != id && warm_startable(&s) => {
-                    match spec.scenario(*leader) {
-                        Ok(ls) if warm_startable(&ls) => Some(
-                            cell.get_or_init(|| {
-                                assisted_run(&ls, &plain, &b).map_err(PointError::from)
-                            })
-                            .clone(),
-                        ),
-                        _ => None,
-                    }
-                }
+            let leader = match leader_id {
+                Some(leader) if warm_startable(&s) => match spec.scenario(leader) {
+                    Ok(ls) if warm_startable(&ls) => Some(shared.leader_run(&group, || {
+                        assisted_run(&ls, &plain, &b).map_err(PointError::from)
+                    })),
+                    _ => None,
+                },
                 _ => None,
             };
             let a = match leader {
