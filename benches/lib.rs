@@ -5,22 +5,23 @@
 
 use counterpulse_sim::{RunOptions, RunResult, Scenario, Simulation, run, simulate};
 
-/// Runs a preset with overrides; panics with the error (benchmarks only).
-pub fn run_preset(preset: &str, sets: &[&str], opts: &RunOptions) -> RunResult {
+/// A preset with overrides (`key=value`); panics with the error (benchmarks only).
+pub fn preset_scenario(preset: &str, sets: &[&str]) -> Scenario {
     let mut s = Scenario::from_preset(preset).unwrap_or_else(|e| panic!("{e}"));
     for a in sets {
         s.set_cli(a).unwrap_or_else(|e| panic!("{e}"));
     }
-    run(&s, opts).unwrap_or_else(|e| panic!("{e}"))
+    s
+}
+
+/// Runs a preset with overrides; panics with the error (benchmarks only).
+pub fn run_preset(preset: &str, sets: &[&str], opts: &RunOptions) -> RunResult {
+    run(&preset_scenario(preset, sets), opts).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Baseline and assisted runs of a preset with overrides (benchmarks only).
 pub fn simulate_preset(preset: &str, sets: &[&str], opts: &RunOptions) -> Simulation {
-    let mut s = Scenario::from_preset(preset).unwrap_or_else(|e| panic!("{e}"));
-    for a in sets {
-        s.set_cli(a).unwrap_or_else(|e| panic!("{e}"));
-    }
-    simulate(&s, opts).unwrap_or_else(|e| panic!("{e}"))
+    simulate(&preset_scenario(preset, sets), opts).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// One line of work counters for a run.

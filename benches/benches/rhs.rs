@@ -10,9 +10,9 @@
 //! states stay those of the R wave, and the balloon's console, whose events move its gas, is
 //! not run. Criterion's throughput is RHS evaluations per second.
 
-use counterpulse_benches::simulate_preset;
+use counterpulse_benches::preset_scenario;
 use counterpulse_engine::OdeSystem;
-use counterpulse_sim::{Model, RunOptions, Scenario};
+use counterpulse_sim::{Model, RunOptions, simulate};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 
@@ -30,12 +30,9 @@ fn bench(c: &mut Criterion) {
             vec!["iabp.enabled=true"],
         ),
     ] {
-        let sim = simulate_preset(preset, &sets, &RunOptions::default());
+        let s = preset_scenario(preset, &sets);
+        let sim = simulate(&s, &RunOptions::default()).unwrap_or_else(|e| panic!("{e}"));
         let run = sim.assisted.as_ref().unwrap_or(&sim.baseline);
-        let mut s = Scenario::from_preset(preset).unwrap_or_else(|e| panic!("{e}"));
-        for a in &sets {
-            s.set_cli(a).unwrap_or_else(|e| panic!("{e}"));
-        }
         let model = Model::new(&s, sim.baseline.summary.mean_arterial_pressure_mmhg)
             .unwrap_or_else(|e| panic!("{e}"));
         let y = run.final_state.clone();

@@ -22,18 +22,19 @@
 //! points: 493 MiB; `benches/sweep.sh`). A value dropped too early would only be computed
 //! again, to the same result: the counts decide memory, never a result.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
+use counterpulse_circulation::Value;
 use counterpulse_sim::{Scenario, baseline_scenario};
 
 use crate::spec::SweepSpec;
 
 /// The shared runs of a sweep's points; `T` is what a run gives (a result or an error).
 pub(crate) struct SharedRuns<T> {
-    /// The baseline parameters of the sweep's base scenario, `key → value` as names write them.
-    base: HashMap<String, String>,
+    /// The baseline parameters of the sweep's base scenario, in the parameters' order.
+    base: Vec<(String, Value)>,
     /// The groups of this process's points, by name.
     groups: HashMap<String, Group<T>>,
 }
@@ -93,7 +94,7 @@ impl<T: Clone> SharedRuns<T> {
     /// sweep; points whose scenario is invalid belong to none).
     pub(crate) fn for_points(spec: &SweepSpec, ids: &[u64]) -> Self {
         let mut shared = SharedRuns {
-            base: baseline_parameters(&baseline_scenario(&spec.base)).collect(),
+            base: baseline_parameters(&baseline_scenario(&spec.base)),
             groups: HashMap::new(),
         };
         let mut counts: HashMap<String, usize> = HashMap::new();
@@ -123,33 +124,26 @@ impl<T: Clone> SharedRuns<T> {
     }
 
     /// The name of the group of a point with scenario `s`: the baseline parameters in which
-    /// its baseline differs from the base's (`key=value;`, in the parameters' order), then
-    /// those of the base its baseline does not have (`key;`), then the baseline's protocol
+    /// its baseline differs from the base's (`key=value;` with the value as `{:?}`, text
+    /// quoted and escaped, in the parameters' order; every scenario lists the same parameters,
+    /// and a list of another length is named by its length too), then the baseline's protocol
     /// steps if it has any (a baseline without the balloon keeps its protocol: the run is its
     /// transient). Equal names mean equal baselines.
     pub(crate) fn group_name(&self, s: &Scenario) -> String {
         let baseline = baseline_scenario(s);
+        let own = baseline_parameters(&baseline);
         let mut name = String::new();
-        let mut shared_keys = 0;
-        for (k, v) in baseline_parameters(&baseline) {
-            match self.base.get(&k) {
-                Some(b) => {
-                    shared_keys += 1;
-                    if *b != v {
-                        name.push_str(&format!("{k}={v};"));
-                    }
-                }
-                None => name.push_str(&format!("{k}={v};")),
+        for (i, (k, v)) in own.iter().enumerate() {
+            let as_base = self
+                .base
+                .get(i)
+                .is_some_and(|(bk, bv)| bk == k && identical(bv, v));
+            if !as_base {
+                name.push_str(&format!("{k}={v:?};"));
             }
         }
-        if shared_keys != self.base.len() {
-            let own: HashSet<String> = baseline_parameters(&baseline).map(|(k, _)| k).collect();
-            let mut missing: Vec<&String> =
-                self.base.keys().filter(|k| !own.contains(*k)).collect();
-            missing.sort();
-            for k in missing {
-                name.push_str(&format!("{k};"));
-            }
+        if own.len() != self.base.len() {
+            name.push_str(&format!("{} parameters;", own.len()));
         }
         if !baseline.protocol.is_empty() {
             name.push_str(&format!("protocol={:?};", baseline.protocol));
@@ -205,13 +199,22 @@ impl<T: Clone> SharedRuns<T> {
 }
 
 /// The parameters of a baseline scenario that decide its run: all but the balloon's (off in a
-/// baseline) and the output's, `(key, value)` with values as `{:?}` (text quoted and escaped).
-fn baseline_parameters(baseline: &Scenario) -> impl Iterator<Item = (String, String)> {
+/// baseline) and the output's, in the parameters' order.
+fn baseline_parameters(baseline: &Scenario) -> Vec<(String, Value)> {
     baseline
         .resolved()
         .into_iter()
         .filter(|(k, _)| !k.starts_with("iabp.") && !k.starts_with("output."))
-        .map(|(k, v)| (k, format!("{v:?}")))
+        .collect()
+}
+
+/// Whether two values give the same run: numbers bit for bit (−0 and 0 apart, as `{:?}` writes
+/// them), the rest equal.
+fn identical(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.to_bits() == y.to_bits(),
+        _ => a == b,
+    }
 }
 
 #[cfg(test)]
@@ -252,8 +255,8 @@ iabp.enabled = true
             // The leader is the group's lowest id and has the same baseline.
             assert!(leader <= id);
             assert_eq!(
-                baseline_parameters(&baseline_scenario(&l)).collect::<Vec<_>>(),
-                baseline_parameters(&baseline_scenario(&s)).collect::<Vec<_>>()
+                baseline_parameters(&baseline_scenario(&l)),
+                baseline_parameters(&baseline_scenario(&s))
             );
             assert_eq!(l.circulation.heart.rate_bpm, s.circulation.heart.rate_bpm);
         }
@@ -270,6 +273,11 @@ iabp.enabled = true
         assert_ne!(shared.group_name(&base), shared.group_name(&other));
         other.circulation.heart.rate_bpm -= 1.0;
         assert_eq!(shared.group_name(&base), shared.group_name(&other));
+        // Values are compared bit for bit: −0 and 0 are written apart and so named apart.
+        other.circulation.coronary.stenosis_percent = 0.0;
+        let zero = shared.group_name(&other);
+        other.circulation.coronary.stenosis_percent = -0.0;
+        assert_ne!(zero, shared.group_name(&other));
     }
 
     /// A point without the balloon keeps its protocol in its baseline run (it is the run), one
