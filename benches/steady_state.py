@@ -2,9 +2,10 @@
 """The default sweep's cost and its steady states, side by side for several builds.
 
     python3 benches/steady_state.py --bin new=target/release/counterpulse \
-        --bin old=/path/to/old/counterpulse [--rounds 3] [--threads 2] [--rev a9c1813]
+        --bin old=/path/to/old/counterpulse [--rounds 3] [--threads 2] [--rev a9c1813] \
+        [--spec NAME=SWEEP.toml]
 
-Runs `counterpulse sweep` (the embedded default sweep) with every binary, interleaved
+Runs `counterpulse sweep` (the embedded default sweep, or a `--spec` file) with every binary, interleaved
 (A B C, A B C, ...: load from other processes hits all of them alike), and prints a Markdown
 table per binary: CPU time (user + system of the child, each round), wall time, the median,
 90th percentile and largest beats to steady state of the baseline and assisted runs, the points'
@@ -15,7 +16,16 @@ cores) and adds it as `REV`. The beats are the points' `*_beats_to_steady_state`
 2026-12-02 (issue 14) those held the beats simulated, 2 more at the default
 `steady.summary_beats`. Issue 14's targets are read off this table: median beats <= 12 at the default tolerance,
 and the sweep 4x faster than a9c1813 measured in one sitting.
+
+`--spec NAME=FILE` runs the sweep spec FILE with build NAME instead of its embedded default
+sweep. With `--bin` the same binary can appear twice under two names, e.g. main on
+benches/a9c1813-physiology.toml (a9c1813's default sweep with the controllers added since
+switched off) next to `--rev a9c1813` on its own default: the acceleration compared on the
+physiology both builds have. The last column compares gains at the same heart rate, balloon
+volume and stenosis, only between builds that ran the same sweep file (or their defaults).
 """
+
+from __future__ import annotations
 
 import argparse
 import os
@@ -57,13 +67,15 @@ def build_rev(rev: str) -> Path:
     return binary
 
 
-def run_once(binary: Path, out: Path, threads: int) -> tuple[float, float]:
-    """CPU seconds (user + system of the child) and wall seconds of one default sweep."""
+def run_once(binary: Path, spec: Path | None, out: Path, threads: int) -> tuple[float, float]:
+    """CPU seconds (user + system of the child) and wall seconds of one sweep: `spec`, or the
+    binary's embedded default sweep."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     # No `--quiet`: older builds (a9c1813) do not have it; progress bars need a terminal.
+    file = [str(spec)] if spec else []
     done = subprocess.run(
-        [str(binary), "sweep", "--out", str(out), "--force", "--threads", str(threads)],
+        [str(binary), "sweep", *file, "--out", str(out), "--force", "--threads", str(threads)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -77,10 +89,15 @@ def run_once(binary: Path, out: Path, threads: int) -> tuple[float, float]:
 
 
 def summary(points: Path) -> dict:
+    # A point is named by its axis values (the columns between `point_id` and `seed`), so that
+    # points of two builds' sweeps compare where the sweeps share them (a9c1813's default sweep
+    # has other stenoses than today's: its point ids mean other points).
+    names = pq.read_schema(points).names
+    axes = names[names.index("point_id") + 1 : names.index("seed")]
     t = pq.read_table(
         points,
         columns=[
-            "point_id",
+            *axes,
             "status",
             "baseline_beats_to_steady_state",
             "assisted_beats_to_steady_state",
@@ -100,16 +117,18 @@ def summary(points: Path) -> dict:
     for s in t["status"]:
         statuses[s] = statuses.get(s, 0) + 1
     gains = {}
-    for i, b, a in zip(
-        t["point_id"], t["baseline_cardiac_output_l_min"], t["assisted_cardiac_output_l_min"]
-    ):
+    keys = list(zip(*(t[a] for a in axes)))
+    if len(set(keys)) != len(keys):
+        raise SystemExit(f"{points}: points share axis values {tuple(axes)}; cannot compare")
+    for k, b, a in zip(keys, t["baseline_cardiac_output_l_min"], t["assisted_cardiac_output_l_min"]):
         if a is not None and b is not None:
-            gains[i] = a - b
+            gains[k] = a - b
     return {
         "baseline": beats("baseline_beats_to_steady_state"),
         "assisted": beats("assisted_beats_to_steady_state"),
         "statuses": ", ".join(f"{n} {s}" for s, n in sorted(statuses.items(), key=lambda x: -x[1])),
         "gains": gains,
+        "axes": tuple(axes),
     }
 
 
@@ -119,6 +138,7 @@ def main() -> int:
     ap.add_argument("--rev", action="append", default=[], metavar="REV")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--spec", action="append", default=[], metavar="NAME=FILE")
     args = ap.parse_args()
     bins: list[tuple[str, Path]] = []
     for b in args.bin:
@@ -134,38 +154,57 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
+    specs: dict[str, Path] = {}
+    for s in args.spec:
+        name, sep, path = s.partition("=")
+        if not sep or name not in names or name in specs or not Path(path).is_file():
+            print(
+                f"--spec {s!r}: expected NAME=FILE with NAME a --bin or --rev name (once) and "
+                "FILE an existing sweep spec",
+                file=sys.stderr,
+            )
+            return 2
+        specs[name] = Path(path).resolve()
     for rev in args.rev:
         bins.append((rev, build_rev(rev)))
     times: dict[str, list[tuple[float, float]]] = {n: [] for n, _ in bins}
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
             for name, binary in bins:
-                times[name].append(run_once(binary, Path(tmp) / name, args.threads))
+                times[name].append(
+                    run_once(binary, specs.get(name), Path(tmp) / name, args.threads)
+                )
         results = {n: summary(Path(tmp) / n / "points.parquet") for n, _ in bins}
-    ref = results[bins[0][0]]["gains"]
+    first = bins[0][0]
+    ref = results[first]["gains"]
     load = os.getloadavg()[0]
     print(
-        f"default sweep, --threads {args.threads}, {args.rounds} interleaved rounds, "
+        f"--threads {args.threads}, {args.rounds} interleaved rounds, "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {load:.1f}\n"
     )
     print(
-        "| build | CPU time per round (s) | wall time, mean (s) "
+        "| build | sweep | CPU time per round (s) | wall time, mean (s) "
         "| beats to steady state, baseline: median / p90 / max "
         "| beats to steady state, assisted: median / p90 / max | statuses | mean CO gain (L/min) "
-        f"| largest difference of a point's gain from {bins[0][0]}'s (L/min) |"
+        f"| largest difference of a point's gain from {first}'s at the same axis values (L/min) |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, _ in bins:
         res = results[name]
         cpu = " / ".join(f"{c:.2f}" for c, _ in times[name])
         wall = statistics.mean(w for _, w in times[name])
         g = res["gains"]
         mean_gain = statistics.mean(g.values()) if g else float("nan")
-        common = [i for i in g if i in ref]
-        diff = max((abs(g[i] - ref[i]) for i in common), default=float("nan"))
+        sweep = specs[name].name if name in specs else "default"
+        if specs.get(name) == specs.get(first) and res["axes"] == results[first]["axes"]:
+            common = [i for i in g if i in ref]
+            largest = max((abs(g[i] - ref[i]) for i in common), default=float("nan"))
+            diff = f"{largest:.2e} ({len(common)} points)"
+        else:
+            diff = "- (another sweep)"
         print(
-            f"| {name} | {cpu} | {wall:.2f} | {res['baseline']} | {res['assisted']} "
-            f"| {res['statuses']} | {mean_gain:.4f} | {diff:.2e} |"
+            f"| {name} | {sweep} | {cpu} | {wall:.2f} | {res['baseline']} | {res['assisted']} "
+            f"| {res['statuses']} | {mean_gain:.4f} | {diff} |"
         )
     return 0
 

@@ -262,6 +262,48 @@ fn mean(h: &VecDeque<f64>) -> Option<f64> {
     (!h.is_empty()).then(|| h.iter().sum::<f64>() / h.len() as f64)
 }
 
+/// The console's timing histories at one moment, s, each its last 4 learned values (oldest
+/// first): the RR interval, the time from the trigger's reference (R wave, or the pressure
+/// upstroke) to the notch and to the valve opening, unassisted and assisted, and the deflation
+/// time. Assisted values come once per assist period (every k beats at 1:k); at 1:1 the
+/// unassisted ones stay those learned before the balloon first inflated. The console times
+/// every cycle from their means, so they carry over from beat to beat like the circulation's
+/// states; the console's timing is periodic when they are.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TimingMemory([Vec<f64>; 5]);
+
+impl TimingMemory {
+    /// Largest change from `self` to `later` (the same console some beats on), s: each history's
+    /// entries compared by age, newest with newest, as far as both reach, and where a history is
+    /// still filling (lengths differ) also its mean, which the console times from. Over a period
+    /// of a periodic orbit every entry comes back (0). A history that was empty and has learned
+    /// a value since, or the other way round (a trigger change forgets them), has not settled
+    /// (infinite).
+    pub fn change_s(&self, later: &TimingMemory) -> f64 {
+        self.0
+            .iter()
+            .zip(&later.0)
+            .map(|(a, b)| {
+                if a.is_empty() != b.is_empty() {
+                    return f64::INFINITY;
+                }
+                let by_age = a
+                    .iter()
+                    .rev()
+                    .zip(b.iter().rev())
+                    .map(|(x, y)| (x - y).abs())
+                    .fold(0.0, f64::max);
+                if a.len() == b.len() {
+                    by_age
+                } else {
+                    let mean = |h: &[f64]| h.iter().sum::<f64>() / h.len() as f64;
+                    by_age.max((mean(a) - mean(b)).abs())
+                }
+            })
+            .fold(0.0, f64::max)
+    }
+}
+
 /// The console's controller state.
 #[derive(Debug, Clone)]
 pub struct Console {
@@ -346,6 +388,21 @@ impl Console {
     /// Helium left in the reservoir, mL.
     pub fn helium_ml(&self) -> f64 {
         self.helium_ml
+    }
+
+    /// The histories the console times its cycles from (see [`TimingMemory`]).
+    pub fn timing_memory(&self) -> TimingMemory {
+        TimingMemory(self.histories().map(|h| h.iter().copied().collect()))
+    }
+
+    fn histories(&self) -> [&VecDeque<f64>; 5] {
+        [
+            &self.rr,
+            &self.to_notch,
+            &self.to_opening,
+            &self.to_opening_assisted,
+            &self.deflation,
+        ]
     }
 
     /// Whether the console's own state still changes from beat to beat: helium leaking from a
@@ -893,5 +950,63 @@ impl Console {
             self.phase,
             Phase::Inflating | Phase::Holding | Phase::Deflating
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn memory(histories: [&[f64]; 5]) -> TimingMemory {
+        TimingMemory(histories.map(<[f64]>::to_vec))
+    }
+
+    /// The console's histories after `beats` more beats that each learn `next(beat)`.
+    fn learned(start: [&[f64]; 5], beats: usize, next: impl Fn(usize) -> f64) -> TimingMemory {
+        let mut h: [VecDeque<f64>; 5] = start.map(|v| v.iter().copied().collect());
+        for b in 0..beats {
+            for x in h.iter_mut() {
+                push(x, next(b));
+            }
+        }
+        TimingMemory(h.map(Vec::from))
+    }
+
+    #[test]
+    fn histories_of_a_periodic_orbit_come_back_over_its_period_only() {
+        let steady = [0.6; 4];
+        let m0 = memory([&steady; 5]);
+        assert_eq!(m0.change_s(&learned([&steady; 5], 1, |_| 0.6)), 0.0);
+        // A 2-beat cycle: back after 2 beats (and 4), not after 1.
+        let cycle = [0.5, 0.7, 0.5, 0.7];
+        let m0 = memory([&cycle; 5]);
+        let alternate = |b: usize| if b.is_multiple_of(2) { 0.5 } else { 0.7 };
+        assert_eq!(m0.change_s(&learned([&cycle; 5], 2, alternate)), 0.0);
+        assert_eq!(m0.change_s(&learned([&cycle; 5], 4, alternate)), 0.0);
+        let one = m0.change_s(&learned([&cycle; 5], 1, alternate));
+        assert!((one - 0.2).abs() < 1e-12, "{one}");
+    }
+
+    #[test]
+    fn a_beat_from_before_a_jump_shows_as_a_change_though_the_newest_agree() {
+        // Three beats learned before the circulation's state was replaced, one after: the next
+        // beat agrees with the newest, but the mean still moves as the old beats leave.
+        let before = [0.30, 0.30, 0.30, 0.31];
+        let m0 = memory([&before; 5]);
+        let m1 = learned([&before; 5], 1, |_| 0.31);
+        assert!((m0.change_s(&m1) - 0.01).abs() < 1e-12);
+        // An unlearned history that learns a value has not settled; two unlearned ones have.
+        let empty = memory([&[], &[], &[], &[], &[]]);
+        assert_eq!(empty.change_s(&empty), 0.0);
+        let one = memory([&[0.3], &[], &[], &[], &[]]);
+        assert_eq!(empty.change_s(&one), f64::INFINITY);
+        assert_eq!(one.change_s(&empty), f64::INFINITY);
+        // A filling history whose newest values agree but whose mean moved has not settled.
+        let filling = memory([&[0.3, 0.5, 0.3], &[], &[], &[], &[]]);
+        let moved = one.change_s(&filling);
+        assert!(
+            (moved - (0.3f64 - 1.1 / 3.0).abs()).abs() < 1e-12,
+            "{moved}"
+        );
     }
 }

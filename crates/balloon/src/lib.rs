@@ -16,6 +16,7 @@ pub mod params;
 pub use balloon::{Balloon, BalloonFlows, BalloonSt, Line};
 pub use console::{
     Actions, Alarm, Console, ConsoleEvent, ConsoleLog, CycleRecord, NOTCH_VALVE_OPENING,
+    TimingMemory,
 };
 pub use params::{BalloonParams, Ratio, Timing, Trigger};
 

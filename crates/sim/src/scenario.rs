@@ -66,7 +66,7 @@ param_group! {
 param_group! {
     /// Periodic steady state detection and summary.
     pub struct SteadyParams {
-        /// Largest estimated relative distance of a carried state (volume, slow controller) to the periodic orbit, |Δ|/(1 − λ) over one assist period
+        /// Largest estimated relative distance of a carried state (volume, slow controller) to the periodic orbit, |Δ|/(1 − λ) over one assist period; the balloon console's learned timings (4-beat histories) must also come back over the period within it, relative to the RR interval
         pub tolerance: f64 = ["1", 1e-12, 0.1],
         /// Extrapolate towards the periodic orbit (Anderson acceleration on the beat map); off: plain beat-to-beat iteration. Never in a run with a `[[protocol]]` (its beats are a transient to record)
         pub accelerate: bool = ["1", 0, 1],

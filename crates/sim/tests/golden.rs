@@ -27,7 +27,8 @@
 //! (pre-shock assisted, stated error 5.5e-4); then for the transient integrated at 10 × rtol
 //! until near the orbit (`transient.rs`, with the run's new `loose_periods`): CO <= 1.6e-4
 //! relative, MAP <= 1.3e-4, coronary flow <= 2.4e-4 (non-ischaemic shock assisted, stated error
-//! 8.9e-4).
+//! 8.9e-4); then for the balloon console's timing histories in the steady-state test: every
+//! number bit-identical, the runs' new `console_timing_error` and their steady-state texts added.
 
 use counterpulse_metrics::BeatMetrics;
 use counterpulse_sim::{RunResult, Scenario, simulate};

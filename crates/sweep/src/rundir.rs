@@ -61,21 +61,45 @@ fn finite(x: f64) -> serde_json::Value {
     }
 }
 
+/// The console's part of a run's stated error, in words ("" without a balloon or where its
+/// histories came back exactly; see `RunResult::console_timing_error`).
+fn console_clause(r: &RunResult) -> String {
+    let c = r.console_timing_error;
+    if c.is_infinite() {
+        "; the balloon console was still learning its timing (a history gained or lost its values over the period)".to_string()
+    } else if c > 0.0 {
+        format!(
+            "; the balloon console's learned timings changed by {c:.1e} of an RR interval over it{}",
+            if c >= r.steady_state_error {
+                ", which sets the estimate"
+            } else {
+                ""
+            }
+        )
+    } else {
+        String::new()
+    }
+}
+
 /// How a run's steady state was judged, in words.
 pub fn steady_state_text(r: &RunResult) -> String {
     if r.converged && r.cycle_beats > r.assist_period {
         format!(
-            "periodic over a multi-beat cycle of {} beats (the orbit repeats every {} assist periods, not every one; the summary averages whole cycles): estimated distance of the carried states to the cycle {:.1e} (|change over the cycle| {:.1e} / (1 - contraction {:.3}))",
+            "periodic over a multi-beat cycle of {} beats (the orbit repeats every {} assist periods, not every one; the summary averages whole cycles): estimated distance of the carried states to the cycle {:.1e} (|change over the cycle| {:.1e} / (1 - contraction {:.3}){})",
             r.cycle_beats,
             r.cycle_beats / r.assist_period.max(1),
             r.steady_state_error,
             r.final_residual,
-            r.contraction_estimate
+            r.contraction_estimate,
+            console_clause(r)
         )
     } else if r.converged {
         format!(
-            "periodic: estimated distance of the carried states to the orbit {:.1e} (|change over an assist period| {:.1e} / (1 - contraction {:.3}))",
-            r.steady_state_error, r.final_residual, r.contraction_estimate
+            "periodic: estimated distance of the carried states to the orbit {:.1e} (|change over an assist period| {:.1e} / (1 - contraction {:.3}){})",
+            r.steady_state_error,
+            r.final_residual,
+            r.contraction_estimate,
+            console_clause(r)
         )
     } else if r.irregular {
         format!(
@@ -86,13 +110,20 @@ pub fn steady_state_text(r: &RunResult) -> String {
         )
     } else if r.cycle_beats > r.assist_period {
         format!(
-            "not converged when the beat budget ran out on a multi-beat cycle of {} beats (its summary is the mean over whole cycles): estimated distance to the cycle {:.1e} (|change over the cycle| {:.1e}, contraction {:.3}; above steady.tolerance, or the balloon's gas was still changing)",
-            r.cycle_beats, r.steady_state_error, r.final_residual, r.contraction_estimate
+            "not converged when the beat budget ran out on a multi-beat cycle of {} beats (its summary is the mean over whole cycles): estimated distance to the cycle {:.1e} (|change over the cycle| {:.1e}, contraction {:.3}; above steady.tolerance, or the balloon's gas was still changing{})",
+            r.cycle_beats,
+            r.steady_state_error,
+            r.final_residual,
+            r.contraction_estimate,
+            console_clause(r)
         )
     } else {
         format!(
-            "not converged when the beat budget ran out: estimated distance to the orbit {:.1e} (|change over an assist period| {:.1e}, contraction {:.3}; above steady.tolerance, or the balloon's gas was still changing)",
-            r.steady_state_error, r.final_residual, r.contraction_estimate
+            "not converged when the beat budget ran out: estimated distance to the orbit {:.1e} (|change over an assist period| {:.1e}, contraction {:.3}; above steady.tolerance, or the balloon's gas was still changing{})",
+            r.steady_state_error,
+            r.final_residual,
+            r.contraction_estimate,
+            console_clause(r)
         )
     }
 }
@@ -117,6 +148,7 @@ pub fn run_json(r: &RunResult, assisted: bool) -> serde_json::Value {
         "final_residual": finite(r.final_residual),
         "steady_state_error": finite(r.steady_state_error),
         "contraction_estimate": finite(r.contraction_estimate),
+        "console_timing_error": finite(r.console_timing_error),
         "extrapolations": r.extrapolations,
         "loose_periods": r.loose_periods,
         "start_time_s": r.start_time_s,

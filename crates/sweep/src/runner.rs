@@ -110,7 +110,7 @@ struct Row {
 const ERROR_COLUMNS: [&str; 2] = ["baseline_steady_state_error", "assisted_steady_state_error"];
 
 /// What `*_steady_state_error` means (written into the manifest).
-pub const STEADY_STATE_MEASURE: &str = "estimated largest relative distance of a carried state (compartment volumes, slow controllers; at an R wave) to the periodic orbit: |change over one assist period| / (1 - lambda), lambda the estimated contraction of the beat map (see counterpulse_sim::steady); steady.tolerance bounds it. Irregular rhythms: statistical steady state, the largest relative difference between the two halves of the summary window in mean cardiac output and MAP.";
+pub const STEADY_STATE_MEASURE: &str = "estimated largest relative distance of a carried state (compartment volumes, slow controllers; at an R wave) to the periodic orbit: |change over one assist period| / (1 - lambda), lambda the estimated contraction of the beat map (see counterpulse_sim::steady), or, if larger, the change of the balloon console's 4-beat timing histories over that period relative to the RR interval (console_timing_error in a run's JSON); steady.tolerance bounds it. Irregular rhythms: statistical steady state, the largest relative difference between the two halves of the summary window in mean cardiac output and MAP.";
 
 /// Statuses of a point, from good to bad:
 /// * `ok`: periodic steady state (or the fixed beats of an irregular rhythm), the balloon
