@@ -418,13 +418,10 @@ fn simulate(
             );
         }
         if !r.converged && !r.irregular {
-            let why = if r.steady_state_error > s.steady.tolerance {
-                ">"
-            } else {
-                "<= (the balloon's gas was still changing)"
-            };
+            let (op, note) =
+                counterpulse_sweep::rundir::unconverged_comparison(r, s.steady.tolerance);
             errln!(
-                "warning: {name} run: no periodic steady state within {} beats (estimated distance to the orbit {:.2e} {why} steady.tolerance {:.1e} when it stopped); the summary is of the last beats",
+                "warning: {name} run: no periodic steady state within {} beats (estimated distance to the orbit {:.2e} {op} steady.tolerance {:.1e}{note}, when it stopped); the summary is of the last beats",
                 s.steady.max_beats,
                 r.steady_state_error,
                 s.steady.tolerance

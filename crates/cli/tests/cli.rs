@@ -462,3 +462,52 @@ fn every_preset_runs_from_the_command_line() {
         );
     }
 }
+
+#[test]
+fn an_unconverged_run_says_when_the_console_s_learned_timing_set_its_error() {
+    // Cardiogenic shock without the controllers, HR 140, 40 mL balloon (a point of
+    // `benches/a9c1813-physiology.toml`), stopped by small beat budgets: where the console's
+    // term is what keeps the stated error above the tolerance, the warning says so; otherwise
+    // it does not.
+    let mut said = 0;
+    for max_beats in 6..=14 {
+        let budget = format!("steady.max_beats={max_beats}");
+        let mut args = vec!["simulate", "--preset", "cardiogenic-shock", "--json"];
+        for set in [
+            "iabp.enabled=true",
+            "iabp.ratio=1:1",
+            "iabp.timing=auto",
+            "baroreflex.enabled=false",
+            "coronary.autoregulation=false",
+            "ischaemia.enabled=false",
+            "heart.rate_bpm=140",
+            "iabp.volume_ml=40",
+            "coronary.stenosis_percent=50",
+            &budget,
+        ] {
+            args.extend(["--set", set]);
+        }
+        let o = run(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+        let r = &v["run"]["assisted"];
+        if r["converged"].as_bool() == Some(true) {
+            continue;
+        }
+        let (error, console) = (
+            r["steady_state_error"].as_f64().unwrap_or(f64::INFINITY),
+            r["console_timing_error"].as_f64().unwrap_or(0.0),
+        );
+        let warned = stderr(&o).lines().any(|l| {
+            l.contains("assisted run") && l.contains("set by the balloon console's learned timing")
+        });
+        assert_eq!(
+            warned,
+            error > 1e-3 && console >= error,
+            "max_beats {max_beats}: error {error:.2e}, console {console:.2e}\n{}",
+            stderr(&o)
+        );
+        said += usize::from(warned);
+    }
+    assert!(said > 0, "no budget stopped the run on the console's term");
+}

@@ -81,6 +81,22 @@ fn console_clause(r: &RunResult) -> String {
     }
 }
 
+/// How an unconverged run's stated error compares with `tolerance`: the comparison (`>` or
+/// `<=`) and a note to follow the tolerance, saying what set the error when the balloon
+/// console's learned timing did, or why a run within the tolerance still did not stop.
+pub fn unconverged_comparison(r: &RunResult, tolerance: f64) -> (&'static str, &'static str) {
+    if r.steady_state_error <= tolerance {
+        ("<=", ", but the balloon's gas was still changing")
+    } else if r.console_timing_error >= r.steady_state_error {
+        (
+            ">",
+            ", set by the balloon console's learned timing, which still changed over the period",
+        )
+    } else {
+        (">", "")
+    }
+}
+
 /// How a run's steady state was judged, in words.
 pub fn steady_state_text(r: &RunResult) -> String {
     if r.converged && r.cycle_beats > r.assist_period {

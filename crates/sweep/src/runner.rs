@@ -295,13 +295,9 @@ fn run_row(spec: &SweepSpec, id: u64, shared: &SharedRuns, opts: &SweepOptions) 
             let mut problems = Vec::new();
             let unconverged = |name: &str, r: &RunResult| {
                 (!r.converged && !r.irregular).then(|| {
-                    let why = if r.steady_state_error > s.steady.tolerance {
-                        ">"
-                    } else {
-                        "<= (the balloon's gas was still changing)"
-                    };
+                    let (op, note) = crate::rundir::unconverged_comparison(r, s.steady.tolerance);
                     format!(
-                        "no periodic steady state in the {name} run within `steady.max_beats` = {} (estimated distance to the orbit {:.2e} {why} `steady.tolerance` = {:.1e})",
+                        "no periodic steady state in the {name} run within `steady.max_beats` = {} (estimated distance to the orbit {:.2e} {op} `steady.tolerance` = {:.1e}{note})",
                         s.steady.max_beats, r.steady_state_error, s.steady.tolerance
                     )
                 })
