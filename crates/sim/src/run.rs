@@ -25,8 +25,8 @@
 //! allow a CO, a difference of volumes), 4 more than once, the largest 1.78 times (CO 1.8e-3),
 //! at 4 720 assisted beats against 4 447 (median 15 against 13). The default sweep's results and
 //! beats are unchanged; 15 of its points state a larger error, the console's. Keeping only the
-//! histories' newest
-//! beat after each extrapolated start took 8–13 % of the beats off both sweeps, but landed 4 of
+//! histories' newest beat after each extrapolated start took 8–13 % of the beats off both
+//! sweeps, but landed 4 of
 //! the shock cohort's 70 Morris points (LV contractility 0.12, an aortic valve that barely opens,
 //! where the console's notch detection is marginal) on another periodic orbit than plain
 //! beat-to-beat iteration reaches, their CO 5–11 % away: not kept.
@@ -72,9 +72,35 @@ fn add_stats(a: Stats, b: Stats, c: Stats) -> Stats {
 /// (see [`RunResult::console_timing_error`]).
 type Judged = (Assessment, f64);
 
-/// A tested period's first beat, start state, length in beats, start time and the balloon
-/// console's timing histories then.
-type PeriodStart = (u64, Vec<f64>, u64, f64, Option<TimingMemory>);
+/// Where a tested period started.
+struct PeriodStart {
+    /// Its first beat.
+    beat: u64,
+    /// The state then.
+    y: Vec<f64>,
+    /// Its length, beats.
+    beats: u64,
+    /// Its start time, s.
+    t_s: f64,
+    /// The balloon console's timing histories then.
+    console: Option<TimingMemory>,
+}
+
+impl PeriodStart {
+    fn at(beat: u64, y: &[f64], beats: u64, sim: &Simulator<Model, AnyIntegrator>) -> Self {
+        Self {
+            beat,
+            y: y.to_vec(),
+            beats,
+            t_s: sim.t(),
+            console: sim
+                .model
+                .balloon
+                .as_ref()
+                .map(|b| b.console.timing_memory()),
+        }
+    }
+}
 
 /// A console timing change no larger than this many event-time tolerances
 /// (`SolverSettings::event_time_tolerance_s`, 1e-9 s) counts as none: a history entry is the
@@ -883,12 +909,6 @@ fn run_phase_from(
     // The period being tested: its first beat, its start state, its length in beats and its
     // start time.
     let mut period_start: Option<PeriodStart> = None;
-    let console_memory = |sim: &Simulator<Model, AnyIntegrator>| {
-        sim.model
-            .balloon
-            .as_ref()
-            .map(|b| b.console.timing_memory())
-    };
     let mut assessment: Option<Judged> = None;
     let mut decided: Option<Judged> = None;
     let mut extrapolations: u64 = 0;
@@ -939,12 +959,11 @@ fn run_phase_from(
                     summary_in.truncate(saved.summary_in);
                     extrapolations -= 1;
                     solver.failed_start();
-                    period_start = Some((
+                    period_start = Some(PeriodStart::at(
                         k,
-                        y.clone(),
+                        &y,
                         sim.model.assist_period() * cycle,
-                        sim.t(),
-                        console_memory(&sim),
+                        &sim,
                     ));
                     rec.begin_beat(
                         &sim.model,
@@ -1059,15 +1078,20 @@ fn run_phase_from(
         let protocol_done = protocol_done_at.is_some_and(|b| k >= b + period);
         if converged_at.is_none() && protocol_done_at.is_some() && !irregular {
             match &period_start {
-                Some((b0, x0, p0, ts, memory0)) if *p0 == tested && k - b0 == tested => {
-                    let circulation = solver.record(x0, &y_now, sim.t() - ts);
+                Some(start) if start.beats == tested && k - start.beat == tested => {
+                    let circulation = solver.record(&start.y, &y_now, sim.t() - start.t_s);
                     // The balloon console's learned timing is carried state the circulation's
                     // test does not see: its histories must come back over the period too,
                     // within the tolerance relative to the beat's length.
-                    let rr_s = (sim.t() - ts) / tested as f64;
+                    let rr_s = (sim.t() - start.t_s) / tested as f64;
                     let noise_s = CONSOLE_TIMING_NOISE_PER_EVENT_TOLERANCE
                         * sim.integrator.settings().event_time_tolerance_s;
-                    let console_error = match (memory0, console_memory(&sim)) {
+                    let now = sim
+                        .model
+                        .balloon
+                        .as_ref()
+                        .map(|b| b.console.timing_memory());
+                    let console_error = match (&start.console, now) {
                         (Some(m0), Some(m1)) => {
                             let change_s = m0.change_s(&m1);
                             if change_s > noise_s {
@@ -1111,7 +1135,7 @@ fn run_phase_from(
                                 Some(multi_beat.shortest_repeat(cycle as usize, tol) as u64);
                         }
                     } else if let Some(n) = (cycle == 1)
-                        .then(|| multi_beat.record(x0, &y_now))
+                        .then(|| multi_beat.record(&start.y, &y_now))
                         .flatten()
                     {
                         // The orbit repeats over n periods: test the map over the whole cycle
@@ -1129,8 +1153,7 @@ fn run_phase_from(
                         if let Some(own) = transient.end() {
                             use_tolerances(&mut sim, &mut solver, own);
                         }
-                        period_start =
-                            Some((k, y_now.clone(), beats, sim.t(), console_memory(&sim)));
+                        period_start = Some(PeriodStart::at(k, &y_now, beats, &sim));
                     } else {
                         let y_plain = y_now.clone();
                         // The period that reaches `steady.max_beats` starts plain, so that it can
@@ -1159,16 +1182,15 @@ fn run_phase_from(
                             sim.model.replan_beat(&y_now, &mut sim.calendar);
                             extrapolations += 1;
                         }
-                        period_start =
-                            Some((k, y_now.clone(), tested, sim.t(), console_memory(&sim)));
+                        period_start = Some(PeriodStart::at(k, &y_now, tested, &sim));
                     }
                 }
-                Some((_, _, p0, ..)) if *p0 == tested => {}
+                Some(start) if start.beats == tested => {}
                 _ => {
                     solver.reset();
                     multi_beat.clear();
                     cycle = 1;
-                    period_start = Some((k, y_now.clone(), period, sim.t(), console_memory(&sim)));
+                    period_start = Some(PeriodStart::at(k, &y_now, period, &sim));
                 }
             }
         }
@@ -1176,7 +1198,7 @@ fn run_phase_from(
         // it can decide (a looser one never does).
         if converged_at.is_none()
             && k + tested >= max_beats
-            && period_start.as_ref().is_some_and(|(b0, ..)| *b0 == k)
+            && period_start.as_ref().is_some_and(|start| start.beat == k)
             && let Some(own) = transient.end()
         {
             use_tolerances(&mut sim, &mut solver, own);

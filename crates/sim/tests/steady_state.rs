@@ -261,6 +261,19 @@ fn assisted_state_distance(s: &Scenario, a: &RunResult, b: &RunResult) -> f64 {
     state_distance(a, b).max(reflex)
 }
 
+/// Cardiogenic shock with the balloon at 1:1, auto timing, and `fixed` settings: the point's
+/// scenario for a balloon of `ml` mL at `steady.tolerance` `tol`.
+fn shock_point(fixed: &[&str]) -> impl Fn(&str, &str) -> Scenario {
+    move |ml: &str, tol: &str| {
+        let volume = format!("iabp.volume_ml={ml}");
+        let tolerance = format!("steady.tolerance={tol}");
+        let mut sets = vec!["iabp.enabled=true", "iabp.ratio=1:1", "iabp.timing=auto"];
+        sets.extend_from_slice(fixed);
+        sets.extend([volume.as_str(), tolerance.as_str()]);
+        scenario("cardiogenic-shock", &sets)
+    }
+}
+
 /// A sweep point's assisted run warm-started as a sweep runs it (from the assisted orbit of its
 /// group's point with a `leader_ml` balloon) and its reference orbit at `steady.tolerance =
 /// 1e-7`: the scenario (at 1e-3), the warm run and the reference. `sets(volume_ml, tolerance)`
@@ -309,20 +322,7 @@ fn a_warm_started_assisted_run_is_as_close_to_its_orbit_as_it_states() {
     // reference orbit, with a stated error of 2.5e-4 without the contraction floor, or 6.9e-4
     // without the stop on a plain period (issue 14, 2026-12-02); with both, 36 beats, 1.2e-4
     // from it, stated 8.9e-4.
-    let sets = |ml: &str, tol: &str| {
-        scenario(
-            "cardiogenic-shock",
-            &[
-                "iabp.enabled=true",
-                "iabp.ratio=1:1",
-                "iabp.timing=auto",
-                "heart.rate_bpm=70",
-                "coronary.stenosis_percent=95",
-                &format!("iabp.volume_ml={ml}"),
-                &format!("steady.tolerance={tol}"),
-            ],
-        )
-    };
+    let sets = shock_point(&["heart.rate_bpm=70", "coronary.stenosis_percent=95"]);
     let (s, warm, reference) = warm_start_and_reference(sets, "25", "30");
     // The reference integrates at rtol 1e-10 (tolerance × 1e-3), the run at 1e-6: the orbits'
     // discretisations differ by about 1e-6, far below the errors compared here.
@@ -499,23 +499,13 @@ fn a_warm_started_run_stops_only_once_the_console_s_learned_timing_is_periodic()
     // stated, up to 8.9 times). The histories must now come back over the tested period within
     // `steady.tolerance × RR`: 11 beats, 6.4e-4 from the reference at a stated 9.9e-4 (set by
     // the console's histories), CO 8.9e-4.
-    let sets = |ml: &str, tol: &str| {
-        scenario(
-            "cardiogenic-shock",
-            &[
-                "iabp.enabled=true",
-                "iabp.ratio=1:1",
-                "iabp.timing=auto",
-                "baroreflex.enabled=false",
-                "coronary.autoregulation=false",
-                "ischaemia.enabled=false",
-                "heart.rate_bpm=140",
-                "coronary.stenosis_percent=50",
-                &format!("iabp.volume_ml={ml}"),
-                &format!("steady.tolerance={tol}"),
-            ],
-        )
-    };
+    let sets = shock_point(&[
+        "baroreflex.enabled=false",
+        "coronary.autoregulation=false",
+        "ischaemia.enabled=false",
+        "heart.rate_bpm=140",
+        "coronary.stenosis_percent=50",
+    ]);
     let (s, warm, reference) = warm_start_and_reference(sets, "25", "40");
     let (d, stated, co) = distances(&s, &warm, &reference);
     println!(
