@@ -1,6 +1,8 @@
 //! End-to-end tests of the `counterpulse` binary, as a user runs it.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::Scratch;
+use std::path::Path;
 use std::process::{Command, Output};
 
 use counterpulse_io::arrow::Array;
@@ -22,10 +24,8 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn tmp(name: &str) -> PathBuf {
-    let p = std::env::temp_dir().join(format!("counterpulse-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&p);
-    p
+fn tmp(name: &str) -> Scratch {
+    Scratch::unmade("cli", name)
 }
 
 fn columns(path: &Path) -> Vec<String> {
@@ -172,7 +172,6 @@ fn out_dir_has_parquet_files_and_manifest() {
         .expect("w")
         .num_rows();
     assert!((2200..=2300).contains(&wrows), "{wrows}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -258,7 +257,6 @@ fn scenario_file_and_listings() {
     let o = run(&["params", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
     assert!(v.as_array().expect("array").len() > 80);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -399,7 +397,6 @@ fn assisted_run_directory() {
     ] {
         assert!(kinds.iter().any(|x| x == k), "no {k}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -10,14 +10,13 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 mod common;
-use common::{ok, repo};
+use common::{fixture_dir, ok, repo};
 
 /// A 1:2 run, a run without the balloon and a small sweep (written once).
 fn fixtures() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let d = std::env::temp_dir().join(format!("counterpulse-labels-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
+        let d = fixture_dir("figure-labels");
         let scen = repo().join("experiments/waveform-1-2/one-to-two.toml");
         ok(&[
             "simulate",

@@ -1,6 +1,8 @@
 //! Output for notebooks (issue 15): plain Arrow strings and a unit on every field of every file
 //! kind, `time_in_beat_s`, text-valued and relative sweep axes, and `--json` / `--quiet`.
 
+mod common;
+use common::Scratch;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -20,10 +22,8 @@ fn run(args: &[&str]) -> Output {
     o
 }
 
-fn tmp(name: &str) -> PathBuf {
-    let p = std::env::temp_dir().join(format!("cp-notebook-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&p);
-    p
+fn tmp(name: &str) -> Scratch {
+    Scratch::unmade("notebook", name)
 }
 
 fn parquet_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -150,5 +150,4 @@ fn every_file_kind_has_plain_strings_and_a_unit_on_every_field() {
         "--quiet",
     ]);
     assert!(figure.with_extension("svg").exists());
-    let _ = std::fs::remove_dir_all(&dir);
 }

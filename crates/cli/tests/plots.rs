@@ -5,14 +5,13 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 mod common;
-use common::{bin, ok, repo, run};
+use common::{bin, fixture_dir, ok, repo, run};
 
 /// Runs and a sweep shared by the tests (written once).
 fn fixtures() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let d = std::env::temp_dir().join(format!("counterpulse-plots-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
+        let d = fixture_dir("plots");
         let te = repo().join("experiments/timing-errors");
         for name in [
             "correct",

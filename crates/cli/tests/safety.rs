@@ -1,6 +1,8 @@
 //! Issue 13: no lost data, no mixed runs, no panics on hostile input. Each test names the
 //! case of the issue it reproduces; each failed on commit a9c1813.
 
+mod common;
+use common::Scratch;
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -30,11 +32,8 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn tmp(name: &str) -> PathBuf {
-    let p = std::env::temp_dir().join(format!("counterpulse-safety-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&p);
-    std::fs::create_dir_all(&p).expect("temp dir");
-    p
+fn tmp(name: &str) -> Scratch {
+    Scratch::new("safety", name)
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
@@ -367,7 +366,8 @@ fn case5_simulate_out_is_a_set_refused_replaced_or_absent_never_mixed() {
 
 #[test]
 fn case9_closed_pipes_end_quietly() {
-    let spec = write(&tmp("case9"), "s.toml", SMALL);
+    let d = tmp("case9");
+    let spec = write(&d, "s.toml", SMALL);
     for args in [
         vec!["params", "--json"],
         vec!["params"],

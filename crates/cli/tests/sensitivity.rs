@@ -3,7 +3,9 @@
 //! merged `points.parquet`, infeasible and excluded members are recorded with the reason, and
 //! bad specs and options exit 2 naming the problem.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::Scratch;
+use std::path::Path;
 use std::process::{Command, Output};
 
 use counterpulse_io::{
@@ -27,14 +29,8 @@ fn ok(args: &[&str]) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn tmp(name: &str) -> PathBuf {
-    let p = std::env::temp_dir().join(format!(
-        "counterpulse-sensitivity-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&p);
-    std::fs::create_dir_all(&p).expect("temp dir");
-    p
+fn tmp(name: &str) -> Scratch {
+    Scratch::new("sensitivity", name)
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
@@ -210,7 +206,6 @@ fn sobol_designs_shard_and_merge_like_sweeps_and_the_analysis_reads_the_merged_f
     ] {
         assert!(svg.contains(text), "the figure names {text}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Two inputs, 5 trajectories of 3 points, levels 4.
@@ -302,7 +297,6 @@ fn morris_screening_from_spec_to_figure() {
     )
     .expect("svg");
     assert!(svg.contains("Morris screening") && svg.contains("Balloon volume"));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// 12 members at 160 bpm, one input invalid for about half of them (an inflation offset
@@ -433,7 +427,6 @@ fn cohorts_record_infeasible_and_excluded_members_with_the_reason() {
     ] {
         assert!(q.iter().any(|x| x == want), "{want} in the summary");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -600,5 +593,4 @@ fn bad_designs_and_analyses_exit_2_naming_the_problem() {
             "{args:?}: {err}"
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

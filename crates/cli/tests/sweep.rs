@@ -1,7 +1,9 @@
 //! End-to-end tests of `counterpulse sweep` and `counterpulse merge`: determinism across
 //! threads and shards, failing points as rows, resume after SIGKILL, bad specs.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::Scratch;
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -35,11 +37,8 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn tmp(name: &str) -> PathBuf {
-    let p = std::env::temp_dir().join(format!("counterpulse-sweep-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&p);
-    std::fs::create_dir_all(&p).expect("temp dir");
-    p
+fn tmp(name: &str) -> Scratch {
+    Scratch::new("sweep", name)
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> String {

@@ -1,9 +1,14 @@
-//! Helpers shared by the figure tests: the binary (or an older one named by
-//! `COUNTERPULSE_BIN`, to show a regression test failing there), running it, the repository.
+//! Helpers shared by the integration tests: their folders ([`scratch`]), the binary (or an
+//! older one named by `COUNTERPULSE_BIN`, to show a regression test failing there), running it,
+//! the repository.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+mod scratch;
+#[allow(unused_imports)]
+pub use scratch::{Scratch, fixture_dir};
 
 pub fn bin() -> Command {
     match std::env::var_os("COUNTERPULSE_BIN") {
