@@ -71,6 +71,11 @@ impl Circulation {
         self.states.iter().map(|s| s.name.as_str()).collect()
     }
 
+    /// Name (with its unit suffix) of state `i`.
+    pub fn state_name(&self, i: usize) -> &str {
+        &self.states[i].name
+    }
+
     /// Signal names (with units), in workspace order.
     pub fn signal_names(&self) -> &[String] {
         &self.signal_names
