@@ -14,6 +14,8 @@
 //! `COUNTERPULSE_FUZZ_CASES` sets the number of binary runs (default 10 000);
 //! `COUNTERPULSE_FUZZ_BIN` runs another binary (e.g. an old release) for comparison.
 
+mod common;
+use common::Scratch;
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -579,9 +581,7 @@ fn the_binary_refuses_ten_thousand_bad_inputs_cleanly() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
-    let dir = std::env::temp_dir().join(format!("counterpulse-fuzz-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("dir");
+    let dir = Scratch::new("fuzz", "inputs");
     let tally = Mutex::new(Tally::default());
     let workers = 4u64;
     let t0 = Instant::now();
@@ -598,7 +598,6 @@ fn the_binary_refuses_ten_thousand_bad_inputs_cleanly() {
         }
     });
     let t = tally.into_inner().expect("tally");
-    let _ = std::fs::remove_dir_all(&dir);
     eprintln!(
         "fuzz: {} runs in {:.0} s: {} exit 0, {} exit 2, {} panics, {} other exit codes, {} hangs, {} wrote output on refusal, {} messages not one line naming the key",
         t.runs,

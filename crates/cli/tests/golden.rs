@@ -46,6 +46,8 @@
 //! with their paths; 77 of 77 inside.
 //! Numbers must agree to 1e-9 relative; text columns exactly.
 
+mod common;
+use common::Scratch;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -57,8 +59,7 @@ const REL_TOL: f64 = 1e-9;
 
 #[test]
 fn reproduce_all_matches_its_golden_rows() {
-    let out = std::env::temp_dir().join(format!("counterpulse-golden-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
+    let out = Scratch::unmade("golden", "reproduce");
     let experiments = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../experiments");
     let status = Command::new(env!("CARGO_BIN_EXE_counterpulse"))
         .args(["reproduce", "--all", "--experiments"])
@@ -163,7 +164,6 @@ fn reproduce_all_matches_its_golden_rows() {
             }
         }
     }
-    let _ = std::fs::remove_dir_all(&out);
     assert!(
         failures.is_empty(),
         "{} differences from the golden rows (first 40):\n{}",

@@ -1,6 +1,6 @@
 //! The tests' own folders are removed when a test ends and kept when it fails
-//! (`common::scratch`). Before, the suite left about 700 MB in the temporary directory on every
-//! run; `.ci/run` checks that a run of the whole suite leaves nothing there.
+//! (`common::scratch`); `.ci/run` checks that a run of the whole suite leaves nothing in the
+//! temporary directory.
 
 mod common;
 use common::Scratch;

@@ -1,11 +1,11 @@
 //! Folders for the integration tests' files.
 //!
 //! A [`Scratch`] folder lives under the system's temporary directory and is removed when the
-//! test that made it ends, so a run of the suite leaves nothing there. (Before, every run left
-//! about 700 MB: the safety tests' waveform folders alone were 590 MB.) A failing test keeps
-//! its folder and prints where it is. Fixtures shared by all the tests of one binary live in a
-//! [`fixture_dir`] under Cargo's `target/tmp` instead: a static is never dropped, so they get a
-//! fixed name there, and each run replaces the last one's.
+//! test that made it ends, so a run of the suite leaves nothing there (the safety tests'
+//! waveform folders alone are 235 MB each). A failing test keeps its folder and prints where it
+//! is. Fixtures shared by all the tests of one binary live in a [`fixture_dir`] under Cargo's
+//! `target/tmp` instead: a static is never dropped, so they get a fixed name there, and each
+//! run replaces the last one's.
 
 use std::ffi::OsStr;
 use std::ops::Deref;
@@ -62,7 +62,9 @@ impl AsRef<OsStr> for Scratch {
 impl Drop for Scratch {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            eprintln!("kept the failing test's folder {}", self.0.display());
+            if self.0.exists() {
+                eprintln!("kept the failing test's folder {}", self.0.display());
+            }
         } else {
             let _ = std::fs::remove_dir_all(&self.0);
         }
