@@ -54,8 +54,8 @@ param_group! {
     pub struct SolverParams {
         /// Relative tolerance of the adaptive integrator
         pub rtol: f64 = ["1", 1e-12, 0.01],
-        /// Absolute tolerance of the volumes, mL (with the dopri5 backend, flows in mL/s use 10 times it, valve openings and other states of order one a tenth, the LAD territory's O2 rates a thousandth)
-        pub atol: f64 = ["1", 1e-14, 0.01],
+        /// Absolute tolerance of the volumes (with the dopri5 backend, flows in mL/s use 10 times it, valve openings and other states of order one a tenth, the LAD territory's O2 rates a thousandth)
+        pub atol: f64 = ["mL", 1e-14, 0.01],
         /// Largest integration step
         pub max_step_ms: f64 = ["ms", 0.01, 100],
         /// Integrator backend
