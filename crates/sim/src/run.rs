@@ -100,6 +100,24 @@ impl PeriodStart {
                 .map(|b| b.console.timing_memory()),
         }
     }
+
+    /// The console's term of the period's error, now that the period is over: the largest
+    /// change of its timing histories since the start over the mean RR interval (0 without a
+    /// balloon, or within the event-location noise). The histories are carried state that the
+    /// circulation's test does not see.
+    fn console_error(&self, sim: &Simulator<Model, AnyIntegrator>) -> f64 {
+        let Some((m0, balloon)) = self.console.as_ref().zip(sim.model.balloon.as_ref()) else {
+            return 0.0;
+        };
+        let change_s = m0.change_s(&balloon.console.timing_memory());
+        let noise_s = CONSOLE_TIMING_NOISE_PER_EVENT_TOLERANCE
+            * sim.integrator.settings().event_time_tolerance_s;
+        if change_s > noise_s {
+            change_s / ((sim.t() - self.t_s) / self.beats as f64)
+        } else {
+            0.0
+        }
+    }
 }
 
 /// A console timing change no larger than this many event-time tolerances
@@ -1080,28 +1098,8 @@ fn run_phase_from(
             match &period_start {
                 Some(start) if start.beats == tested && k - start.beat == tested => {
                     let circulation = solver.record(&start.y, &y_now, sim.t() - start.t_s);
-                    // The balloon console's learned timing is carried state the circulation's
-                    // test does not see: its histories must come back over the period too,
-                    // within the tolerance relative to the beat's length.
-                    let rr_s = (sim.t() - start.t_s) / tested as f64;
-                    let noise_s = CONSOLE_TIMING_NOISE_PER_EVENT_TOLERANCE
-                        * sim.integrator.settings().event_time_tolerance_s;
-                    let now = sim
-                        .model
-                        .balloon
-                        .as_ref()
-                        .map(|b| b.console.timing_memory());
-                    let console_error = match (&start.console, now) {
-                        (Some(m0), Some(m1)) => {
-                            let change_s = m0.change_s(&m1);
-                            if change_s > noise_s {
-                                change_s / rr_s
-                            } else {
-                                0.0
-                            }
-                        }
-                        _ => 0.0,
-                    };
+                    // The console's histories must come back over the period too.
+                    let console_error = start.console_error(&sim);
                     let a = Assessment {
                         error: circulation.error.max(console_error),
                         ..circulation

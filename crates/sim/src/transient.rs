@@ -23,8 +23,9 @@
 //! their noise). Counted instead of timed (the integrator's work is deterministic; 2026-12-03,
 //! with the flows at the volumes' absolute tolerance): 16.3 million right-hand side evaluations
 //! over the default sweep as shipped, 19.3 without the looser transient, 17.1 at factor 3, 16.8
-//! and 17.5 refining at 300× and 1000×, for 0.3–1.7 % fewer beats in all and the same median. The side-by-side measurement and the
-//! accuracy against a tight reference are in the README ("Speed").
+//! and 17.5 refining at 300× and 1000×, for 0.3–1.7 % fewer beats in all and the same median.
+//! The side-by-side measurement and the accuracy against a tight reference are in the README
+//! ("Speed").
 //!
 //! Not used where the transient's beats are the result or the reference: a run with a
 //! `[[protocol]]`, an irregular rhythm, `steady.accelerate = false` (plain iteration, the
