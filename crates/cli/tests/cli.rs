@@ -260,6 +260,30 @@ fn scenario_file_and_listings() {
 }
 
 #[test]
+fn the_absolute_tolerance_is_given_in_ml() {
+    // `solver.atol` bounds the volumes' error in mL; it was listed as dimensionless ("1").
+    let o = run(&["params", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let unit = |key: &str| {
+        v.as_array()
+            .expect("array")
+            .iter()
+            .find(|p| p["key"] == key)
+            .and_then(|p| p["unit"].as_str())
+            .map(str::to_string)
+    };
+    assert_eq!(unit("solver.atol").as_deref(), Some("mL"));
+    assert_eq!(unit("solver.rtol").as_deref(), Some("1"));
+    let o = run(&["simulate", "--preset", "healthy", "--set", "solver.atol=1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("allowed 1e-14 to 0.01 mL"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn assisted_json_has_baseline_assisted_and_delta() {
     let o = run(&[
         "simulate",
